@@ -1,0 +1,33 @@
+# Front door. `make check` and `make demo` work on a fresh Debian 12 machine:
+# they install what is missing (scripts/install-deps.sh), then build.
+BUILD      ?= build
+BUILD_SAN  ?= build-san
+JOBS       ?= $(shell nproc)
+
+.PHONY: all deps build build-san check unit bench install clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-san: deps
+	@cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DCALICO_SANITIZE=ON >/dev/null
+	@cmake --build $(BUILD_SAN) -j $(JOBS)
+
+# All tests, on the sanitizer build; prints `N passed, N failed` last.
+check: build-san
+	@tests/run-all.sh $(BUILD_SAN)
+
+bench: build
+	@bench/run-all.sh $(BUILD)
+
+install: build
+	@cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_SAN)

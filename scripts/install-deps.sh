@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every Debian package calico-c needs to build, test and run.
+# Idempotent: installs only what is missing, so `make` can call it every time.
+set -euo pipefail
+
+PKGS=(
+  # build
+  build-essential cmake pkg-config clang libclang-rt-14-dev
+  # libraries
+  libjansson-dev libsqlite3-dev libcurl4-openssl-dev libmnl-dev libnftables-dev
+  libnftnl-dev libmicrohttpd-dev
+  # real components the system drives and the tests run
+  etcd-server etcd-client bird2 nftables iproute2 iputils-ping
+  busybox-static iperf3 procps psmisc curl jq util-linux
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]} (run as root to install them)" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Package lists may be absent or stale on a fresh machine.
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
