@@ -1,0 +1,88 @@
+/* calicoctl: the command line. A small dispatch table; one file per subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+
+const struct ctl_command ctl_commands[] = {
+	{ "profile", cmd_profile,
+	  "  calicoctl profile show [--detailed]\n"
+	  "  calicoctl profile add <PROFILE>\n"
+	  "  calicoctl profile remove <PROFILE> [--no-check]\n"
+	  "  calicoctl profile <PROFILE> tag show\n"
+	  "  calicoctl profile <PROFILE> tag (add|remove) <TAG>\n"
+	  "  calicoctl profile <PROFILE> rule add (inbound|outbound) [--at=<POSITION>] (allow|deny) [<MATCH>...]\n"
+	  "  calicoctl profile <PROFILE> rule remove (inbound|outbound) (--at=<POSITION>|(allow|deny) [<MATCH>...])\n"
+	  "  calicoctl profile <PROFILE> rule show\n"
+	  "  calicoctl profile <PROFILE> rule json\n"
+	  "  calicoctl profile <PROFILE> rule update          (reads the rules JSON on stdin)\n"
+	  "\n"
+	  "  <MATCH>: [ipv4|ipv6]\n"
+	  "      (tcp|udp) [from [ports <P>] [tag <T>] [cidr <C>]] [to [ports <P>] [tag <T>] [cidr <C>]]\n"
+	  "    | (icmp|icmpv6) [type <N> [code <M>]] [from [tag <T>] [cidr <C>]] [to [tag <T>] [cidr <C>]]\n"
+	  "    | [from [tag <T>] [cidr <C>]] [to [tag <T>] [cidr <C>]]\n"
+	  "  <P>: ports and ranges, e.g. 80,443,8000:8080\n" },
+	{ "pool", cmd_pool,
+	  "  calicoctl pool add <CIDRS>... [--ipip] [--vxlan] [--nat-outgoing]\n"
+	  "  calicoctl pool remove <CIDRS>...\n"
+	  "  calicoctl pool range add <START_IP> <END_IP> [--ipip] [--vxlan] [--nat-outgoing]\n"
+	  "  calicoctl pool show [--ipv4 | --ipv6]\n" },
+	{ "bgp", cmd_bgp,
+	  "  calicoctl bgp peer add <PEER_IP> as <AS_NUM>\n"
+	  "  calicoctl bgp peer remove <PEER_IP>\n"
+	  "  calicoctl bgp peer show [--ipv4 | --ipv6]\n"
+	  "  calicoctl bgp node-mesh [on|off]\n"
+	  "  calicoctl bgp default-node-as [<AS_NUM>]\n"
+	  "\n"
+	  "  <AS_NUM>: asplain (65546) or asdot (1.10)\n" },
+	{ "config", cmd_config,
+	  "  calicoctl config felix <NAME> [<VALUE>|--remove] [--force]\n"
+	  "  calicoctl config bgp <NAME> [<VALUE>|--remove] [--force]\n"
+	  "  calicoctl config node felix <NAME> [<VALUE>|--remove] [--force] [--hostname=<HOSTNAME>]\n"
+	  "  calicoctl config node bgp <NAME> [<VALUE>|--remove] [--force] [--hostname=<HOSTNAME>]\n" },
+	{ "version", cmd_version, "  calicoctl version\n" },
+	{ NULL, NULL, NULL },
+};
+
+static const char *const usage_head =
+	"calicoctl: Calico networking for Mesos, Docker and CNI.\n"
+	"\n"
+	"Usage:\n";
+
+static const char *const usage_tail =
+	"\n"
+	"The datastore is the SQLite file $CALICO_STATE_DIR/calico.db (default\n"
+	"/var/lib/calico/calico.db), or etcd when ETCD_ENDPOINTS or ETCD_AUTHORITY is set;\n"
+	"CALICO_DATASTORE=sqlite:PATH|etcd picks explicitly.\n";
+
+int ctl_usage(const char *name)
+{
+	fputs(usage_head, stderr);
+	for (const struct ctl_command *c = ctl_commands; c->name; c++)
+		if (!name || strcmp(name, c->name) == 0)
+			fputs(c->usage, stderr);
+	if (!name)
+		fputs(usage_tail, stderr);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return ctl_usage(NULL);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		ctl_usage(argc > 2 ? argv[2] : NULL);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(0, argv + 2);
+	for (const struct ctl_command *c = ctl_commands; c->name; c++) {
+		if (strcmp(argv[1], c->name) == 0) {
+			int rc = c->run(argc - 2, argv + 2);
+			ctl_ds_close();
+			return rc;
+		}
+	}
+	ctl_error("Unknown command: %s", argv[1]);
+	return ctl_usage(NULL);
+}

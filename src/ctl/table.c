@@ -1,0 +1,96 @@
+#include "table.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct table {
+	int ncols;
+	size_t nrows, cap;
+	char **cells; /* (nrows + 1) * ncols; row 0 is the header */
+	size_t *width;
+};
+
+struct table *table_new(int ncols, const char *const headers[])
+{
+	struct table *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->ncols = ncols;
+	t->width = calloc((size_t)ncols, sizeof(*t->width));
+	if (!t->width || table_add_row(t, headers) < 0) {
+		table_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+int table_add_row(struct table *t, const char *const cells[])
+{
+	if (t->nrows == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 8;
+		char **n = realloc(t->cells, cap * (size_t)t->ncols * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		t->cells = n;
+		t->cap = cap;
+	}
+	char **row = t->cells + t->nrows * (size_t)t->ncols;
+	for (int c = 0; c < t->ncols; c++) {
+		row[c] = strdup(cells[c] ? cells[c] : "");
+		if (!row[c]) {
+			while (c--)
+				free(row[c]);
+			return -ENOMEM;
+		}
+		size_t w = strlen(row[c]);
+		if (w > t->width[c])
+			t->width[c] = w;
+	}
+	t->nrows++;
+	return 0;
+}
+
+static void rule_line(const struct table *t, FILE *out)
+{
+	for (int c = 0; c < t->ncols; c++) {
+		fputc('+', out);
+		for (size_t i = 0; i < t->width[c] + 2; i++)
+			fputc('-', out);
+	}
+	fputs("+\n", out);
+}
+
+static void row_line(const struct table *t, size_t r, FILE *out)
+{
+	char *const *row = t->cells + r * (size_t)t->ncols;
+	for (int c = 0; c < t->ncols; c++) {
+		size_t len = strlen(row[c]), pad = t->width[c] - len;
+		if (r == 0) /* headers are centred, as prettytable does */
+			fprintf(out, "| %*s%s%*s ", (int)(pad / 2), "", row[c], (int)(pad - pad / 2), "");
+		else
+			fprintf(out, "| %s%*s ", row[c], (int)pad, "");
+	}
+	fputs("|\n", out);
+}
+
+void table_print(const struct table *t, FILE *out)
+{
+	rule_line(t, out);
+	row_line(t, 0, out);
+	rule_line(t, out);
+	for (size_t r = 1; r < t->nrows; r++)
+		row_line(t, r, out);
+	rule_line(t, out);
+}
+
+void table_free(struct table *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nrows * (size_t)t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t->width);
+	free(t);
+}
