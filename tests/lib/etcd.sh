@@ -1,0 +1,160 @@
+# Run etcd for tests: one member or a small cluster on 127.0.0.1, on free
+# run-unique ports (never 2379/2380, so a developer's etcd is never touched),
+# with a mktemp data dir. Only processes started here are ever signalled, by pid.
+#
+#   etcd_start P              one member; exports P_ENDPOINT (http://127.0.0.1:port),
+#                             P_PID, P_DIR, P_CPORT, P_PPORT, P_LOG
+#   etcd_restart P            kill -9 the member and start it again: same data dir, same ports
+#   etcd_kill P / etcd_resume P   the two halves of that (to write while it is down, ...)
+#   etcd_stop [P]             stop P (TERM, up to 5 s, then KILL) and remove its data dir;
+#                             no argument: every member started here (use in an EXIT trap)
+#   etcd_cluster_start P N    N members P1..PN forming one cluster; exports P_ENDPOINTS
+#                             (comma list) and the per-member P<i>_* variables
+# Needs curl and /usr/bin/etcd. Source it; it sets no traps of its own.
+
+ETCD_BIN=${ETCD_BIN:-etcd}
+_ETCD_MEMBERS=()
+
+# A port nobody listens on now. Random, so parallel runs rarely pick the same;
+# a collision is caught by etcd_start, which then tries other ports.
+_etcd_free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$((20000 + RANDOM % 30000))
+    [ "$p" = 2379 ] || [ "$p" = 2380 ] && continue
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "$p"
+      return 0
+    fi
+  done
+  return 1
+}
+
+_etcd_var() { eval "printf %s \"\${$1_$2:-}\""; }
+
+# _etcd_launch P NAME INITIAL_CLUSTER STATE: starts the member described by P_* in the background.
+_etcd_launch() {
+  local p=$1 name=$2 cluster=$3 state=$4 cport pport dir
+  cport=$(_etcd_var "$p" CPORT); pport=$(_etcd_var "$p" PPORT); dir=$(_etcd_var "$p" DIR)
+  "$ETCD_BIN" --name "$name" --data-dir "$dir/data" \
+    --listen-client-urls "http://127.0.0.1:$cport" --advertise-client-urls "http://127.0.0.1:$cport" \
+    --listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
+    --initial-cluster "$cluster" --initial-cluster-state "$state" --initial-cluster-token "$name-$$" \
+    --log-level error >>"$dir/etcd.log" 2>&1 &
+  export "${p}_PID=$!"
+}
+
+# _etcd_wait_healthy P SECONDS: 0 once /health answers, 1 if the member died or time ran out.
+_etcd_wait_healthy() {
+  local p=$1 secs=$2 ep pid i
+  ep=$(_etcd_var "$p" ENDPOINT); pid=$(_etcd_var "$p" PID)
+  for ((i = 0; i < secs * 50; i++)); do
+    if curl -sf --max-time 1 --noproxy '*' "$ep/health" 2>/dev/null | grep -q '"health":"true"'; then
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.02
+  done
+  return 1
+}
+
+# _etcd_new_member P: picks ports and a data dir, records P as started here.
+_etcd_new_member() {
+  local p=$1 cport pport dir
+  cport=$(_etcd_free_port) || return 1
+  pport=$(_etcd_free_port) || return 1
+  [ "$cport" = "$pport" ] && { pport=$(_etcd_free_port) || return 1; }
+  dir=$(mktemp -d /tmp/calico-etcd.XXXXXX) || return 1
+  export "${p}_CPORT=$cport" "${p}_PPORT=$pport" "${p}_DIR=$dir" \
+    "${p}_ENDPOINT=http://127.0.0.1:$cport" "${p}_LOG=$dir/etcd.log" "${p}_PID="
+  _ETCD_MEMBERS+=("$p")
+}
+
+_etcd_forget() {
+  local p=$1 keep=() m
+  for m in "${_ETCD_MEMBERS[@]}"; do [ "$m" = "$p" ] || keep+=("$m"); done
+  _ETCD_MEMBERS=("${keep[@]}")
+}
+
+etcd_start() {
+  local p=${1:?usage: etcd_start VAR_PREFIX} try
+  for try in 1 2 3; do
+    _etcd_new_member "$p" || return 1
+    _etcd_launch "$p" "$p" "$p=http://127.0.0.1:$(_etcd_var "$p" PPORT)" new
+    if _etcd_wait_healthy "$p" 15; then
+      return 0
+    fi
+    echo "# etcd $p did not come up (try $try): $(tail -n 3 "$(_etcd_var "$p" LOG)" 2>/dev/null)" >&2
+    etcd_stop "$p"
+  done
+  return 1
+}
+
+# SIGKILL, as a crash; the data dir stays.
+etcd_kill() {
+  local p=${1:?} pid
+  pid=$(_etcd_var "$p" PID)
+  [ -n "$pid" ] || return 0
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  export "${p}_PID="
+}
+
+# Start a killed member again on the same data dir and ports.
+etcd_resume() {
+  local p=${1:?} cluster
+  cluster=$(_etcd_var "$p" CLUSTER)
+  [ -n "$cluster" ] || cluster="$p=http://127.0.0.1:$(_etcd_var "$p" PPORT)"
+  _etcd_launch "$p" "$p" "$cluster" existing
+  _etcd_wait_healthy "$p" 20
+}
+
+etcd_restart() {
+  etcd_kill "${1:?usage: etcd_restart VAR_PREFIX}"
+  etcd_resume "$1"
+}
+
+# TERM, then up to 5 s (a member that lost its peers can take seconds), then KILL.
+_etcd_stop_one() {
+  local p=$1 pid dir i
+  pid=$(_etcd_var "$p" PID); dir=$(_etcd_var "$p" DIR)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null
+    for ((i = 0; i < 50; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  fi
+  case "$dir" in /tmp/calico-etcd.*) rm -rf "$dir" ;; esac
+  export "${p}_PID="
+  _etcd_forget "$p"
+}
+
+etcd_stop() {
+  local m
+  if [ $# -gt 0 ]; then
+    _etcd_stop_one "$1"
+  else
+    for m in "${_ETCD_MEMBERS[@]}"; do _etcd_stop_one "$m"; done
+  fi
+  return 0
+}
+
+etcd_cluster_start() {
+  local p=${1:?usage: etcd_cluster_start VAR_PREFIX N} n=${2:-3} i cluster="" eps=""
+  for ((i = 1; i <= n; i++)); do
+    _etcd_new_member "$p$i" || return 1
+    cluster+="${cluster:+,}$p$i=http://127.0.0.1:$(_etcd_var "$p$i" PPORT)"
+    eps+="${eps:+,}$(_etcd_var "$p$i" ENDPOINT)"
+  done
+  for ((i = 1; i <= n; i++)); do
+    export "$p${i}_CLUSTER=$cluster"
+    _etcd_launch "$p$i" "$p$i" "$cluster" new
+  done
+  for ((i = 1; i <= n; i++)); do
+    _etcd_wait_healthy "$p$i" 30 || { echo "# etcd member $p$i did not come up" >&2; return 1; }
+  done
+  export "${p}_ENDPOINTS=$eps"
+}
