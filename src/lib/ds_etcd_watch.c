@@ -285,6 +285,7 @@ int etcd_watch_next(struct ds_watch *base, struct ds_event *ev, int timeout_ms)
 	int64_t patience = conn_of(w)->timeout_ms;
 
 	memset(ev, 0, sizeof(*ev));
+	ds->err[0] = '\0'; /* a reason from an earlier, healed disconnection is stale */
 	for (;;) {
 		if (pop(w, ev))
 			return 0;
