@@ -129,7 +129,8 @@ static void read_ext_ack(struct nl *nl, const struct nlmsghdr *nlh)
 
 int nl_exchange(struct nl *nl, struct nlmsghdr *req, nl_reply_fn fn, void *data)
 {
-	bool dump = req->nlmsg_flags & NLM_F_DUMP;
+	/* NLM_F_DUMP is two bits, and NLM_F_EXCL of a NEW request shares one. */
+	bool dump = (req->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
 	int cb_rc = 0;
 
 	nl->kernel_msg[0] = '\0';

@@ -47,6 +47,21 @@ static struct nlmsghdr *link_msg(struct nl *nl, uint16_t type, uint16_t flags, s
 	return nlh;
 }
 
+/* Sets the peer up through a handle in its namespace; the message lands in nl. */
+static int peer_up(struct nl *nl, const char *peer_name, int peer_ns_fd)
+{
+	struct nl *peer_nl = nl;
+	int rc = 0;
+
+	if (peer_ns_fd >= 0 && (rc = nl_open(&peer_nl, peer_ns_fd, nl->err, sizeof(nl->err))) < 0)
+		return rc;
+	if ((rc = nl_link_set_up(peer_nl, peer_name, true)) < 0 && peer_nl != nl)
+		memcpy(nl->err, peer_nl->err, sizeof(nl->err));
+	if (peer_nl != nl)
+		nl_close(peer_nl);
+	return rc;
+}
+
 int nl_veth_create(struct nl *nl, const char *host_name, const char *peer_name, int peer_ns_fd,
 		   unsigned mtu)
 {
@@ -59,8 +74,9 @@ int nl_veth_create(struct nl *nl, const char *host_name, const char *peer_name, 
 	    (rc = nl_check_ifname(nl, "create veth", peer_name)) < 0)
 		return rc;
 	struct nlmsghdr *nlh = link_msg(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi);
-	/* Up at birth, both ends: the workload's routes need eth0 up, and a
-	 * second request would be one more thing to undo on failure. */
+	/* The host end can come up at birth: the kernel configures it after
+	 * both ends are paired. The peer cannot (it is configured before the
+	 * pairing, and opening an unpaired veth fails with ENOTCONN). */
 	ifi->ifi_flags = ifi->ifi_change = IFF_UP;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, host_name);
 	mnl_attr_put(nlh, IFLA_ADDRESS, sizeof(host_mac), host_mac);
@@ -75,7 +91,6 @@ int nl_veth_create(struct nl *nl, const char *host_name, const char *peer_name, 
 	nlh->nlmsg_len += MNL_ALIGN(sizeof(*peer));
 	memset(peer, 0, sizeof(*peer));
 	peer->ifi_family = AF_UNSPEC;
-	peer->ifi_flags = peer->ifi_change = IFF_UP;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer_name);
 	if (mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
@@ -88,7 +103,13 @@ int nl_veth_create(struct nl *nl, const char *host_name, const char *peer_name, 
 	mnl_attr_nest_end(nlh, linkinfo);
 	if ((rc = nl_exchange(nl, nlh, NULL, NULL)) < 0)
 		return nl_fail(nl, rc, "cannot create veth %s (peer %s)", host_name, peer_name);
-	return 0;
+	if ((rc = peer_up(nl, peer_name, peer_ns_fd)) < 0) {
+		char msg[NL_ERR_MAX];
+		memcpy(msg, nl->err, sizeof(msg));
+		nl_link_del(nl, host_name); /* takes the peer with it */
+		memcpy(nl->err, msg, sizeof(msg));
+	}
+	return rc;
 }
 
 int nl_link_del(struct nl *nl, const char *name)
