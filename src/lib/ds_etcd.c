@@ -149,12 +149,34 @@ static const char *op_name(enum ds_op_type t)
 	return "?";
 }
 
+/* An unconditional single put skips the txn machinery on the server. */
+static int etcd_put_one(struct ds *ds, const struct ds_op *op, int64_t *rev_out)
+{
+	char *body = etcd_req_put(op);
+	char *resp = NULL;
+	int64_t rev = 0;
+	int rc = post(ds, "/v3/kv/put", body, &resp);
+
+	if (rc == 0 && (rc = etcd_parse_header_rev(resp, &rev)) < 0)
+		rc = proto_fail(ds, rc, "put");
+	if (rc == 0 && rev_out)
+		*rev_out = rev;
+	free(body);
+	free(resp);
+	return rc;
+}
+
 static int etcd_txn(struct ds *ds, const struct ds_op *ops, size_t n, int64_t *rev_out)
 {
+	if (n == 1 && ops[0].type == DS_OP_PUT)
+		return etcd_put_one(ds, &ops[0], rev_out);
+
 	char *body = etcd_req_txn(ops, n);
 	char *resp = NULL;
 	int64_t rev = 0;
-	int rc = post(ds, "/v3/kv/txn", body, &resp);
+	int rc;
+
+	rc = post(ds, "/v3/kv/txn", body, &resp);
 
 	if (rc < 0)
 		goto out;

@@ -212,6 +212,14 @@ static json_t *request_for(const struct ds_op *op)
 	return wrap;
 }
 
+char *etcd_req_put(const struct ds_op *op)
+{
+	json_t *wrap = request_for(op);
+	json_t *req = json_incref(json_object_get(wrap, "request_put"));
+	json_decref(wrap);
+	return j_finish(req, !req);
+}
+
 char *etcd_req_txn(const struct ds_op *ops, size_t n)
 {
 	json_t *root = json_object();

@@ -24,6 +24,8 @@ char *etcd_req_range(const char *key, size_t key_len, const char *prefix_of, int
 /* One transaction for ops: the conditions in "compare", the writes in "success",
  * and a request_range per conditional op in "failure" (see etcd_parse_txn). */
 char *etcd_req_txn(const struct ds_op *ops, size_t n);
+/* A plain put (PutRequest): the one-op transaction's fast path. */
+char *etcd_req_put(const struct ds_op *op);
 /* Watch create_request for every key under prefix from start_rev. */
 char *etcd_req_watch(const char *prefix, int64_t start_rev);
 char *etcd_req_lease_grant(int ttl_seconds);

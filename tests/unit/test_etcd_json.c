@@ -128,6 +128,9 @@ static void test_req_txn(void)
 	CHECK_STR(jget(j, "failure.0.request_range.key"), "L2E=", "in op order");
 	json_decref(j);
 	free(s);
+	s = etcd_req_put(&ops[2]);
+	CHECK_STR(s, "{\"key\":\"L2M=\",\"value\":\"Mw==\",\"lease\":\"77\"}", "plain put request (fast path)");
+	free(s);
 }
 
 /* Captured responses (LAB-NOTES §2.3). */
