@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Runs every benchmark and records the figures:   bench/run-all.sh BUILDDIR
+# (`make bench`). Writes bench/results/latest.json, one array of entries each
+# tagged with its section, plus the machine, date and git commit of the run,
+# and prints a readable table per section.
+#
+# Adding a benchmark: write a function section_NAME that runs a binary or script
+# and calls `record NAME '<one JSON object>'` per result, optionally `table_NAME`
+# to print it, and append NAME to SECTIONS. Nothing else changes.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+build=$(cd "${1:?usage: bench/run-all.sh BUILDDIR}" && pwd)
+source "$root/tests/lib/etcd.sh"
+
+TMP=$(mktemp -d /tmp/calico-bench.XXXXXX)
+cleanup() { etcd_stop; rm -rf "$TMP"; }
+trap cleanup EXIT
+unset CALICO_DATASTORE ETCD_ENDPOINTS ETCD_AUTHORITY ETCD_CA_CERT_FILE ETCD_CERT_FILE ETCD_KEY_FILE
+
+SECTIONS=(datastore)
+ENTRIES="$TMP/entries"   # one JSON object per line, section first
+: >"$ENTRIES"
+FAILED=()
+
+# record SECTION JSON: keeps a result (a single-line JSON object) under SECTION.
+record() {
+  local section=$1 json=$2
+  if [[ ! "$json" =~ ^\{.*\}$ ]]; then
+    echo "# $section: not a JSON object: $json" >&2
+    return 1
+  fi
+  printf '{"section":"%s",%s\n' "$section" "${json#\{}" >>"$ENTRIES"
+}
+
+# jnum JSON KEY: the number at KEY in a flat JSON object ("" if absent).
+jnum() { sed -nE "s/.*\"$2\"[[:space:]]*:[[:space:]]*\"?(-?[0-9.eE+]+)\"?.*/\1/p" <<<"$1"; }
+entries_of() { grep "^{\"section\":\"$1\"," "$ENTRIES"; }
+
+# ---- datastore: put/get/cas per second on each backend ----
+section_datastore() {
+  local out
+  [ -x "$build/bench_ds" ] || { echo "# datastore: $build/bench_ds is not built" >&2; return 1; }
+  out=$(CALICO_DATASTORE="sqlite:$TMP/bench.db" "$build/bench_ds" | tail -n 1) &&
+    record datastore "$out" || return 1
+  etcd_start BENCH_ETCD || { echo "# datastore: etcd did not start" >&2; return 1; }
+  out=$(ETCD_ENDPOINTS=$BENCH_ETCD_ENDPOINT "$build/bench_ds" | tail -n 1) && record datastore "$out"
+  local rc=$?
+  etcd_stop BENCH_ETCD
+  return $rc
+}
+
+table_datastore() {
+  local sq et line b
+  printf '%-10s %12s %12s %12s\n' backend put/s get/s cas/s
+  while IFS= read -r line; do
+    b=$(sed -nE 's/.*"backend"[[:space:]]*:[[:space:]]*"([^"]*)".*/\1/p' <<<"$line")
+    printf '%-10s %12.0f %12.0f %12.0f\n' "$b" "$(jnum "$line" put_per_s)" "$(jnum "$line" get_per_s)" \
+      "$(jnum "$line" cas_per_s)"
+    case "$b" in sqlite*) sq=$line ;; etcd*) et=$line ;; esac
+  done < <(entries_of datastore)
+  if [ -n "${sq:-}" ] && [ -n "${et:-}" ]; then
+    printf '%-10s' sqlite/etcd
+    for k in put_per_s get_per_s cas_per_s; do
+      awk -v a="$(jnum "$sq" $k)" -v b="$(jnum "$et" $k)" 'BEGIN { if (b > 0) printf " %11.1fx", a / b; else printf " %12s", "-" }'
+    done
+    echo
+  fi
+}
+
+# ---- run ----
+for s in "${SECTIONS[@]}"; do
+  echo "== $s"
+  if ! "section_$s"; then FAILED+=("$s"); fi
+  if declare -F "table_$s" >/dev/null; then "table_$s"; else entries_of "$s"; fi
+  echo
+done
+
+# ---- results file ----
+json_str() { printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g'; }
+cpu=$(sed -nE 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n 1)
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -n "$(git -C "$root" status --porcelain 2>/dev/null)" ] && commit="$commit-dirty"
+machine="$(uname -srm), $(nproc) cpu, ${cpu:-unknown cpu}, $(hostname)"
+mkdir -p "$here/results"
+{
+  echo "["
+  first=1
+  while IFS= read -r e; do
+    [ $first -eq 1 ] || echo ","
+    first=0
+    printf '  {"machine":"%s","date":"%s","commit":"%s",%s' "$(json_str "$machine")" \
+      "$(date -u +%FT%TZ)" "$commit" "${e#\{}"
+  done <"$ENTRIES"
+  echo
+  echo "]"
+} >"$here/results/latest.json"
+echo "results: $here/results/latest.json ($(wc -l <"$ENTRIES") entries)"
+if [ ${#FAILED[@]} -gt 0 ]; then
+  echo "# failed sections: ${FAILED[*]}"
+  exit 1
+fi
