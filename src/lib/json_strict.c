@@ -51,7 +51,11 @@ const char *js_kind(const json_t *v)
 json_t *js_load_object(const char *text, char *err, size_t errlen)
 {
 	json_error_t je;
-	json_t *v = json_loads(text ? text : "", JSON_REJECT_DUPLICATES, &je);
+	if (!text || !text[strspn(text, " \t\r\n")]) {
+		js_fail(err, errlen, "empty input: expected a JSON object");
+		return NULL;
+	}
+	json_t *v = json_loads(text ? text : "", JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (!v) {
 		js_fail(err, errlen, "not valid JSON (line %d, column %d): %s", je.line, je.column, je.text);
 		return NULL;
@@ -97,6 +101,8 @@ static int get(const json_t *obj, const char *key, bool required, const char *wh
 static int wrong_type(const char *key, const char *want, const json_t *v, char *err, size_t errlen)
 {
 	char s[64];
+	if (json_is_null(v))
+		return js_fail(err, errlen, "\"%s\" must be %s, not null", key, want);
 	return js_fail(err, errlen, "\"%s\" must be %s, not %s %s", key, want, js_kind(v), js_show(v, s, sizeof(s)));
 }
 

@@ -105,7 +105,7 @@ int tags_decode(const char *json, char ***tags, size_t *n, char *err, size_t err
 
 	*tags = NULL;
 	*n = 0;
-	arr = json_loads(json ? json : "", JSON_REJECT_DUPLICATES, &je);
+	arr = json_loads(json ? json : "", JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (!arr)
 		return js_fail(err, errlen, "not valid JSON (line %d, column %d): %s", je.line, je.column, je.text);
 	if (!json_is_array(arr)) {
