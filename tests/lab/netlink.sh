@@ -135,6 +135,14 @@ run h1 route-list 6 80
 expect_contains "route-list 6 80 shows our /128" "$OUT" "fd00:65::2/128 dev $IFA proto 80"
 run h1 route-list 4 any
 expect_contains "route-list 4 any shows the static route too" "$OUT" "10.99.0.0/24 via 172.30.0.1 dev eth0 proto 4"
+ip -n "$(lab_ns h1)" route add 10.77.0.1 dev eth0 proto static
+run h1 route-workload-del 10.77.0.1 eth0
+expect_eq "deleting with our protocol never removes someone else's route" "$ERR" \
+  "nltool: cannot delete route 10.77.0.1/32 dev eth0 scope link proto 80: No such process"
+expect_contains "... which is still there" "$(ip -n "$(lab_ns h1)" route show 10.77.0.1)" "10.77.0.1 dev eth0 proto static"
+check "route-workload replace takes over an existing destination" h1 route-workload 10.77.0.1 eth0 replace
+expect_contains "... now ours" "$(ip -n "$(lab_ns h1)" route show 10.77.0.1)" "proto 80"
+check "route-workload-del removes our route" h1 route-workload-del 10.77.0.1 eth0
 run h1 link-list cali
 expect_eq "link-list cali lists the two workloads" "$(echo "$OUT" | awk '{print $1}' | sort | tr '\n' ' ')" "$IFA $IFB "
 
