@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# IPAM on both datastores: the scenarios, then the concurrency test (8 processes
+# x 500 auto-assigns over 2 hosts, then concurrent release) a few times each.
+# IPAM_STRESS_RUNS (default 3) sets how many concurrency runs per backend.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/../lib/tap.sh"
+source "$here/../lib/etcd.sh"
+B=${CALICO_BUILD:?run through tests/run-all.sh or set CALICO_BUILD}
+T=$(mktemp -d /tmp/calico-ds-ipam.XXXXXX)
+RUNS=${IPAM_STRESS_RUNS:-3}
+cleanup() {
+  etcd_stop
+  rm -rf "$T"
+}
+trap cleanup EXIT
+unset CALICO_DATASTORE ETCD_ENDPOINTS ETCD_AUTHORITY ETCD_CA_CERT_FILE ETCD_CERT_FILE ETCD_KEY_FILE
+
+# pass_through NAME CMD...: re-emits the TAP lines of a C suite under our numbering.
+pass_through() {
+  local name=$1 out rc line; shift
+  out=$("$@" 2>"$T/stderr"); rc=$?
+  while IFS= read -r line; do
+    case "$line" in
+      "ok "*) ok "$name: ${line#ok * - }" ;;
+      "not ok "*) fail "$name: ${line#not ok * - }" ;;
+      "#"*) echo "$line" ;;
+    esac
+  done <<<"$out"
+  if [ "$rc" -ne 0 ] && ! grep -q '^not ok ' <<<"$out"; then
+    fail "$name exited $rc"; sed 's/^/#   /' "$T/stderr" | head -n 20
+  elif [ "$rc" -ne 0 ]; then
+    sed 's/^/#   /' "$T/stderr" | head -n 20
+  fi
+}
+
+backend_suite() {
+  local name=$1 i
+  pass_through "$name scenarios" "$B/ipam_stress" scenarios
+  for ((i = 1; i <= RUNS; i++)); do
+    pass_through "$name concurrency run $i" "$B/ipam_stress" stress 8 500 2
+  done
+}
+
+export CALICO_DATASTORE="sqlite:$T/calico.db"
+backend_suite sqlite
+unset CALICO_DATASTORE
+
+if etcd_start E; then
+  ok "etcd starts on $E_ENDPOINT"
+  export ETCD_ENDPOINTS=$E_ENDPOINT
+  backend_suite etcd
+else
+  fail "etcd starts"
+fi
+tap_done
