@@ -552,7 +552,7 @@ static int txn_check(struct sq *s, struct txn_arg *a, int64_t now)
 {
 	for (size_t i = 0; i < a->n; i++) {
 		const struct ds_op *op = &a->ops[i];
-		int64_t cur;
+		int64_t cur = 0;
 		int rc;
 
 		if (op->type == DS_OP_DELETE_PREFIX)
@@ -580,7 +580,7 @@ static int txn_check(struct sq *s, struct txn_arg *a, int64_t now)
 			break;
 		}
 		if ((op->type == DS_OP_PUT || op->type == DS_OP_CREATE || op->type == DS_OP_CAS) && op->lease) {
-			bool live;
+			bool live = false;
 			if ((rc = lease_live(s, op->lease, now, &live)) != SQLITE_OK)
 				return rc;
 			if (!live) {
@@ -787,7 +787,7 @@ static int revoke_body(struct sq *s, void *p)
 {
 	struct lease_arg *a = p;
 	int64_t now = sq_wall_ms(), rev;
-	bool live;
+	bool live = false;
 	int rc;
 	sqlite3_stmt *st;
 
