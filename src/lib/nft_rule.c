@@ -1,0 +1,216 @@
+/* Translating one Calico rule into nftables rule texts.
+ *
+ * Expression order in a rule text: family guard or addresses first (cheap
+ * compares and set lookups), then protocol, ports and ICMP type/code, then
+ * the verdict. Port lists are sorted so that one rule has one spelling. */
+#include "nft_rule.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RULE_TEXT_LEN 4096
+
+struct text {
+	char buf[RULE_TEXT_LEN];
+	size_t len;
+	bool overflow;
+};
+
+static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	if (t->overflow)
+		return;
+	if (t->len) {
+		if (t->len + 1 >= sizeof(t->buf)) {
+			t->overflow = true;
+			return;
+		}
+		t->buf[t->len++] = ' ';
+		t->buf[t->len] = '\0';
+	}
+	va_start(ap, fmt);
+	int n = vsnprintf(t->buf + t->len, sizeof(t->buf) - t->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(t->buf) - t->len)
+		t->overflow = true;
+	else
+		t->len += (size_t)n;
+}
+
+/* The protocol as a canonical kind: a number that names tcp/udp/icmp/icmpv6
+ * is that protocol. */
+static enum rule_protocol proto_kind(const struct rule *r, int *number)
+{
+	*number = r->protocol_number;
+	if (r->protocol != PROTO_NUMBER)
+		return r->protocol;
+	switch (r->protocol_number) {
+	case 6: return PROTO_TCP;
+	case 17: return PROTO_UDP;
+	case 1: return PROTO_ICMP;
+	case 58: return PROTO_ICMPV6;
+	default: return PROTO_NUMBER;
+	}
+}
+
+static unsigned family_bit(int family)
+{
+	return family == 4 ? NFT_FAMILY_V4 : family == 6 ? NFT_FAMILY_V6 : 0;
+}
+
+unsigned nft_rule_families(const struct rule *r)
+{
+	int number;
+	unsigned fam = NFT_FAMILY_V4 | NFT_FAMILY_V6;
+	enum rule_protocol p = proto_kind(r, &number);
+	bool ported = p == PROTO_TCP || p == PROTO_UDP;
+
+	if (r->ip_version)
+		fam &= family_bit(r->ip_version);
+	if (p == PROTO_ICMP)
+		fam &= NFT_FAMILY_V4;
+	if (p == PROTO_ICMPV6)
+		fam &= NFT_FAMILY_V6;
+	if (r->has_src_net)
+		fam &= family_bit(r->src_net.addr.family);
+	if (r->has_dst_net)
+		fam &= family_bit(r->dst_net.addr.family);
+	/* Matches the validator refuses; if one gets here, it matches nothing
+	 * rather than something wider than written. */
+	if ((r->n_src_ports || r->n_dst_ports) && !ported)
+		fam = 0;
+	if (r->icmp_type >= 0 && p != PROTO_ICMP && p != PROTO_ICMPV6)
+		fam = 0;
+	return fam;
+}
+
+void nft_tag_set_name(char out[NFT_NAME_MAX], const char *tag, int family)
+{
+	snprintf(out, NFT_NAME_MAX, "tag%d-%s", family, tag);
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct port_range *x = a, *y = b;
+	return x->first != y->first ? (x->first < y->first ? -1 : 1) : (x->last > y->last) - (x->last < y->last);
+}
+
+static void put_ports(struct text *t, const char *proto, const char *dir, const struct port_range *in, size_t n)
+{
+	struct port_range sorted[RULE_PORTS_MAX];
+	char list[RULE_PORTS_MAX * 13 + 8];
+	size_t len = 0;
+
+	if (n == 0)
+		return;
+	if (n > RULE_PORTS_MAX) {
+		t->overflow = true;
+		return;
+	}
+	memcpy(sorted, in, n * sizeof(*in));
+	qsort(sorted, n, sizeof(*sorted), range_cmp);
+	for (size_t i = 0; i < n; i++) {
+		const char *sep = i ? ", " : "";
+		if (sorted[i].first == sorted[i].last)
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%u", sep, sorted[i].first);
+		else
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%u-%u", sep, sorted[i].first,
+						sorted[i].last);
+	}
+	if (n == 1)
+		put(t, "%s %s %s", proto, dir, list);
+	else
+		put(t, "%s %s { %s }", proto, dir, list);
+}
+
+static void put_net(struct text *t, const char *ipkw, const char *dir, const struct cidr *c)
+{
+	char s[CIDR_STR_MAX];
+	put(t, "%s %s %s", ipkw, dir, cidr_format(c, s));
+}
+
+static void put_tag(struct text *t, const char *ipkw, const char *dir, const char *tag, int family)
+{
+	char name[NFT_NAME_MAX];
+	nft_tag_set_name(name, tag, family);
+	put(t, "%s %s @%s", ipkw, dir, name);
+}
+
+static void put_protocol(struct text *t, const struct rule *r)
+{
+	int number;
+	enum rule_protocol p = proto_kind(r, &number);
+
+	switch (p) {
+	case PROTO_ANY:
+		break;
+	case PROTO_TCP:
+	case PROTO_UDP: {
+		const char *name = p == PROTO_TCP ? "tcp" : "udp";
+		if (!r->n_src_ports && !r->n_dst_ports)
+			put(t, "meta l4proto %s", name);
+		put_ports(t, name, "sport", r->src_ports, r->n_src_ports);
+		put_ports(t, name, "dport", r->dst_ports, r->n_dst_ports);
+		break;
+	}
+	case PROTO_ICMP:
+	case PROTO_ICMPV6: {
+		const char *name = p == PROTO_ICMP ? "icmp" : "icmpv6";
+		if (r->icmp_type < 0)
+			put(t, "meta l4proto %s", p == PROTO_ICMP ? "icmp" : "ipv6-icmp");
+		else
+			put(t, "%s type %d", name, r->icmp_type);
+		if (r->icmp_type >= 0 && r->icmp_code >= 0)
+			put(t, "%s code %d", name, r->icmp_code);
+		break;
+	}
+	case PROTO_NUMBER:
+		put(t, "meta l4proto %d", number);
+		break;
+	}
+}
+
+/* family 0: a text for both families (the rule names no address). */
+static int append_one(struct nft_chain *c, const struct rule *r, int family, const char *verdict)
+{
+	struct text t = { .len = 0 };
+	const char *ipkw = family == 6 ? "ip6" : "ip";
+	bool addressed = r->has_src_net || r->has_dst_net || r->src_tag[0] || r->dst_tag[0];
+
+	t.buf[0] = '\0';
+	if (family && !addressed)
+		put(&t, "meta nfproto ipv%d", family);
+	if (r->has_src_net)
+		put_net(&t, ipkw, "saddr", &r->src_net);
+	if (r->src_tag[0])
+		put_tag(&t, ipkw, "saddr", r->src_tag, family);
+	if (r->has_dst_net)
+		put_net(&t, ipkw, "daddr", &r->dst_net);
+	if (r->dst_tag[0])
+		put_tag(&t, ipkw, "daddr", r->dst_tag, family);
+	put_protocol(&t, r);
+	put(&t, "%s", verdict);
+	if (t.overflow)
+		return -E2BIG;
+	return nft_chain_add_rule(c, "%s", t.buf);
+}
+
+int nft_rule_append(struct nft_chain *c, const struct rule *r, const char *verdict)
+{
+	unsigned fam = nft_rule_families(r);
+	bool addressed = r->has_src_net || r->has_dst_net || r->src_tag[0] || r->dst_tag[0];
+	int rc = 0;
+
+	if (fam == (NFT_FAMILY_V4 | NFT_FAMILY_V6) && !addressed)
+		return append_one(c, r, 0, verdict);
+	if (fam & NFT_FAMILY_V4)
+		rc = append_one(c, r, 4, verdict);
+	if (rc == 0 && (fam & NFT_FAMILY_V6))
+		rc = append_one(c, r, 6, verdict);
+	return rc;
+}
