@@ -64,6 +64,8 @@ int ports_parse(const char *text, struct port_range *out, size_t max, size_t *n,
 		int rc = port_word_parse(word, &r);
 		if (rc == -ERANGE)
 			return fail(err, errlen, "invalid port%s \"%s\": ports are 0-65535", range ? " range" : "", word);
+		if (rc == -EDOM)
+			return fail(err, errlen, "invalid port range \"%s\": the first port is above the last", word);
 		if (rc < 0)
 			return fail(err, errlen, "invalid port%s \"%s\"", range ? " range" : "", word);
 		if (count == max)

@@ -132,7 +132,7 @@ static const char *const bad[][2] = {
 	{ "allow to cidr 10.0.0.0/8 extra", "unexpected word \"extra\" after \"10.0.0.0/8\": the rule ends there" },
 	{ "allow to tag a from tag b", "unexpected word \"from\" after \"a\": expected cidr" },
 	{ "allow tcp to ports 70000", "invalid port \"70000\": ports are 0-65535" },
-	{ "allow tcp to ports 80:70", "invalid port range \"80:70\"" },
+	{ "allow tcp to ports 80:70", "invalid port range \"80:70\": the first port is above the last" },
 	{ "allow tcp to ports 80:70000", "invalid port range \"80:70000\": ports are 0-65535" },
 	{ "allow tcp to ports 80,", "invalid port \"\"" },
 	{ "allow tcp to ports ,80", "invalid port \"\"" },
