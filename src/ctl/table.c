@@ -66,10 +66,16 @@ static void row_line(const struct table *t, size_t r, FILE *out)
 	char *const *row = t->cells + r * (size_t)t->ncols;
 	for (int c = 0; c < t->ncols; c++) {
 		size_t len = strlen(row[c]), pad = t->width[c] - len;
-		if (r == 0) /* headers are centred, as prettytable does */
-			fprintf(out, "| %*s%s%*s ", (int)(pad / 2), "", row[c], (int)(pad - pad / 2), "");
-		else
+		if (r == 0) {
+			/* Headers are centred as prettytable does, with Python's
+			 * str.center: the odd space goes left when both the margin
+			 * and the width are odd. */
+			size_t left = pad / 2 + (pad & t->width[c] & 1);
+			fprintf(out, "| %*s%s%*s ", (int)left, "", row[c], (int)(pad - left), "");
+		}
+		else {
 			fprintf(out, "| %s%*s ", row[c], (int)pad, "");
+		}
 	}
 	fputs("|\n", out);
 }
