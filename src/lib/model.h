@@ -64,6 +64,9 @@ void rule_init(struct rule *r, enum rule_action action);
  * nets and ip_version agree, ...). 0 or -EINVAL with a message. */
 int rule_validate(const struct rule *r, char *err, size_t errlen);
 bool rule_equal(const struct rule *a, const struct rule *b);
+/* The IP version the rule's nets or protocol force (0 when none does). The
+ * family a rule applies to is ip_version, else this, else both (0). */
+int rule_implied_ip_version(const struct rule *r);
 
 /* ---------- profiles ---------- */
 

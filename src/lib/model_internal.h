@@ -18,8 +18,6 @@ int port_word_parse(const char *s, struct port_range *out);
 /* Writes "80" or "80:90" into buf (at least 12 bytes). */
 char *port_range_format(const struct port_range *p, char *buf, size_t len);
 
-/* The IP version the rule's nets or protocol force (0 when none does). */
-int rule_implied_ip_version(const struct rule *r);
 /* Puts a valid rule in canonical form: named protocols for 1/6/17/58,
  * ip_version only when nothing else implies it. */
 void rule_normalise(struct rule *r);
