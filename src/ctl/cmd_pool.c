@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "ipam.h"
 #include "kernel_features.h"
 #include "keys.h"
 #include "pool_store.h"
@@ -237,6 +238,9 @@ static int pool_remove(int argc, char **argv)
 		int rc = ds_txn(ds, ops, (size_t)argc, NULL);
 		if (rc == -ECANCELED)
 			continue;
+		char ipam_err[512];
+		if (rc == 0 && ipam_cleanup_removed_pools(ds, NULL, ipam_err, sizeof(ipam_err)) < 0)
+			fprintf(stderr, "Warning: %s\n", ipam_err); /* the pools are gone; their empty blocks stay for now */
 		return rc < 0 ? ctl_ds_error("removing pools", rc) : 0;
 	}
 	return ctl_error("Error: pools are being changed by others too often; gave up after %d tries", POOL_TRIES);

@@ -51,5 +51,6 @@ int cmd_pool(int argc, char **argv);
 int cmd_bgp(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_ipam(int argc, char **argv);
 
 #endif

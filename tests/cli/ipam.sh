@@ -1,0 +1,76 @@
+# calicoctl ipam: release, info, show, gc; pool removal frees empty blocks.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cli.sh"
+
+"$DSTOOL" put /calico/v1/Ready true
+"$CTL" pool add 10.20.0.0/24 fd00:20::/120 >/dev/null
+
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+# block_json CIDR AFFINITY ALLOCATIONS(64 comma-separated) UNALLOCATED ATTRIBUTES
+block_json() { printf '{"cidr":"%s","affinity":%s,"strictAffinity":false,"allocations":[%s],"unallocated":[%s],"attributes":[%s]}' "$@"; }
+nulls() { local n=$1 s="" i; for ((i = 0; i < n; i++)); do s+="${s:+,}null"; done; printf %s "$s"; }
+seq_list() { seq -s, "$1" "$2"; }
+
+# 10.20.0.0 h1 (old), 10.20.0.1 h2 (fresh), 10.20.0.2 h3 (old, has an endpoint)
+"$DSTOOL" put /calico/ipam/v2/assignment/ipv4/block/10.20.0.0-26 "$(block_json 10.20.0.0/26 '"host:testhost"' \
+  "0,1,2,$(nulls 61)" "$(seq_list 3 63)" \
+  "{\"handle_id\":\"h1\",\"secondary\":{\"host\":\"testhost\",\"timestamp\":\"2000-01-01T00:00:00Z\"}},{\"handle_id\":\"h2\",\"secondary\":{\"host\":\"testhost\",\"timestamp\":\"$now\"}},{\"handle_id\":\"h3\",\"secondary\":{\"host\":\"testhost\",\"timestamp\":\"2000-01-01T00:00:00Z\"}}")"
+"$DSTOOL" put /calico/ipam/v2/host/testhost/ipv4/block/10.20.0.0-26 '{}'
+for h in h1 h2 h3; do
+  "$DSTOOL" put /calico/ipam/v2/handle/$h "{\"block\":{\"10.20.0.0/26\":1},\"id\":\"$h\"}"
+done
+"$DSTOOL" put /calico/v1/host/testhost/workload/docker/w1/endpoint/e1 \
+  '{"state":"active","name":"cali0ef24b0e6a2","mac":"ee:ee:ee:ee:ee:ee","profile_ids":[],"ipv4_nets":["10.20.0.2/32"],"ipv6_nets":[],"labels":{}}'
+
+expect_ok "info" 'IP 10.20.0.0 is in use with attributes: {"handle_id":"h1","secondary":{"host":"testhost","timestamp":"2000-01-01T00:00:00Z"}}' \
+  "$CTL" ipam info 10.20.0.0
+expect_refused "info unassigned" "IP address 10.20.0.9 is not currently assigned" "$CTL" ipam info 10.20.0.9
+expect_refused "info outside any block" "IP address 10.99.0.9 is not currently assigned" "$CTL" ipam info 10.99.0.9
+expect_refused "info bad IP" "banana is not a valid IP address." "$CTL" ipam info banana
+expect_ok "show" "+---------------+--------------+-------------+------+------+
+|      Pool     |    Block     | Affine host | Used | Free |
++---------------+--------------+-------------+------+------+
+| 10.20.0.0/24  | 10.20.0.0/26 | testhost    | 3    | 61   |
+| 10.20.0.0/24  | (1 block)    | (1 host)    | 3    | 253  |
+| fd00:20::/120 | (0 blocks)   | (0 hosts)   | 0    | 256  |
++---------------+--------------+-------------+------+------+" "$CTL" ipam show
+
+before=$(rev)
+expect_ok "gc --dry-run skips fresh addresses and ones with endpoints" "Would release 10.20.0.0 (handle h1)
+Would release 1 leaked address." "$CTL" ipam gc --dry-run
+expect_ok "gc --dry-run --grace=0" "Would release 10.20.0.0 (handle h1)
+Would release 10.20.0.1 (handle h2)
+Would release 2 leaked addresses." "$CTL" ipam gc --dry-run --grace=0
+expect_eq "dry run writes nothing" "$(rev)" "$before"
+expect_ok "gc" "Released 10.20.0.0 (handle h1)
+Released 1 leaked address." "$CTL" ipam gc
+expect_refused "gc'd address is free" "IP address 10.20.0.0 is not currently assigned" "$CTL" ipam info 10.20.0.0
+expect_eq "and its handle is gone" "$("$DSTOOL" count /calico/ipam/v2/handle/h1)" 0
+expect_ok "gc again finds nothing" "Released 0 leaked addresses." "$CTL" ipam gc
+expect_refused "gc bad grace" "--grace=soon is not a number of seconds." "$CTL" ipam gc --grace=soon
+
+expect_ok "release" "Address successfully released" "$CTL" ipam release 10.20.0.1
+expect_refused "release again" "IP address 10.20.0.1 is not currently assigned" "$CTL" ipam release 10.20.0.1
+expect_refused "release bad IP" "10.20.0.300 is not a valid IP address." "$CTL" ipam release 10.20.0.300
+expect_refused "release v6 never assigned" "IP address fd00:20::5 is not currently assigned" "$CTL" ipam release fd00:20::5
+expect_usage "ipam alone" "$CTL" ipam
+expect_usage "ipam release without IP" "$CTL" ipam release
+expect_usage "ipam show with gc option" "$CTL" ipam show --dry-run
+
+# Pool removal: an address in use stays; an empty block of a removed pool is freed.
+"$CTL" pool add 10.30.0.0/24 >/dev/null
+"$DSTOOL" put /calico/ipam/v2/assignment/ipv4/block/10.30.0.64-26 "$(block_json 10.30.0.64/26 '"host:other"' \
+  "$(nulls 64)" "$(seq_list 0 63)" "")"
+"$DSTOOL" put /calico/ipam/v2/host/other/ipv4/block/10.30.0.64-26 '{}'
+expect_ok "pool remove (block in use)" "" "$CTL" pool remove 10.20.0.0/24
+expect_ok "the address in use stays valid" - "$CTL" ipam info 10.20.0.2
+expect_ok "show lists it under the removed pool" - "$CTL" ipam show
+case "$OUT" in *"| (removed pool) | 10.20.0.0/26  | testhost    | 1    | 63   |"*) ok "removed pool row";; *) fail "removed pool row: $OUT";; esac
+expect_ok "pool remove (empty block)" "" "$CTL" pool remove 10.30.0.0/24
+expect_eq "empty block of the removed pool freed" "$("$DSTOOL" count /calico/ipam/v2/assignment/ipv4/block/10.30.)" 0
+expect_eq "with its affinity" "$("$DSTOOL" count /calico/ipam/v2/host/other/)" 0
+expect_ok "release the last address" "Address successfully released" "$CTL" ipam release 10.20.0.2
+expect_eq "its block is freed" "$("$DSTOOL" count /calico/ipam/v2/assignment/)" 0
+expect_eq "no affinity left" "$("$DSTOOL" count /calico/ipam/v2/host/)" 0
+expect_eq "no handle left" "$("$DSTOOL" count /calico/ipam/v2/handle/)" 0
+tap_done
