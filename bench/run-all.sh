@@ -18,7 +18,7 @@ cleanup() { etcd_stop; rm -rf "$TMP"; }
 trap cleanup EXIT
 unset CALICO_DATASTORE ETCD_ENDPOINTS ETCD_AUTHORITY ETCD_CA_CERT_FILE ETCD_CERT_FILE ETCD_KEY_FILE
 
-SECTIONS=(datastore)
+SECTIONS=(datastore ipam)
 ENTRIES="$TMP/entries"   # one JSON object per line, section first
 : >"$ENTRIES"
 FAILED=()
@@ -66,6 +66,30 @@ table_datastore() {
     done
     echo
   fi
+}
+
+# ---- ipam: auto-assigns per second, 1 and 8 processes, on each backend ----
+section_ipam() {
+  local out
+  [ -x "$build/bench_ipam" ] || { echo "# ipam: $build/bench_ipam is not built" >&2; return 1; }
+  out=$(CALICO_DATASTORE="sqlite:$TMP/bench-ipam.db" "$build/bench_ipam" 2000 | tail -n 1) &&
+    record ipam "$out" || return 1
+  etcd_start BENCH_IPAM_ETCD || { echo "# ipam: etcd did not start" >&2; return 1; }
+  out=$(ETCD_ENDPOINTS=$BENCH_IPAM_ETCD_ENDPOINT "$build/bench_ipam" 800 | tail -n 1) && record ipam "$out"
+  local rc=$?
+  etcd_stop BENCH_IPAM_ETCD
+  return $rc
+}
+
+table_ipam() {
+  local line b
+  printf '%-10s %14s %14s %11s
+' backend "allocs/s x1" "allocs/s x8" duplicates
+  while IFS= read -r line; do
+    b=$(sed -nE 's/.*"backend"[[:space:]]*:[[:space:]]*"([^"]*)".*/\1/p' <<<"$line")
+    printf '%-10s %14.0f %14.0f %11s\n' "$b" "$(jnum "$line" per_s_1)" "$(jnum "$line" per_s_8)" \
+      "$(jnum "$line" duplicates)"
+  done < <(entries_of ipam)
 }
 
 # ---- run ----
