@@ -148,7 +148,7 @@ static char *dump_sorted(json_t *v)
 /* The set without its handle, elements sorted. */
 static char *canon_set(const char *kind, json_t *o)
 {
-	json_t *copy = json_deep_copy(o), *elems = json_object_get(copy, "elem");
+	json_t *copy = json_deep_copy(o), *elems = json_object_get(o, "elem");
 	char **texts = NULL, *line = NULL;
 	size_t n = json_array_size(elems);
 
@@ -158,7 +158,11 @@ static char *canon_set(const char *kind, json_t *o)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		texts[i] = dump_sorted(json_array_get(elems, i));
-	qsort(texts, n, sizeof(*texts), str_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (!texts[i] && !(texts[i] = strdup("(out of memory)")))
+			goto out_texts;
+	if (n > 1)
+		qsort(texts, n, sizeof(*texts), str_cmp);
 	char *head = dump_sorted(copy);
 	size_t len = strlen(kind) + strlen(head ? head : "") + 8;
 	for (size_t i = 0; i < n; i++)
@@ -169,6 +173,7 @@ static char *canon_set(const char *kind, json_t *o)
 			at += (size_t)sprintf(line + at, "%s%s", i ? ", " : " = ", texts[i] ? texts[i] : "");
 	}
 	free(head);
+out_texts:
 	for (size_t i = 0; i < n; i++)
 		free(texts[i]);
 out:
@@ -248,7 +253,7 @@ static int cmd_canon(const char *kernel)
 	for (i = 0; i < n; i++)
 		if (!lines[i])
 			lines[i] = strdup("(out of memory)");
-	if (lines)
+	if (lines && n > 1)
 		qsort(lines, n, sizeof(*lines), str_cmp);
 	for (i = 0; i < n; i++) {
 		printf("%s\n", lines[i]);
