@@ -54,6 +54,28 @@ static void emit(struct script *s, const char *fmt, ...)
 	}
 }
 
+/* Plain text, no formatting: the hot path for large sets. */
+static void emit_str(struct script *s, const char *text)
+{
+	size_t n = strlen(text);
+	if (s->oom)
+		return;
+	if (s->cap - s->len <= n) {
+		size_t ncap = s->cap ? s->cap * 2 : 4096;
+		while (ncap - s->len <= n)
+			ncap *= 2;
+		char *p = realloc(s->buf, ncap);
+		if (!p) {
+			s->oom = true;
+			return;
+		}
+		s->buf = p;
+		s->cap = ncap;
+	}
+	memcpy(s->buf + s->len, text, n + 1);
+	s->len += n;
+}
+
 static int finish(struct script *s, char **out)
 {
 	if (!s->oom && !s->buf) {
@@ -77,10 +99,12 @@ static bool is_map(const struct nft_set *set)
 static void emit_key(struct script *s, const struct nft_set *set, const struct nft_elem *e)
 {
 	/* interface names are strings to nft; addresses and prefixes are not */
-	if (strcmp(set->key_type, "ifname") == 0)
-		emit(s, "\"%s\"", e->key);
-	else
-		emit(s, "%s", e->key);
+	bool quoted = strcmp(set->key_type, "ifname") == 0;
+	if (quoted)
+		emit_str(s, "\"");
+	emit_str(s, e->key);
+	if (quoted)
+		emit_str(s, "\"");
 }
 
 /* "add element T s { a, b }" / "delete element ..." over elems[] picked by
@@ -92,12 +116,14 @@ static void emit_elems(struct script *s, const char *verb, const char *tbl, cons
 		if (i % ELEMS_PER_COMMAND == 0)
 			emit(s, "%s element %s %s { ", verb, tbl, set->name);
 		else
-			emit(s, ", ");
+			emit_str(s, ", ");
 		emit_key(s, set, elems[i]);
-		if (with_values && elems[i]->value)
-			emit(s, " : %s", elems[i]->value);
+		if (with_values && elems[i]->value) {
+			emit_str(s, " : ");
+			emit_str(s, elems[i]->value);
+		}
 		if (i % ELEMS_PER_COMMAND == ELEMS_PER_COMMAND - 1 || i + 1 == n)
-			emit(s, " }\n");
+			emit_str(s, " }\n");
 	}
 }
 
@@ -254,7 +280,7 @@ int nft_render_diff(const struct nft_model *old, const struct nft_model *new, ch
 	if (body.len || !old->table_present)
 		emit(&all, "add table %s\n", tbl);
 	if (body.len)
-		emit(&all, "%s", body.buf);
+		emit_str(&all, body.buf);
 	free(body.buf);
 	if (body.oom)
 		all.oom = true;
@@ -276,7 +302,8 @@ int nft_render_full(const struct nft_model *m, char **out)
 	snprintf(tbl, sizeof(tbl), "%s %s", m->family, m->table);
 	/* "add" first so that "delete" cannot fail on a missing table; all in
 	 * one transaction, so the kernel never runs without our rules */
-	emit(&s, "add table %s\ndelete table %s\n%s", tbl, tbl, diff);
+	emit(&s, "add table %s\ndelete table %s\n", tbl, tbl);
+	emit_str(&s, diff);
 	free(diff);
 	return finish(&s, out);
 }
