@@ -16,6 +16,7 @@ source "$root/tests/lib/etcd.sh"
 TMP=$(mktemp -d /tmp/calico-bench.XXXXXX)
 cleanup() { etcd_stop; rm -rf "$TMP"; }
 trap cleanup EXIT
+trap 'exit 143' TERM INT
 unset CALICO_DATASTORE ETCD_ENDPOINTS ETCD_AUTHORITY ETCD_CA_CERT_FILE ETCD_CERT_FILE ETCD_KEY_FILE
 
 SECTIONS=(datastore ipam)

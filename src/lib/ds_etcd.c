@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -33,6 +34,29 @@ static int post(struct ds *ds, const char *path, const char *body, char **resp)
 	return 0;
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* For requests that change nothing: while a cluster elects a leader ("leader
+ * changed", "no leader": Unavailable) they are retried within the timeout.
+ * Writes are not, since such a write may or may not have been applied. */
+static int post_read(struct ds *ds, const char *path, const char *body, char **resp)
+{
+	int64_t end = now_ms() + conn_of(ds)->timeout_ms;
+	long pause_ms = 20;
+	int rc;
+
+	while ((rc = post(ds, path, body, resp)) == -EAGAIN && now_ms() + pause_ms < end) {
+		nanosleep(&(struct timespec){ .tv_nsec = pause_ms * 1000000L }, NULL);
+		pause_ms = pause_ms * 2 > 500 ? 500 : pause_ms * 2;
+	}
+	return rc;
+}
+
 static int proto_fail(struct ds *ds, int rc, const char *what)
 {
 	if (rc == -ENOMEM)
@@ -47,7 +71,7 @@ static int etcd_get(struct ds *ds, const char *key, struct ds_kv *out)
 	char *resp = NULL;
 	int rc;
 
-	rc = post(ds, "/v3/kv/range", body, &resp);
+	rc = post_read(ds, "/v3/kv/range", body, &resp);
 	if (rc < 0)
 		goto out;
 	if ((rc = etcd_parse_range(resp, &l, NULL)) < 0) {
@@ -86,7 +110,7 @@ static int etcd_list(struct ds *ds, const char *prefix, struct ds_kv_list *out)
 		char *body = etcd_req_range(from, from_len, prefix, rev, LIST_PAGE, false);
 		char *resp = NULL;
 		size_t before = l.n;
-		rc = post(ds, "/v3/kv/range", body, &resp);
+		rc = post_read(ds, "/v3/kv/range", body, &resp);
 		free(body);
 		if (rc < 0)
 			goto out;
@@ -127,7 +151,7 @@ static int etcd_revision(struct ds *ds, int64_t *rev)
 {
 	char *body = etcd_req_range("/", 1, NULL, 0, 1, true);
 	char *resp = NULL;
-	int rc = post(ds, "/v3/kv/range", body, &resp);
+	int rc = post_read(ds, "/v3/kv/range", body, &resp);
 
 	if (rc == 0 && (rc = etcd_parse_header_rev(resp, rev)) < 0)
 		rc = proto_fail(ds, rc, "range");
@@ -221,7 +245,7 @@ static int etcd_lease_keepalive(struct ds *ds, int64_t id)
 	char *body = etcd_req_lease_id(id);
 	char *resp = NULL;
 	int64_t ttl = 0;
-	int rc = post(ds, "/v3/lease/keepalive", body, &resp);
+	int rc = post_read(ds, "/v3/lease/keepalive", body, &resp);
 
 	if (rc < 0)
 		goto out;

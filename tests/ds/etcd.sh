@@ -15,6 +15,7 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT
 unset CALICO_DATASTORE ETCD_AUTHORITY ETCD_CA_CERT_FILE ETCD_CERT_FILE ETCD_KEY_FILE
 
 # pass_through NAME CMD...: re-emits the TAP lines of a C suite under our numbering.

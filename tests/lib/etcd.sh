@@ -10,7 +10,8 @@
 #                             no argument: every member started here (use in an EXIT trap)
 #   etcd_cluster_start P N    N members P1..PN forming one cluster; exports P_ENDPOINTS
 #                             (comma list) and the per-member P<i>_* variables
-# Needs curl and /usr/bin/etcd. Source it; it sets no traps of its own.
+# Needs curl and /usr/bin/etcd. Source it; it sets no traps of its own: callers
+# want `trap etcd_stop EXIT` and `trap 'exit 143' TERM INT` (so EXIT runs on a kill).
 
 ETCD_BIN=${ETCD_BIN:-etcd}
 _ETCD_MEMBERS=()
@@ -32,23 +33,26 @@ _etcd_free_port() {
 
 _etcd_var() { eval "printf %s \"\${$1_$2:-}\""; }
 
-# _etcd_launch P NAME INITIAL_CLUSTER STATE: starts the member described by P_* in the background.
+# _etcd_launch P NAME INITIAL_CLUSTER STATE [TOKEN]: starts the member described by P_* in the
+# background. Members of one cluster must share the token.
 _etcd_launch() {
-  local p=$1 name=$2 cluster=$3 state=$4 cport pport dir
+  local p=$1 name=$2 cluster=$3 state=$4 token=${5:-$2-$$} cport pport dir
   cport=$(_etcd_var "$p" CPORT); pport=$(_etcd_var "$p" PPORT); dir=$(_etcd_var "$p" DIR)
   "$ETCD_BIN" --name "$name" --data-dir "$dir/data" \
     --listen-client-urls "http://127.0.0.1:$cport" --advertise-client-urls "http://127.0.0.1:$cport" \
     --listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
-    --initial-cluster "$cluster" --initial-cluster-state "$state" --initial-cluster-token "$name-$$" \
+    --initial-cluster "$cluster" --initial-cluster-state "$state" --initial-cluster-token "$token" \
     --log-level error >>"$dir/etcd.log" 2>&1 &
   export "${p}_PID=$!"
 }
 
 # _etcd_wait_healthy P SECONDS: 0 once /health answers, 1 if the member died or time ran out.
 _etcd_wait_healthy() {
-  local p=$1 secs=$2 ep pid i
+  local p=$1 secs=$2 ep pid end
   ep=$(_etcd_var "$p" ENDPOINT); pid=$(_etcd_var "$p" PID)
-  for ((i = 0; i < secs * 50; i++)); do
+  end=$((SECONDS + secs))
+  # By the clock: /health can block for its whole --max-time while there is no leader.
+  while [ "$SECONDS" -lt "$end" ]; do
     if curl -sf --max-time 1 --noproxy '*' "$ep/health" 2>/dev/null | grep -q '"health":"true"'; then
       return 0
     fi
@@ -105,7 +109,7 @@ etcd_resume() {
   local p=${1:?} cluster
   cluster=$(_etcd_var "$p" CLUSTER)
   [ -n "$cluster" ] || cluster="$p=http://127.0.0.1:$(_etcd_var "$p" PPORT)"
-  _etcd_launch "$p" "$p" "$cluster" existing
+  _etcd_launch "$p" "$p" "$cluster" existing "$(_etcd_var "$p" TOKEN)"
   _etcd_wait_healthy "$p" 20
 }
 
@@ -150,11 +154,14 @@ etcd_cluster_start() {
     eps+="${eps:+,}$(_etcd_var "$p$i" ENDPOINT)"
   done
   for ((i = 1; i <= n; i++)); do
-    export "$p${i}_CLUSTER=$cluster"
-    _etcd_launch "$p$i" "$p$i" "$cluster" new
+    export "$p${i}_CLUSTER=$cluster" "$p${i}_TOKEN=$p-$$"
+    _etcd_launch "$p$i" "$p$i" "$cluster" new "$p-$$"
   done
   for ((i = 1; i <= n; i++)); do
-    _etcd_wait_healthy "$p$i" 30 || { echo "# etcd member $p$i did not come up" >&2; return 1; }
+    if ! _etcd_wait_healthy "$p$i" 30; then
+      echo "# etcd member $p$i did not come up: $(tail -n 3 "$(_etcd_var "$p$i" LOG)" 2>/dev/null)" >&2
+      return 1
+    fi
   done
   export "${p}_ENDPOINTS=$eps"
 }
