@@ -19,8 +19,9 @@ build-san: deps
 	@cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DCALICO_SANITIZE=ON >/dev/null
 	@cmake --build $(BUILD_SAN) -j $(JOBS)
 
-# All tests, on the sanitizer build; prints `N passed, N failed` last.
-check: build-san
+# All tests, on the sanitizer build; prints `N passed, N failed` last. The
+# optimised build is compiled too, so warnings that only -O2 sees fail here.
+check: build build-san
 	@tests/run-all.sh $(BUILD_SAN)
 
 bench: build

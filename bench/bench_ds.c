@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 2000;
 	char err[512], prefix[128];
 	struct ds *ds;
-	double rate[3];
+	double rate[3] = { 0 };
 
 	if (n <= 0) {
 		fprintf(stderr, "usage: bench_ds [N]   (N operations of each kind, default 2000)\n");
