@@ -41,6 +41,21 @@ const struct ctl_command ctl_commands[] = {
 	  "  calicoctl config node felix <NAME> [<VALUE>|--remove] [--force] [--hostname=<HOSTNAME>]\n"
 	  "  calicoctl config node bgp <NAME> [<VALUE>|--remove] [--force] [--hostname=<HOSTNAME>]\n" },
 	{ "ipam", cmd_ipam, "  calicoctl ipam (release <IP> | info <IP> | show | gc [--dry-run] [--grace=<SECONDS>])\n" },
+	{ "container", cmd_container,
+	  "  calicoctl container add <CONTAINER> <IP|ipv4|ipv6|CIDR> [--interface=<INTERFACE>]\n"
+	  "  calicoctl container remove <CONTAINER>\n"
+	  "  calicoctl container <CONTAINER> ip (add|remove) <IP> [--interface=<INTERFACE>]\n"
+	  "  calicoctl container <CONTAINER> endpoint show\n"
+	  "  calicoctl container <CONTAINER> profile (append|remove|set) [<PROFILES>...]\n"
+	  "\n"
+	  "  <CONTAINER>: a network namespace: /var/run/netns/NAME, /proc/PID/ns/net, or NAME\n"
+	  "  (under /var/run/netns). Its endpoint has orchestrator ID \"calicoctl\" and\n"
+	  "  workload ID NAME, or pid-PID.\n" },
+	{ "endpoint", cmd_endpoint,
+	  "  calicoctl endpoint show [--host=<HOSTNAME>] [--orchestrator=<ORCHESTRATOR_ID>]\n"
+	  "                          [--workload=<WORKLOAD_ID>] [--endpoint=<ENDPOINT_ID>] [--detailed]\n"
+	  "  calicoctl endpoint <ENDPOINT_ID> profile (append|remove|set) [<PROFILES>...]\n"
+	  "  calicoctl endpoint <ENDPOINT_ID> profile show\n" },
 	{ "version", cmd_version, "  calicoctl version\n" },
 	{ NULL, NULL, NULL },
 };
