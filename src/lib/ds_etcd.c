@@ -79,7 +79,7 @@ static int etcd_get(struct ds *ds, const char *key, struct ds_kv *out)
 		goto out;
 	}
 	if (l.n == 0) {
-		rc = -ENOENT;
+		rc = ds_fail(ds, -ENOENT, "%s: not found", key);
 		goto out;
 	}
 	*out = l.items[0];
