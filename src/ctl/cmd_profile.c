@@ -174,18 +174,8 @@ static int profile_tag(const char *name, int argc, char **argv)
 {
 	if (argc == 1 && strcmp(argv[0], "show") == 0) {
 		struct profile p;
-		struct profile_revs revs;
-		char err[MODEL_ERR_MAX];
-		struct ds *ds;
-		if (!name_is_valid(name))
-			return ctl_bad_profile_name(name);
-		if (!(ds = ctl_ds()))
+		if (ctl_profile_load(name, &p))
 			return 1;
-		int rc = profile_load(ds, name, &p, &revs, err, sizeof(err));
-		if (rc == -ENOENT)
-			return ctl_error("Profile %s not found.", name);
-		if (rc < 0)
-			return rc == -EINVAL ? ctl_error("Error: %s", err) : ctl_ds_error("reading profile", rc);
 		for (size_t i = 0; i < p.n_tags; i++)
 			printf("%s\n", p.tags[i]);
 		profile_free(&p);

@@ -12,26 +12,6 @@
 
 #define RULES_JSON_MAX (16 << 20)
 
-static int load_profile(const char *name, struct profile *p)
-{
-	struct profile_revs revs;
-	char err[MODEL_ERR_MAX];
-	struct ds *ds;
-
-	if (!name_is_valid(name))
-		return ctl_bad_profile_name(name);
-	if (!(ds = ctl_ds()))
-		return 1;
-	int rc = profile_load(ds, name, p, &revs, err, sizeof(err));
-	if (rc == -ENOENT)
-		return ctl_error("Profile %s not found.", name);
-	if (rc == -EINVAL)
-		return ctl_error("Error: profile %s is stored in a form that does not decode: %s", name, err);
-	if (rc < 0)
-		return ctl_ds_error("reading profile", rc);
-	return 0;
-}
-
 static void print_rules(const char *title, const struct rule_list *l)
 {
 	char text[RULE_TEXT_MAX];
@@ -43,7 +23,7 @@ static void print_rules(const char *title, const struct rule_list *l)
 static int rule_show(const char *name)
 {
 	struct profile p;
-	if (load_profile(name, &p))
+	if (ctl_profile_load(name, &p))
 		return 1;
 	print_rules("Inbound", &p.inbound);
 	print_rules("Outbound", &p.outbound);
@@ -55,7 +35,7 @@ static int rule_json(const char *name)
 {
 	struct profile p;
 	int status = 1;
-	if (load_profile(name, &p))
+	if (ctl_profile_load(name, &p))
 		return 1;
 	char *compact = rules_encode(p.name, &p.inbound, &p.outbound);
 	json_t *doc = compact ? json_loads(compact, JSON_DECODE_ANY, NULL) : NULL;

@@ -13,6 +13,26 @@ int ctl_bad_profile_name(const char *name)
 			 name, CALICO_NAME_MAX);
 }
 
+int ctl_profile_load(const char *name, struct profile *p)
+{
+	struct profile_revs revs;
+	char err[MODEL_ERR_MAX];
+	struct ds *ds;
+
+	if (!name_is_valid(name))
+		return ctl_bad_profile_name(name);
+	if (!(ds = ctl_ds()))
+		return 1;
+	int rc = profile_load(ds, name, p, &revs, err, sizeof(err));
+	if (rc == -ENOENT)
+		return ctl_error("Profile %s not found.", name);
+	if (rc == -EINVAL)
+		return ctl_error("Error: profile %s is stored in a form that does not decode: %s", name, err);
+	if (rc < 0)
+		return ctl_ds_error("reading profile", rc);
+	return 0;
+}
+
 int ctl_profile_edit(const char *name, profile_edit_fn edit, void *arg, int *edit_result)
 {
 	struct ds *ds;

@@ -13,6 +13,9 @@ typedef int (*profile_edit_fn)(struct profile *p, void *arg);
 
 /* 0 when stored (or nothing to store), 1 after printing an error. */
 int ctl_profile_edit(const char *name, profile_edit_fn edit, void *arg, int *edit_result);
+/* Loads a profile for display: 0, or 1 after printing Calico's message
+ * ("Profile X not found.", a bad name, an undecodable record, a datastore error). */
+int ctl_profile_load(const char *name, struct profile *p);
 /* Prints Calico's message for an invalid or missing profile name; returns 1. */
 int ctl_bad_profile_name(const char *name);
 
