@@ -52,6 +52,8 @@ int cmd_bgp(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_ipam(int argc, char **argv);
+int cmd_node(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 int cmd_container(int argc, char **argv);
 int cmd_endpoint(int argc, char **argv);
 

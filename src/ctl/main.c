@@ -41,6 +41,15 @@ const struct ctl_command ctl_commands[] = {
 	  "  calicoctl config node felix <NAME> [<VALUE>|--remove] [--force] [--hostname=<HOSTNAME>]\n"
 	  "  calicoctl config node bgp <NAME> [<VALUE>|--remove] [--force] [--hostname=<HOSTNAME>]\n" },
 	{ "ipam", cmd_ipam, "  calicoctl ipam (release <IP> | info <IP> | show | gc [--dry-run] [--grace=<SECONDS>])\n" },
+	{ "node", cmd_node,
+	  "  calicoctl node [--ip=<IP>] [--ip6=<IP6>] [--as=<AS_NUM>] [--name=<HOSTNAME>]\n"
+	  "  calicoctl node stop [--force]\n"
+	  "  calicoctl node remove [--hostname=<HOSTNAME>] [--remove-endpoints]\n"
+	  "  calicoctl node show\n"
+	  "\n"
+	  "  Without --ip, the first global IPv4 address of an up interface (not lo, cali*,\n"
+	  "  docker*, vxlan*) is used. NO_DEFAULT_POOLS=1 skips the default pools.\n" },
+	{ "status", cmd_status, "  calicoctl status\n" },
 	{ "container", cmd_container,
 	  "  calicoctl container add <CONTAINER> <IP|ipv4|ipv6|CIDR> [--interface=<INTERFACE>]\n"
 	  "  calicoctl container remove <CONTAINER>\n"

@@ -1,0 +1,75 @@
+#include "agent_health.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <string.h>
+#include <time.h>
+
+#include "keys.h"
+
+static time_t parse_utc(const char *text)
+{
+	struct tm tm = { 0 };
+	const char *end = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
+	return end ? timegm(&tm) : (time_t)-1;
+}
+
+static long age_of(const char *value)
+{
+	json_t *root = json_loads(value, JSON_DECODE_ANY, NULL);
+	const char *text = value;
+	long age = -1;
+	if (json_is_object(root) && json_is_string(json_object_get(root, "time")))
+		text = json_string_value(json_object_get(root, "time"));
+	else if (json_is_string(root))
+		text = json_string_value(root);
+	time_t t = parse_utc(text);
+	if (t != (time_t)-1)
+		age = (long)(time(NULL) - t);
+	json_decref(root);
+	return age < 0 && t != (time_t)-1 ? 0 : age;
+}
+
+int heartbeat_get(struct ds *ds, const char *host, bool *present, long *age_s)
+{
+	char key[KEY_MAX];
+	struct ds_kv kv = { 0 };
+	*present = false;
+	*age_s = -1;
+	if (!key_fmt(key, KEY_FELIX_HOST_PREFIX "%s/status", host))
+		return -ENAMETOOLONG;
+	int rc = ds_get(ds, key, &kv);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	*present = true;
+	*age_s = age_of(kv.value);
+	ds_kv_free(&kv);
+	return 0;
+}
+
+static size_t discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * n;
+}
+
+bool agent_http_ready(int timeout_ms)
+{
+	CURL *c = curl_easy_init();
+	long code = 0;
+	if (!c)
+		return false;
+	curl_easy_setopt(c, CURLOPT_URL, AGENT_HEALTH_URL);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(c);
+	return code == 200;
+}
