@@ -36,16 +36,16 @@ int node_stop(bool force)
 	struct ds *ds;
 	if (ctl_local_host(host, sizeof(host)) || !(ds = ctl_ds()))
 		return 1;
-	int rc = count_endpoints(ds, host, &n);
-	if (rc < 0)
-		return ctl_ds_error("listing endpoints", rc);
-	if (n > 0 && !force)
-		return ctl_error("Current host has active endpoints so can't be stopped. Force with --force");
 	pid_t pid = agent_running_pid();
 	if (pid == 0) {
 		printf("calico-node is not running.\n");
 		return 0;
 	}
+	int rc = count_endpoints(ds, host, &n);
+	if (rc < 0)
+		return ctl_ds_error("listing endpoints", rc);
+	if (n > 0 && !force)
+		return ctl_error("Current host has active endpoints so can't be stopped. Force with --force");
 	if ((rc = agent_stop(pid, AGENT_STOP_TIMEOUT_MS)) < 0)
 		return ctl_error("Error: calico-node (pid %d) did not stop: %s", (int)pid, strerror(-rc));
 	printf("Node stopped\n");
