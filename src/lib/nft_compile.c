@@ -16,6 +16,11 @@ struct tag_use {
 	unsigned families;
 };
 
+struct port_set_slot {
+	char *name; /* NULL = free */
+	char *text; /* the canonical list, to tell a hash collision from a reuse */
+};
+
 struct compiler {
 	const struct dp_state *s;
 	struct nft_model *m;
@@ -25,6 +30,8 @@ struct compiler {
 	const struct dp_tag **tags;      /* sorted by name */
 	struct tag_use *uses;
 	size_t n_uses, cap_uses;
+	struct port_set_slot *port_slots; /* open addressing on the name's hash */
+	size_t n_port_sets, cap_port_slots;
 };
 
 /* ---------- lookups ---------- */
@@ -87,6 +94,65 @@ static int note_tag(struct compiler *c, const char *tag, unsigned families)
 	return 0;
 }
 
+/* ---------- port sets ---------- */
+
+static size_t slot_of(const struct port_set_slot *slots, size_t cap, const char *name)
+{
+	/* the name ends in 16 hex digits of the list's hash */
+	size_t i = (size_t)strtoull(name + strlen(name) - 16, NULL, 16) & (cap - 1);
+	while (slots[i].name && strcmp(slots[i].name, name) != 0)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+static int port_slots_grow(struct compiler *c)
+{
+	size_t ncap = c->cap_port_slots ? c->cap_port_slots * 2 : 64;
+	struct port_set_slot *slots = calloc(ncap, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->cap_port_slots; i++)
+		if (c->port_slots[i].name)
+			slots[slot_of(slots, ncap, c->port_slots[i].name)] = c->port_slots[i];
+	free(c->port_slots);
+	c->port_slots = slots;
+	c->cap_port_slots = ncap;
+	return 0;
+}
+
+static int port_set(void *ctx, const char *name, const struct port_range *sorted, size_t n)
+{
+	struct compiler *c = ctx;
+	char text[RULE_PORTS_MAX * 13], elem[16];
+	size_t len = 0;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		nft_port_elem_text(&sorted[i], elem);
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%s", i ? "," : "", elem);
+	}
+	if ((c->n_port_sets + 1) * 2 > c->cap_port_slots && (rc = port_slots_grow(c)) < 0)
+		return rc;
+	struct port_set_slot *slot = &c->port_slots[slot_of(c->port_slots, c->cap_port_slots, name)];
+	if (slot->name)
+		return strcmp(slot->text, text) == 0 ? 0 : -EEXIST;
+	if (!(slot->name = strdup(name)) || !(slot->text = strdup(text))) {
+		free(slot->name);
+		slot->name = NULL;
+		return -ENOMEM;
+	}
+	c->n_port_sets++;
+	struct nft_set *set = nft_model_add_set(c->m, name, "inet_service", NULL, true);
+	if (!set)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		nft_port_elem_text(&sorted[i], elem);
+		if ((rc = nft_set_add_elem(set, elem, NULL)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* ---------- endpoints ---------- */
 
 static bool ifname_ok(const char *s)
@@ -101,37 +167,36 @@ static int ip_ptr_cmp(const void *a, const void *b)
 	return ip_cmp(a, b);
 }
 
-/* "ip saddr != { a, b } drop", or "meta nfproto ipv4 drop" for a family the
- * endpoint has no address in. */
+/* "ip saddr != a ip saddr != b drop": one compare per address, no set, as an
+ * endpoint has a handful of addresses (and an anonymous set per endpoint would
+ * make large loads quadratic, see nft_rule.h). "meta nfproto ipv4 drop" for a
+ * family the endpoint has no address in. */
 static int add_anti_spoof(struct nft_chain *ch, const struct cidr *nets, size_t n, int family)
 {
 	struct ip_addr *addrs;
-	char *list = NULL;
-	size_t len = 0, kept = 0;
+	char *text = NULL;
+	size_t len = 0;
 	int rc;
 
 	if (n == 0)
 		return nft_chain_add_rule(ch, "meta nfproto ipv%d drop", family);
-	if (!(addrs = calloc(n, sizeof(*addrs))) || !(list = malloc(n * (IP_STR_MAX + 2) + 1))) {
+	if (!(addrs = calloc(n, sizeof(*addrs))) || !(text = malloc(n * (IP_STR_MAX + 16) + 8))) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
 		addrs[i] = nets[i].addr;
 	qsort(addrs, n, sizeof(*addrs), ip_ptr_cmp);
-	list[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		char s[IP_STR_MAX];
 		if (i && ip_cmp(&addrs[i - 1], &addrs[i]) == 0)
 			continue;
-		len += (size_t)sprintf(list + len, "%s%s", kept++ ? ", " : "", ip_format(&addrs[i], s));
+		len += (size_t)sprintf(text + len, "%s saddr != %s ", family == 4 ? "ip" : "ip6", ip_format(&addrs[i], s));
 	}
-	const char *kw = family == 4 ? "ip" : "ip6";
-	rc = kept == 1 ? nft_chain_add_rule(ch, "%s saddr != %s drop", kw, list)
-		       : nft_chain_add_rule(ch, "%s saddr != { %s } drop", kw, list);
+	rc = nft_chain_add_rule(ch, "%sdrop", text);
 out:
 	free(addrs);
-	free(list);
+	free(text);
 	return rc;
 }
 
@@ -248,6 +313,7 @@ static int add_endpoints(struct compiler *c)
 static int add_profile_chain(struct compiler *c, const struct profile *p, const char *dir,
 			     const struct rule_list *rules)
 {
+	const struct nft_rule_sets sets = { port_set, c };
 	char name[NFT_NAME_MAX];
 	int rc;
 
@@ -258,7 +324,7 @@ static int add_profile_chain(struct compiler *c, const struct profile *p, const 
 	for (size_t i = 0; i < rules->n; i++) {
 		const struct rule *r = &rules->items[i];
 		unsigned fam = nft_rule_families(r);
-		if ((rc = nft_rule_append(ch, r, r->action == RULE_ALLOW ? ALLOW_VERDICT : "drop")) < 0 ||
+		if ((rc = nft_rule_append(ch, r, r->action == RULE_ALLOW ? ALLOW_VERDICT : "drop", &sets)) < 0 ||
 		    (rc = note_tag(c, r->src_tag, fam)) < 0 || (rc = note_tag(c, r->dst_tag, fam)) < 0)
 			return rc;
 	}
@@ -474,5 +540,10 @@ out:
 	free(c.profile_used);
 	free(c.tags);
 	free(c.uses);
+	for (size_t i = 0; i < c.cap_port_slots; i++) {
+		free(c.port_slots[i].name);
+		free(c.port_slots[i].text);
+	}
+	free(c.port_slots);
 	return rc;
 }

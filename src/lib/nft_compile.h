@@ -16,7 +16,8 @@
  *   wl-from-<if>      the endpoint's outbound policy: ct, anti-spoofing, profiles, drop
  *   wl-to-<if>        the endpoint's inbound policy: ct, profiles, drop
  *   prof-out-<p>      a profile's outbound rules, prof-in-<p> its inbound rules
- *   sets tag4-<t>, tag6-<t>  the members of tag t; masq4/6, pools4/6 for NAT
+ *   sets tag4-<t>, tag6-<t>  the members of tag t; masq4/6, pools4/6 for NAT;
+ *                     ports-<hash> a port list used by rules, shared by content
  *
  * Allow without ending the hook: a profile's allow sets mark bit NFT_ALLOW_MARK
  * and returns; the endpoint chain returns (clearing the bit) when it sees it,

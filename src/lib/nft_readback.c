@@ -48,10 +48,12 @@ static int value_text(const json_t *v, char *buf, size_t len)
 		return value_text(json_object_get(x, "val"), buf, len); /* element with attributes */
 	else if ((x = json_object_get(v, "prefix")) && json_is_string(json_object_get(x, "addr")))
 		n = snprintf(buf, len, "%s/%" JSON_INTEGER_FORMAT, str(x, "addr"), json_integer_value(json_object_get(x, "len")));
-	else if ((x = json_object_get(v, "range")) && json_array_size(x) == 2 &&
-		 json_is_string(json_array_get(x, 0)) && json_is_string(json_array_get(x, 1)))
-		n = snprintf(buf, len, "%s-%s", json_string_value(json_array_get(x, 0)),
-			     json_string_value(json_array_get(x, 1)));
+	else if ((x = json_object_get(v, "range")) && json_array_size(x) == 2) {
+		char lo[128], hi[128];
+		if (value_text(json_array_get(x, 0), lo, sizeof(lo)) < 0 || value_text(json_array_get(x, 1), hi, sizeof(hi)) < 0)
+			return -EINVAL;
+		n = snprintf(buf, len, "%s-%s", lo, hi);
+	}
 	else if ((x = json_object_get(v, "goto")) || (x = json_object_get(v, "jump")))
 		n = snprintf(buf, len, "%s %s", json_object_get(v, "goto") ? "goto" : "jump", str(x, "target") ? str(x, "target") : "");
 	else if (json_is_object(v) && json_object_size(v) == 1)

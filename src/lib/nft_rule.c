@@ -2,11 +2,13 @@
  *
  * Expression order in a rule text: family guard or addresses first (cheap
  * compares and set lookups), then protocol, ports and ICMP type/code, then
- * the verdict. Port lists are sorted so that one rule has one spelling. */
+ * the verdict. Port lists are sorted so that one rule has one spelling, and
+ * lists of two or more are named sets shared by content (see nft_rule.h). */
 #include "nft_rule.h"
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,32 +102,51 @@ static int range_cmp(const void *a, const void *b)
 	return x->first != y->first ? (x->first < y->first ? -1 : 1) : (x->last > y->last) - (x->last < y->last);
 }
 
-static void put_ports(struct text *t, const char *proto, const char *dir, const struct port_range *in, size_t n)
+void nft_port_elem_text(const struct port_range *p, char out[16])
+{
+	if (p->first == p->last)
+		snprintf(out, 16, "%u", p->first);
+	else
+		snprintf(out, 16, "%u-%u", p->first, p->last);
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static int put_ports(struct text *t, const char *proto, const char *dir, const struct port_range *in, size_t n,
+		     const struct nft_rule_sets *sets)
 {
 	struct port_range sorted[RULE_PORTS_MAX];
-	char list[RULE_PORTS_MAX * 13 + 8];
-	size_t len = 0;
+	char elem[16], name[NFT_NAME_MAX];
+	uint64_t h = 0xcbf29ce484222325ULL;
+	int rc;
 
 	if (n == 0)
-		return;
-	if (n > RULE_PORTS_MAX) {
-		t->overflow = true;
-		return;
+		return 0;
+	if (n > RULE_PORTS_MAX)
+		return -E2BIG;
+	if (n == 1) {
+		nft_port_elem_text(in, elem);
+		put(t, "%s %s %s", proto, dir, elem);
+		return 0;
 	}
 	memcpy(sorted, in, n * sizeof(*in));
 	qsort(sorted, n, sizeof(*sorted), range_cmp);
 	for (size_t i = 0; i < n; i++) {
-		const char *sep = i ? ", " : "";
-		if (sorted[i].first == sorted[i].last)
-			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%u", sep, sorted[i].first);
-		else
-			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%u-%u", sep, sorted[i].first,
-						sorted[i].last);
+		nft_port_elem_text(&sorted[i], elem);
+		h = fnv1a(fnv1a(h, elem), ",");
 	}
-	if (n == 1)
-		put(t, "%s %s %s", proto, dir, list);
-	else
-		put(t, "%s %s { %s }", proto, dir, list);
+	snprintf(name, sizeof(name), "ports-%016llx", (unsigned long long)h);
+	if ((rc = sets->port_set(sets->ctx, name, sorted, n)) < 0)
+		return rc;
+	put(t, "%s %s @%s", proto, dir, name);
+	return 0;
 }
 
 static void put_net(struct text *t, const char *ipkw, const char *dir, const struct cidr *c)
@@ -141,9 +162,9 @@ static void put_tag(struct text *t, const char *ipkw, const char *dir, const cha
 	put(t, "%s %s @%s", ipkw, dir, name);
 }
 
-static void put_protocol(struct text *t, const struct rule *r)
+static int put_protocol(struct text *t, const struct rule *r, const struct nft_rule_sets *sets)
 {
-	int number;
+	int number, rc = 0;
 	enum rule_protocol p = proto_kind(r, &number);
 
 	switch (p) {
@@ -154,8 +175,8 @@ static void put_protocol(struct text *t, const struct rule *r)
 		const char *name = p == PROTO_TCP ? "tcp" : "udp";
 		if (!r->n_src_ports && !r->n_dst_ports)
 			put(t, "meta l4proto %s", name);
-		put_ports(t, name, "sport", r->src_ports, r->n_src_ports);
-		put_ports(t, name, "dport", r->dst_ports, r->n_dst_ports);
+		if ((rc = put_ports(t, name, "sport", r->src_ports, r->n_src_ports, sets)) == 0)
+			rc = put_ports(t, name, "dport", r->dst_ports, r->n_dst_ports, sets);
 		break;
 	}
 	case PROTO_ICMP:
@@ -173,11 +194,14 @@ static void put_protocol(struct text *t, const struct rule *r)
 		put(t, "meta l4proto %d", number);
 		break;
 	}
+	return rc;
 }
 
 /* family 0: a text for both families (the rule names no address). */
-static int append_one(struct nft_chain *c, const struct rule *r, int family, const char *verdict)
+static int append_one(struct nft_chain *c, const struct rule *r, int family, const char *verdict,
+		      const struct nft_rule_sets *sets)
 {
+	int rc;
 	struct text t = { .len = 0 };
 	const char *ipkw = family == 6 ? "ip6" : "ip";
 	bool addressed = r->has_src_net || r->has_dst_net || r->src_tag[0] || r->dst_tag[0];
@@ -193,24 +217,25 @@ static int append_one(struct nft_chain *c, const struct rule *r, int family, con
 		put_net(&t, ipkw, "daddr", &r->dst_net);
 	if (r->dst_tag[0])
 		put_tag(&t, ipkw, "daddr", r->dst_tag, family);
-	put_protocol(&t, r);
+	if ((rc = put_protocol(&t, r, sets)) < 0)
+		return rc;
 	put(&t, "%s", verdict);
 	if (t.overflow)
 		return -E2BIG;
 	return nft_chain_add_rule(c, "%s", t.buf);
 }
 
-int nft_rule_append(struct nft_chain *c, const struct rule *r, const char *verdict)
+int nft_rule_append(struct nft_chain *c, const struct rule *r, const char *verdict, const struct nft_rule_sets *sets)
 {
 	unsigned fam = nft_rule_families(r);
 	bool addressed = r->has_src_net || r->has_dst_net || r->src_tag[0] || r->dst_tag[0];
 	int rc = 0;
 
 	if (fam == (NFT_FAMILY_V4 | NFT_FAMILY_V6) && !addressed)
-		return append_one(c, r, 0, verdict);
+		return append_one(c, r, 0, verdict, sets);
 	if (fam & NFT_FAMILY_V4)
-		rc = append_one(c, r, 4, verdict);
+		rc = append_one(c, r, 4, verdict, sets);
 	if (rc == 0 && (fam & NFT_FAMILY_V6))
-		rc = append_one(c, r, 6, verdict);
+		rc = append_one(c, r, 6, verdict, sets);
 	return rc;
 }

@@ -8,6 +8,7 @@
  *                                                (no handles, sorted sets/chains/elements), so two
  *                                                kernels' tables can be compared with cmp
  *   nft_policy_tool bench N                      compile N endpoints and N profiles, print ms as JSON
+ *   nft_policy_tool bench-script N               the full script of that state
  *
  * Scripts go to stdout. Exit 0 on success, 1 with a message on stderr. */
 #include <errno.h>
@@ -333,6 +334,23 @@ static int build_bench_state(struct dp_state *s, size_t n)
 	return 0;
 }
 
+/* The full script of the bench state, to time the kernel's load of it. */
+static int cmd_bench_script(size_t n)
+{
+	struct dp_state s;
+	struct nft_model m;
+	char *full = NULL;
+	int rc = build_bench_state(&s, n);
+	if (rc == 0) {
+		rc = nft_compile(&s, &m, NULL);
+		if (rc == 0)
+			rc = nft_render_full(&m, &full);
+		nft_model_free(&m);
+	}
+	dp_state_free(&s);
+	return print_and_free(rc, full);
+}
+
 static int cmd_bench(size_t n)
 {
 	struct dp_state s;
@@ -384,10 +402,12 @@ int main(int argc, char **argv)
 		rc = cmd_sync(argv[2], argv[3]);
 	else if (argc == 3 && strcmp(argv[1], "canon") == 0)
 		rc = cmd_canon(argv[2]);
+	else if (argc == 3 && strcmp(argv[1], "bench-script") == 0)
+		rc = cmd_bench_script(strtoul(argv[2], NULL, 10));
 	else if (argc == 3 && strcmp(argv[1], "bench") == 0)
 		rc = cmd_bench(strtoul(argv[2], NULL, 10));
 	else {
-		fprintf(stderr, "usage: nft_policy_tool render STATE | diff OLD NEW | sync KERNEL STATE | canon KERNEL | bench N\n");
+		fprintf(stderr, "usage: nft_policy_tool render STATE | diff OLD NEW | sync KERNEL STATE | canon KERNEL | bench N | bench-script N\n");
 		return 2;
 	}
 	if (rc < 0)

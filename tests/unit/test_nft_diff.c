@@ -170,6 +170,34 @@ static void test_host_action_changed(void)
 	free(more);
 }
 
+static void test_port_list_changed(void)
+{
+	char *a = replace(base_state, "\"dst_ports\":[80]", "\"dst_ports\":[80,443]");
+	char *b = replace(base_state, "\"dst_ports\":[80]", "\"dst_ports\":[80,8443]");
+	char *d = diff_states(a, b, NULL);
+	CHECK(d && strstr(d, "add set inet calico ports-") && strstr(d, "{ type inet_service; flags interval; }\n"),
+	      "port list changed: a named port set is added");
+	CHECK(d && strstr(d, "add element inet calico ports-") && strstr(d, "{ 80, 8443 }\n"),
+	      "port list changed: with the new ports");
+	CHECK(pos(d, "add set inet calico ports-") < pos(d, "flush chain inet calico prof-in-web"),
+	      "port list changed: set before the rule using it");
+	CHECK(pos(d, "flush chain inet calico prof-in-web") < pos(d, "delete set inet calico ports-"),
+	      "port list changed: old set deleted after the rule using it");
+	free(d);
+	/* the same list in two rules is one set */
+	char *c = replace(base_state, "{\"action\":\"allow\",\"src_tag\":\"web\"}",
+			  "{\"action\":\"allow\",\"protocol\":\"udp\",\"dst_ports\":[443,80]}");
+	char *c2 = replace(c, "\"dst_ports\":[80]", "\"dst_ports\":[80,443]");
+	d = diff_states(base_state, c2, NULL);
+	const char *first = d ? strstr(d, "add set inet calico ports-") : NULL;
+	CHECK(first && !strstr(first + 1, "add set inet calico ports-"), "one port set for one list used twice");
+	free(d);
+	free(c);
+	free(c2);
+	free(a);
+	free(b);
+}
+
 static void test_stale_set_type(void)
 {
 	struct nft_model a, b;
@@ -214,6 +242,7 @@ int main(void)
 	test_tag_member_added();
 	test_endpoint_removed();
 	test_host_action_changed();
+	test_port_list_changed();
 	test_stale_set_type();
 	test_model_rules();
 	return tap_done();
