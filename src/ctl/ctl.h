@@ -56,5 +56,7 @@ int cmd_node(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_container(int argc, char **argv);
 int cmd_endpoint(int argc, char **argv);
+int cmd_checksystem(int argc, char **argv);
+int cmd_diags(int argc, char **argv);
 
 #endif

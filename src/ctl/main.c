@@ -65,6 +65,8 @@ const struct ctl_command ctl_commands[] = {
 	  "                          [--workload=<WORKLOAD_ID>] [--endpoint=<ENDPOINT_ID>] [--detailed]\n"
 	  "  calicoctl endpoint <ENDPOINT_ID> profile (append|remove|set) [<PROFILES>...]\n"
 	  "  calicoctl endpoint <ENDPOINT_ID> profile show\n" },
+	{ "checksystem", cmd_checksystem, "  calicoctl checksystem\n" },
+	{ "diags", cmd_diags, "  calicoctl diags [--log-dir=<LOG_DIR>]\n" },
 	{ "version", cmd_version, "  calicoctl version\n" },
 	{ NULL, NULL, NULL },
 };
