@@ -8,19 +8,21 @@
 
 static int tap_n, tap_failed;
 
+/* cond is evaluated exactly once (it may have side effects). */
 #define CHECK(cond, ...)                                                  \
 	do {                                                              \
+		int passed_ = !!(cond);                                   \
 		tap_n++;                                                  \
-		if (cond) {                                               \
+		if (passed_) {                                            \
 			printf("ok %d - ", tap_n);                        \
 		} else {                                                  \
 			tap_failed++;                                     \
 			printf("not ok %d - ", tap_n);                    \
 		}                                                         \
 		printf(__VA_ARGS__);                                      \
-		if (!(cond))                                              \
+		if (!passed_)                                             \
 			printf("  (%s:%d: %s)", __FILE__, __LINE__, #cond); \
-		printf("\n");                                             \
+		printf("\n");                                            \
 		fflush(stdout);                                           \
 	} while (0)
 
