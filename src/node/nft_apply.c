@@ -1,0 +1,114 @@
+/* libnftables transactions for the agent (nft_apply.h). */
+#include "nft_apply.h"
+
+#include <errno.h>
+#include <nftables/libnftables.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "nft_compile.h"
+
+int nft_applier_open(struct nft_applier *a)
+{
+	memset(a, 0, sizeof(*a));
+	nft_model_init(&a->applied, NFT_FAMILY, NFT_TABLE);
+	if (!(a->ctx = nft_ctx_new(NFT_CTX_DEFAULT)))
+		return -ENOMEM;
+	if (nft_ctx_buffer_output(a->ctx) < 0 || nft_ctx_buffer_error(a->ctx) < 0) {
+		nft_ctx_free(a->ctx);
+		a->ctx = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void nft_applier_close(struct nft_applier *a)
+{
+	if (a->ctx)
+		nft_ctx_free(a->ctx);
+	nft_model_free(&a->applied);
+	memset(a, 0, sizeof(*a));
+}
+
+/* The kernel's error text on one line, without nft's caret markers. */
+static void copy_error(struct nft_applier *a, char *err, size_t errlen)
+{
+	const char *e = nft_ctx_get_error_buffer(a->ctx);
+	size_t n = e ? strcspn(e, "\n") : 0;
+	snprintf(err, errlen, "%.*s", (int)n, e ? e : "");
+}
+
+static int read_kernel(struct nft_applier *a, struct nft_model *out, char *err, size_t errlen)
+{
+	char why[256];
+	int rc;
+
+	/* JSON output also makes libnftables 1.0.6 try JSON input: only for the listing */
+	nft_ctx_output_set_flags(a->ctx, NFT_CTX_OUTPUT_JSON);
+	rc = nft_run_cmd_from_buffer(a->ctx, "list table " NFT_FAMILY " " NFT_TABLE "\n");
+	nft_ctx_output_set_flags(a->ctx, 0);
+	if (rc < 0) {
+		const char *e = nft_ctx_get_error_buffer(a->ctx);
+		if (e && strstr(e, "No such file or directory")) {
+			nft_model_init(out, NFT_FAMILY, NFT_TABLE);
+			out->table_present = false;
+			return 0;
+		}
+		copy_error(a, err, errlen);
+		nft_model_init(out, NFT_FAMILY, NFT_TABLE);
+		return -EIO;
+	}
+	rc = nft_model_from_json(nft_ctx_get_output_buffer(a->ctx), NFT_FAMILY, NFT_TABLE, out, why, sizeof(why));
+	if (rc < 0)
+		snprintf(err, errlen, "reading back table %s %s: %s", NFT_FAMILY, NFT_TABLE, why);
+	return rc;
+}
+
+int nft_applier_program(struct nft_applier *a, struct nft_model *want, size_t *script_bytes, char *err,
+			size_t errlen)
+{
+	struct nft_model kernel;
+	const struct nft_model *from = &a->applied;
+	char *script = NULL;
+	int rc;
+
+	*script_bytes = 0;
+	err[0] = '\0';
+	nft_model_init(&kernel, NFT_FAMILY, NFT_TABLE);
+	if (!a->have_applied) {
+		nft_model_free(&kernel);
+		if ((rc = read_kernel(a, &kernel, err, errlen)) < 0)
+			goto out;
+		from = &kernel;
+	}
+	rc = nft_render_diff(from, want, &script);
+	if (rc == -ESTALE)
+		rc = nft_render_full(want, &script);
+	if (rc < 0) {
+		snprintf(err, errlen, "rendering the ruleset: %s", strerror(-rc));
+		goto out;
+	}
+	*script_bytes = strlen(script);
+	if (*script_bytes && nft_run_cmd_from_buffer(a->ctx, script) < 0) {
+		copy_error(a, err, errlen);
+		log_debug("refused nft script:\n%s", script);
+		rc = -EIO;
+		goto out;
+	}
+out:
+	free(script);
+	nft_model_free(&kernel);
+	nft_model_free(&a->applied);
+	if (rc == 0) {
+		a->applied = *want;
+		a->have_applied = true;
+	} else {
+		nft_model_free(want);
+		nft_model_init(&a->applied, NFT_FAMILY, NFT_TABLE);
+		a->have_applied = false;
+	}
+	memset(want, 0, sizeof(*want));
+	return rc;
+}

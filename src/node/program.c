@@ -1,0 +1,186 @@
+/* The agent's dataplane step: cache -> desired state -> nftables, routes,
+ * sysctls, then the endpoint status keys. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "log.h"
+#include "nft_compile.h"
+
+#define TICK_MS 1000 /* interfaces may appear after their endpoint record */
+
+void agent_update_config(struct agent *a)
+{
+	struct node_config cfg;
+	char err[512];
+
+	if (node_config_from_cache(&a->cache, a->opt.host, &cfg, err, sizeof(err)) < 0) {
+		if (strcmp(err, a->cfg_problem) != 0)
+			log_warn("keeping the previous configuration: %s", err);
+		snprintf(a->cfg_problem, sizeof(a->cfg_problem), "%s", err);
+		return;
+	}
+	a->cfg_problem[0] = '\0';
+	if (memcmp(&cfg, &a->cfg, sizeof(cfg)) != 0)
+		log_info("config: DefaultEndpointToHostAction=%s InterfacePrefix=%s ReportingIntervalSecs=%u "
+			 "ReportingTTLSecs=%u HealthPort=%u",
+			 dp_host_action_name(cfg.endpoint_to_host), cfg.iface_prefix, cfg.reporting_interval,
+			 cfg.reporting_ttl, cfg.health_port);
+	if (cfg.reporting_interval != a->cfg.reporting_interval)
+		a->next_heartbeat_ms = 0;
+	a->cfg = cfg;
+	if (!a->opt.log_level_set)
+		log_set_level(cfg.log_level);
+	unsigned port = a->opt.health_port ? a->opt.health_port : cfg.health_port;
+	if (!a->http || http_port(a->http) != port) {
+		http_stop(a->http);
+		a->http = NULL;
+		http_start(&a->http, port, &a->metrics, cfg.metrics_enabled);
+	}
+}
+
+static const char *endpoint_status(const struct agent *a, size_t i)
+{
+	if (!a->nft_ok)
+		return "error";
+	if (!a->present[i] || strcmp(a->state.endpoints[i].state, "inactive") == 0)
+		return "down";
+	return "up";
+}
+
+static void write_statuses(struct agent *a)
+{
+	const char **st;
+	int rc;
+
+	if (!a->synced || !a->cfg.endpoint_reporting)
+		return;
+	if (!(st = calloc(a->local.n ? a->local.n : 1, sizeof(*st))))
+		return;
+	for (size_t i = 0; i < a->local.n; i++)
+		st[i] = endpoint_status(a, i);
+	if ((rc = status_endpoints(&a->status, a->ds, a->opt.host, a->local.refs, st, a->local.n)) < 0)
+		agent_ds_failed(a, "writing endpoint status", rc);
+	free(st);
+}
+
+static void count_rules(const struct dp_state *st, size_t *rules)
+{
+	*rules = 0;
+	for (size_t i = 0; i < st->n_profiles; i++)
+		*rules += st->profiles[i].inbound.n + st->profiles[i].outbound.n;
+}
+
+void agent_program(struct agent *a)
+{
+	struct dp_state st;
+	struct node_local local;
+	struct nft_model model;
+	struct nft_compile_report rep = { 0 };
+	char err[512];
+	size_t bytes = 0, changes = 0, rules;
+	bool *present = NULL;
+	int rc;
+
+	agent_update_config(a);
+	if ((rc = node_calc(&a->cache, a->opt.host, &a->cfg, &st, &local)) < 0 ||
+	    !(present = calloc(st.n_endpoints ? st.n_endpoints : 1, sizeof(*present)))) {
+		log_error("computing the desired state: %s", strerror(rc < 0 ? -rc : ENOMEM));
+		goto fail;
+	}
+	if ((rc = nft_compile(&st, &model, &rep)) < 0) {
+		log_error("compiling the policy: %s", strerror(-rc));
+		nft_model_free(&model);
+		goto fail;
+	}
+	if (rep.skipped_endpoints)
+		log_warn("%zu endpoint(s) skipped: %s", rep.skipped_endpoints, rep.problem);
+	rc = nft_applier_program(&a->nft, &model, &bytes, err, sizeof(err));
+	a->nft_ok = rc == 0;
+	if (rc < 0) {
+		log_error("nftables refused the update: %s", err);
+		metrics_count(&a->metrics, &a->metrics.nft_failures);
+	} else if (bytes) {
+		log_debug("nftables: applied %zu bytes", bytes);
+		metrics_count(&a->metrics, &a->metrics.nft_applies);
+	}
+	/* routes after the policy: a workload becomes reachable only once its rules are in */
+	if (route_syncer_sync(&a->routes, &st, present, &changes, err, sizeof(err)) < 0) {
+		log_warn("routes: %s", err);
+		metrics_count(&a->metrics, &a->metrics.route_failures);
+	}
+	int64_t now = agent_now_ms();
+	if (a->nft_ok && a->batch_start_ms)
+		metrics_observe_latency(&a->metrics, (double)(now - a->batch_start_ms) / 1000.0);
+	count_rules(&st, &rules);
+	pthread_mutex_lock(&a->metrics.lock);
+	a->metrics.endpoints = rep.endpoints;
+	a->metrics.skipped_endpoints = rep.skipped_endpoints;
+	a->metrics.profiles = rep.profiles;
+	a->metrics.rules = rep.rules ? rep.rules : rules;
+	a->metrics.tag_sets = rep.tag_sets;
+	a->metrics.tag_members = rep.tag_members;
+	a->metrics.script_bytes_last = bytes;
+	pthread_mutex_unlock(&a->metrics.lock);
+
+	dp_state_free(&a->state);
+	node_local_free(&a->local);
+	free(a->present);
+	a->state = st;
+	a->local = local;
+	a->present = present;
+	a->dirty = false;
+	a->batch_start_ms = 0;
+	a->program_failed = !a->nft_ok;
+	if (a->nft_ok && !a->programmed_once) {
+		log_info("dataplane programmed: %zu endpoints, %zu profiles", rep.endpoints, rep.profiles);
+		a->programmed_once = true;
+	}
+	write_statuses(a);
+	metrics_set_ready(&a->metrics, a->nft_ok && a->synced);
+	return;
+fail:
+	free(present);
+	dp_state_free(&st);
+	node_local_free(&local);
+	a->program_failed = true;
+}
+
+/* Once a second: retry a failed program, pick up interfaces that appeared or
+ * vanished, and beat the heart. */
+void agent_tick(struct agent *a)
+{
+	int64_t now = agent_now_ms();
+	char err[512];
+	size_t changes = 0;
+	int rc;
+
+	if (now >= a->next_tick_ms && a->programmed_once) {
+		a->next_tick_ms = now + TICK_MS;
+		if (a->program_failed) {
+			agent_program(a);
+		} else {
+			bool *present = calloc(a->state.n_endpoints ? a->state.n_endpoints : 1, sizeof(*present));
+			if (present) {
+				if (route_syncer_sync(&a->routes, &a->state, present, &changes, err, sizeof(err)) < 0) {
+					log_warn("routes: %s", err);
+					metrics_count(&a->metrics, &a->metrics.route_failures);
+				}
+				bool moved = a->state.n_endpoints && a->present &&
+					     memcmp(present, a->present, a->state.n_endpoints * sizeof(*present)) != 0;
+				free(a->present);
+				a->present = present;
+				if (moved || changes)
+					write_statuses(a);
+			}
+		}
+	}
+	if (a->synced && a->cfg.reporting_interval && now >= a->next_heartbeat_ms) {
+		a->next_heartbeat_ms = now + (int64_t)a->cfg.reporting_interval * 1000;
+		if ((rc = status_heartbeat(&a->status, a->ds, a->opt.host, a->cfg.reporting_ttl, a->state.n_endpoints,
+					   now)) < 0)
+			agent_ds_failed(a, "writing the heartbeat", rc);
+	}
+}

@@ -1,0 +1,105 @@
+/* The datastore side of the agent: one full read, then a watch; a lost
+ * datastore leaves the dataplane alone and is retried with capped backoff. */
+#include <errno.h>
+#include <string.h>
+
+#include "agent.h"
+#include "log.h"
+
+#define BACKOFF_FIRST_MS 250
+#define BATCH_MAX_EVENTS 20000 /* a bound on one batch, so a flood still gets programmed */
+
+int agent_sync_full(struct agent *a)
+{
+	struct ds_kv_list l = { 0 };
+	struct node_cache fresh;
+	int rc;
+
+	node_cache_init(&fresh);
+	if (a->watch) {
+		ds_watch_close(a->watch);
+		a->watch = NULL;
+	}
+	if ((rc = ds_list(a->ds, AGENT_PREFIX, &l)) < 0) {
+		agent_ds_failed(a, "reading the datastore", rc);
+		goto out;
+	}
+	for (size_t i = 0; i < l.n; i++)
+		if ((rc = node_cache_put(&fresh, l.items[i].key, l.items[i].value)) < 0) {
+			log_error("out of memory reading the datastore");
+			goto out;
+		}
+	if ((rc = ds_watch_open(a->ds, AGENT_PREFIX, l.rev + 1, &a->watch)) < 0) {
+		agent_ds_failed(a, "watching the datastore", rc);
+		goto out;
+	}
+	node_cache_free(&a->cache);
+	a->cache = fresh;
+	node_cache_init(&fresh);
+	a->synced = true;
+	a->dirty = true;
+	if (!a->batch_start_ms)
+		a->batch_start_ms = agent_now_ms();
+	a->backoff_ms = 0;
+	if (a->ds_down_logged)
+		log_info("datastore %s is back: resynced %zu keys at revision %lld", ds_describe(a->ds), l.n,
+			 (long long)l.rev);
+	else
+		log_info("read %zu keys from %s at revision %lld", l.n, ds_describe(a->ds), (long long)l.rev);
+	a->ds_down_logged = false;
+	metrics_count(&a->metrics, &a->metrics.resyncs);
+	agent_update_config(a);
+out:
+	node_cache_free(&fresh);
+	ds_kv_list_free(&l);
+	return rc;
+}
+
+int agent_watch_batch(struct agent *a, int timeout_ms)
+{
+	struct ds_event ev;
+	size_t n = 0;
+	int rc;
+
+	while (n < BATCH_MAX_EVENTS && (rc = ds_watch_next(a->watch, &ev, n ? 0 : timeout_ms)) == 0) {
+		int changed = ev.type == DS_EV_PUT ? node_cache_put(&a->cache, ev.key, ev.value)
+						   : node_cache_del(&a->cache, ev.key);
+		if (changed < 0)
+			log_error("out of memory applying %s", ev.key);
+		if (changed != 0) {
+			if (!a->dirty)
+				a->batch_start_ms = agent_now_ms();
+			a->dirty = true;
+		}
+		log_debug("event %s %s", ev.type == DS_EV_PUT ? "put" : "delete", ev.key);
+		ds_event_free(&ev);
+		n++;
+	}
+	if (n == BATCH_MAX_EVENTS || rc == -ETIMEDOUT)
+		return 0;
+	return rc;
+}
+
+void agent_ds_failed(struct agent *a, const char *what, int rc)
+{
+	int64_t cap = (int64_t)(a->cfg.retry_max ? a->cfg.retry_max : 30) * 1000;
+
+	metrics_count(&a->metrics, &a->metrics.datastore_errors);
+	metrics_set_ready(&a->metrics, false);
+	if (a->watch) {
+		ds_watch_close(a->watch);
+		a->watch = NULL;
+	}
+	a->synced = false;
+	status_forget(&a->status);
+	a->backoff_ms = a->backoff_ms ? a->backoff_ms * 2 : BACKOFF_FIRST_MS;
+	if (a->backoff_ms > cap)
+		a->backoff_ms = cap;
+	a->retry_at_ms = agent_now_ms() + a->backoff_ms;
+	if (!a->ds_down_logged)
+		log_warn("%s: %s (%s); keeping the dataplane as it is, retrying", what, ds_strerror(a->ds),
+			 strerror(-rc));
+	else
+		log_debug("%s: %s; next try in %lld ms", what, ds_strerror(a->ds), (long long)a->backoff_ms);
+	a->ds_down_logged = true;
+}
