@@ -19,7 +19,12 @@
 AGENT_PID=""
 AGENT_HOST=""
 AGENT_LOG="$LAB_TMP/calico-node.log"
-export CALICO_DATASTORE=${CALICO_DATASTORE:-sqlite:$LAB_TMP/calico.db}
+if [ -z "${CALICO_DATASTORE:-}" ] && [ -z "${ETCD_ENDPOINTS:-}" ]; then
+	export CALICO_DATASTORE=sqlite:$LAB_TMP/calico.db
+fi
+# DS_NS: the namespace the datastore tools run in (an etcd inside the lab); "" = here
+DS_NS=${DS_NS:-}
+_ds() { if [ -n "$DS_NS" ]; then lab_exec "$DS_NS" "$@"; else "$@"; fi; }
 DSTOOL="${CALICO_BUILD:?}/dstool"
 NLTOOL="$CALICO_BUILD/nltool"
 
@@ -71,7 +76,7 @@ wl_endpoint() {
 	local id ifn
 	id=$(_wl_id "$1")
 	ifn="cali$(echo "$id" | cut -c1-11)"
-	"$DSTOOL" put "$(wl_key "$1")" \
+	_ds "$DSTOOL" put "$(wl_key "$1")" \
 		"{\"state\":\"active\",\"name\":\"$ifn\",\"mac\":\"ee:ee:ee:ee:ee:ee\",\"profile_ids\":$3,\"ipv4_nets\":[\"$2/32\"],\"ipv6_nets\":[],\"labels\":{}}"
 }
 
@@ -84,15 +89,15 @@ wl_add() {
 	[ "$3" = none ] || wl_endpoint "$@"
 }
 
-_status_is() { "$DSTOOL" get "$(wl_status_key "$1")" 2>/dev/null | grep -q "\"$2\""; }
+_status_is() { _ds "$DSTOOL" get "$(wl_status_key "$1")" 2>/dev/null | grep -q "\"$2\""; }
 wl_wait_status() { agent_until "${3:-10}" _status_is "$1" "$2"; }
 
 profile_put() {
-	"$DSTOOL" put "/calico/v1/policy/profile/$1/tags" "$2" &&
-		"$DSTOOL" put "/calico/v1/policy/profile/$1/rules" \
+	_ds "$DSTOOL" put "/calico/v1/policy/profile/$1/tags" "$2" &&
+		_ds "$DSTOOL" put "/calico/v1/policy/profile/$1/rules" \
 			"{\"id\":\"$1\",\"inbound_rules\":$3,\"outbound_rules\":$4}"
 }
 
 profile_del() {
-	"$CALICO_BUILD/calicoctl" profile remove "$1" --no-check >/dev/null
+	_ds "$CALICO_BUILD/calicoctl" profile remove "$1" --no-check >/dev/null
 }
