@@ -31,7 +31,7 @@ static long age_of(const char *value)
 	return age < 0 && t != (time_t)-1 ? 0 : age;
 }
 
-int heartbeat_get(struct ds *ds, const char *host, bool *present, long *age_s)
+int heartbeat_get(struct ds *ds, const char *host, bool *present, long *age_s, int64_t *mod_rev)
 {
 	char key[KEY_MAX];
 	struct ds_kv kv = { 0 };
@@ -46,6 +46,8 @@ int heartbeat_get(struct ds *ds, const char *host, bool *present, long *age_s)
 		return rc;
 	*present = true;
 	*age_s = age_of(kv.value);
+	if (mod_rev)
+		*mod_rev = kv.mod_rev;
 	ds_kv_free(&kv);
 	return 0;
 }

@@ -5,6 +5,7 @@
 #define CALICO_CTL_AGENT_HEALTH_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "datastore.h"
 
@@ -12,8 +13,9 @@
 
 /* 0 with *present; *age_s is the heartbeat's age in seconds when its value
  * carries a time Calico-style ({"time":"2016-01-01T00:00:00Z",...}, or the
- * bare timestamp), else -1. -errno on datastore trouble. */
-int heartbeat_get(struct ds *ds, const char *host, bool *present, long *age_s);
+ * bare timestamp), else -1; *mod_rev (may be NULL) the key's revision.
+ * -errno on datastore trouble. */
+int heartbeat_get(struct ds *ds, const char *host, bool *present, long *age_s, int64_t *mod_rev);
 /* true when GET AGENT_HEALTH_URL answers 200 within timeout_ms. */
 bool agent_http_ready(int timeout_ms);
 

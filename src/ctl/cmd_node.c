@@ -135,18 +135,20 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* 0 when ready, 1 after printing why not. */
-static int wait_ready(struct ds *ds, const char *host, pid_t pid)
+/* 0 when ready, 1 after printing why not. A heartbeat counts only when
+ * written after since: an earlier agent's may outlive it until its lease ends. */
+static int wait_ready(struct ds *ds, const char *host, pid_t pid, int64_t since)
 {
 	for (int waited = 0; waited <= AGENT_READY_TIMEOUT_MS; waited += 100) {
 		bool present = false;
 		long age;
+		int64_t rev = 0;
 		if (!agent_pid_alive(pid)) {
 			ctl_error("calico-node exited during start-up.");
 			agent_log_tail(20);
 			return 1;
 		}
-		if ((heartbeat_get(ds, host, &present, &age) == 0 && present) || agent_http_ready(200))
+		if ((heartbeat_get(ds, host, &present, &age, &rev) == 0 && present && rev > since) || agent_http_ready(200))
 			return 0;
 		sleep_ms(100);
 	}
@@ -206,9 +208,12 @@ static int node_start(const char *ip_opt, const char *ip6_opt, const char *as_op
 		return ctl_ds_error("registering the host", rc);
 	if ((rc = write_nodename(host)) < 0)
 		return ctl_error("Error: cannot write %s/nodename: %s", calico_state_dir(), strerror(-rc));
+	int64_t since = 0;
+	if ((rc = ds_revision(ds, &since)) < 0)
+		return ctl_ds_error("reading the revision", rc);
 	if (agent_start(host, &pid, err, sizeof(err)) < 0)
 		return ctl_error("Error: cannot start calico-node: %s", err);
-	if (wait_ready(ds, host, pid))
+	if (wait_ready(ds, host, pid, since))
 		return 1;
 	printf("calico-node started (pid %d), host %s, IP %s\n", (int)pid, host, ip4);
 	return 0;

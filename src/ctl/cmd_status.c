@@ -46,7 +46,7 @@ int cmd_status(int argc, char **argv)
 		printf("calico-node is running (pid %d), host %s\n", (int)pid, host);
 	else
 		printf("calico-node is not running, host %s\n", host);
-	int rc = heartbeat_get(ds, host, &beat, &age);
+	int rc = heartbeat_get(ds, host, &beat, &age, NULL);
 	if (rc < 0)
 		return ctl_ds_error("reading the heartbeat", rc);
 	if (!beat)

@@ -216,7 +216,7 @@ int node_show(void)
 		get_or(ds, key_bgp_host(key, hosts[i], "ip_addr_v4"), "", v4, sizeof(v4));
 		get_or(ds, key_bgp_host(key, hosts[i], "ip_addr_v6"), "", v6, sizeof(v6));
 		get_or(ds, key_bgp_host(key, hosts[i], "as_num"), inherited, as, sizeof(as));
-		heartbeat_get(ds, hosts[i], &alive, &age);
+		heartbeat_get(ds, hosts[i], &alive, &age, NULL);
 		snprintf(agent, sizeof(agent), "%s", alive ? "alive" : "no heartbeat");
 		const char *cells[] = { hosts[i], v4, v6, as, agent };
 		rc = table_add_row(t, cells);
