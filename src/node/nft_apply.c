@@ -2,6 +2,7 @@
 #include "nft_apply.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,8 @@
 
 #include "log.h"
 #include "nft_compile.h"
+
+#define TRIM_AFTER_BYTES (64 * 1024)
 
 int nft_applier_open(struct nft_applier *a)
 {
@@ -71,6 +74,7 @@ int nft_applier_program(struct nft_applier *a, struct nft_model *want, size_t *s
 {
 	struct nft_model kernel;
 	const struct nft_model *from = &a->applied;
+	bool from_applied = a->have_applied;
 	char *script = NULL;
 	int rc;
 
@@ -100,6 +104,11 @@ int nft_applier_program(struct nft_applier *a, struct nft_model *want, size_t *s
 out:
 	free(script);
 	nft_model_free(&kernel);
+	/* a large transaction makes libnftables allocate tens of MB (its parse
+	 * trees and cache); give them back to the system instead of keeping the
+	 * peak resident for the agent's lifetime */
+	if (*script_bytes > TRIM_AFTER_BYTES || !from_applied)
+		malloc_trim(0);
 	nft_model_free(&a->applied);
 	if (rc == 0) {
 		a->applied = *want;

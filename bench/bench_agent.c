@@ -1,0 +1,110 @@
+/* bench_agent: time from a profile change in the datastore to the kernel
+ * having it, as seen through a running calico-node. Run inside the agent's
+ * network namespace (its /metrics is on that namespace's 127.0.0.1).
+ *
+ *   bench_agent PROFILE ROUNDS [PORT]
+ *
+ * Each round rewrites PROFILE's rules (a new port, so the chain changes) and
+ * polls /metrics every 0.2 ms until calico_nft_applies_total grows: the agent
+ * counts a transaction only after libnftables returned, i.e. the kernel has
+ * it. Prints one JSON line with median, p90 and max in milliseconds. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "datastore.h"
+#include "keys.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* calico_nft_applies_total, or -1 when /metrics is unreachable. */
+static long applies(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	static char buf[1 << 16];
+	const char *req = "GET /metrics HTTP/1.0\r\n\r\n";
+	size_t len = 0;
+	ssize_t n;
+	long v = -1;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    write(fd, req, strlen(req)) != (ssize_t)strlen(req))
+		goto out;
+	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	const char *p = strstr(buf, "\ncalico_nft_applies_total ");
+	if (p)
+		v = strtol(p + strlen("\ncalico_nft_applies_total "), NULL, 10);
+out:
+	if (fd >= 0)
+		close(fd);
+	return v;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+	struct ds *ds;
+	char err[512], key[KEY_MAX], value[512];
+	int rounds, port = argc > 3 ? atoi(argv[3]) : 9099, timeouts = 0;
+	double *ms;
+
+	if (argc < 3 || (rounds = atoi(argv[2])) <= 0) {
+		fprintf(stderr, "usage: bench_agent PROFILE ROUNDS [PORT]\n");
+		return 2;
+	}
+	if (ds_open_env(&ds, err, sizeof(err)) < 0) {
+		fprintf(stderr, "bench_agent: %s\n", err);
+		return 1;
+	}
+	ms = calloc((size_t)rounds, sizeof(*ms));
+	key_profile_rules(key, argv[1]);
+	for (int i = 0; i < rounds; i++) {
+		long before = applies(port), now = before;
+		if (before < 0) {
+			fprintf(stderr, "bench_agent: no /metrics on 127.0.0.1:%d\n", port);
+			return 1;
+		}
+		snprintf(value, sizeof(value),
+			 "{\"id\":\"%s\",\"inbound_rules\":[{\"action\":\"allow\",\"protocol\":\"tcp\",\"dst_ports\":[%d]}],"
+			 "\"outbound_rules\":[{\"action\":\"allow\"}]}",
+			 argv[1], 10000 + i);
+		double t0 = now_ms();
+		if (ds_put(ds, key, value) < 0) {
+			fprintf(stderr, "bench_agent: put: %s\n", ds_strerror(ds));
+			return 1;
+		}
+		while (now <= before && now_ms() - t0 < 5000) {
+			usleep(200);
+			now = applies(port);
+		}
+		ms[i] = now_ms() - t0;
+		timeouts += now <= before;
+		usleep(20000); /* let the agent go idle between rounds */
+	}
+	qsort(ms, (size_t)rounds, sizeof(*ms), cmp_d);
+	printf("{\"rounds\":%d,\"median_ms\":%.2f,\"p90_ms\":%.2f,\"max_ms\":%.2f,\"min_ms\":%.2f,\"timeouts\":%d}\n", rounds,
+	       ms[rounds / 2], ms[(rounds * 9) / 10], ms[rounds - 1], ms[0], timeouts);
+	free(ms);
+	ds_close(ds);
+	return 0;
+}
