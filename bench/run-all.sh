@@ -19,7 +19,7 @@ trap cleanup EXIT
 trap 'exit 143' TERM INT
 unset CALICO_DATASTORE ETCD_ENDPOINTS ETCD_AUTHORITY ETCD_CA_CERT_FILE ETCD_CERT_FILE ETCD_KEY_FILE
 
-SECTIONS=(datastore ipam)
+SECTIONS=(datastore ipam agent)
 ENTRIES="$TMP/entries"   # one JSON object per line, section first
 : >"$ENTRIES"
 FAILED=()
@@ -91,6 +91,28 @@ table_ipam() {
     printf '%-10s %14.0f %14.0f %11s\n' "$b" "$(jnum "$line" per_s_1)" "$(jnum "$line" per_s_8)" \
       "$(jnum "$line" duplicates)"
   done < <(entries_of ipam)
+}
+
+# ---- agent: calico-node with 1000 endpoints and 1000 profiles (needs root) ----
+section_agent() {
+  local out
+  [ -x "$build/calico-node" ] && [ -x "$build/bench_agent" ] ||
+    { echo "# agent: calico-node or bench_agent is not built" >&2; return 1; }
+  [ "$(id -u)" -eq 0 ] || { echo "# agent: needs root (network namespaces)" >&2; return 1; }
+  out=$("$here/bench_agent.sh" "$build" 1000 | tail -n 1) && record agent "$out"
+}
+
+table_agent() {
+  local line
+  printf '%-28s %10s %10s\n' measure value goal
+  while IFS= read -r line; do
+    printf '%-28s %10s %10s\n' "endpoints / profiles" "$(jnum "$line" endpoints)/$(jnum "$line" profiles)" ""
+    printf '%-28s %10s %10s\n' "full resync, cold (ms)" "$(jnum "$line" resync_cold_ms)" "<= 1000"
+    printf '%-28s %10s %10s\n' "full resync, warm (ms)" "$(jnum "$line" resync_warm_ms)" "<= 1000"
+    printf '%-28s %10s %10s\n' "profile change median (ms)" "$(jnum "$line" change_median_ms)" "<= 50"
+    printf '%-28s %10s %10s\n' "profile change p90 (ms)" "$(jnum "$line" change_p90_ms)" ""
+    printf '%-28s %10s %10s\n' "resident memory (MB)" "$(jnum "$line" rss_mb)" "<= 50"
+  done < <(entries_of agent)
 }
 
 # ---- run ----
