@@ -104,7 +104,7 @@ n=$(agent_metric calico_nft_applies_total)
 "$DSTOOL" put /calico/v1/config/DefaultEndpointToHostAction BOGUS
 sleep 0.3
 allowed "a bad config value keeps the previous config" lab_tcp wa 172.30.0.11 7070
-check "the bad value is logged" grep -q 'DefaultEndpointToHostAction' "$AGENT_LOG"
+check "the bad value is logged" grep -q 'keeping the previous configuration: /calico/v1/config/DefaultEndpointToHostAction' "$AGENT_LOG"
 
 # an endpoint record removed: its traffic stops, its status key goes
 n=$(agent_metric calico_nft_applies_total)

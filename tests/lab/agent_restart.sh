@@ -72,6 +72,12 @@ check "ruleset converges to the golden one after kill -9" golden 15
 check "the change made while it was down applies" lab_tcp wa 10.65.0.3 9090
 check "metrics: 302 endpoints" test "$(agent_metric calico_endpoints)" = 302
 
+r=$(agent_metric calico_resyncs_total)
+kill -HUP "$AGENT_PID"
+_resynced() { [ "$(agent_metric calico_resyncs_total)" -gt "$r" ]; }
+check "SIGHUP re-reads the datastore" agent_until 5 _resynced
+check "... and the agent stays ready" agent_wait_ready 5
+
 wait $STREAM
 rc=$?
 echo "# $(cat "$LAB_TMP/stream.out")"
