@@ -110,8 +110,23 @@ int ds_open_env(struct ds **out, char *err, size_t errlen)
 
 void ds_close(struct ds *ds)
 {
-	if (ds)
+	if (ds) {
+		ds_set_client_cache(ds, NULL, NULL);
 		ds->ops->close(ds);
+	}
+}
+
+void *ds_client_cache(struct ds *ds)
+{
+	return ds->client_cache;
+}
+
+void ds_set_client_cache(struct ds *ds, void *cache, void (*free_fn)(void *))
+{
+	if (ds->client_cache && ds->client_cache_free)
+		ds->client_cache_free(ds->client_cache);
+	ds->client_cache = cache;
+	ds->client_cache_free = free_fn;
 }
 
 enum ds_backend ds_backend_of(const struct ds *ds)

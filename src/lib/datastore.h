@@ -136,6 +136,15 @@ int ds_watch_next(struct ds_watch *w, struct ds_event *ev, int timeout_ms);
 int64_t ds_watch_revision(const struct ds_watch *w);
 void ds_watch_close(struct ds_watch *w);
 
+/* ---- a client's cache, tied to the handle ---- */
+
+/* One slot per handle for what a client learnt through it (IPAM keeps the
+ * blocks it last wrote here). A cache of revisions is only meaningful for the
+ * store it came from, so it lives and dies with the handle: ds_close calls
+ * free_fn, and setting a new cache frees the old one. */
+void *ds_client_cache(struct ds *ds);
+void ds_set_client_cache(struct ds *ds, void *cache, void (*free_fn)(void *));
+
 /* ---- testing and maintenance ---- */
 
 /* Drops history before rev (watches from older revisions get -ESTALE). */

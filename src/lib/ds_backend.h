@@ -26,6 +26,9 @@ struct ds {
 	enum ds_backend backend;
 	char describe[512];
 	char err[512];
+	/* ds_set_client_cache's slot; backends calloc the handle, so it starts empty. */
+	void *client_cache;
+	void (*client_cache_free)(void *);
 };
 
 /* Records a one-line reason on the handle; returns rc (a -errno) for tail calls. */

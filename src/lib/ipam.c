@@ -203,8 +203,78 @@ int ipam_set_strict_affinity(struct ds *ds, bool strict, char *err, size_t errle
 
 /* ---- assigning ---- */
 
+/* What this handle learnt from its own reads and writes, so that a busy
+ * allocator does not re-read (and re-decode) what it wrote a moment ago. Cached
+ * data may only lead to a write that the datastore verifies: a block is
+ * written with CAS on the cached mod_rev and its pool is CHECKed at the cached
+ * mod_rev in the same transaction, so a stale cache costs one failed
+ * transaction, never a wrong allocation. A negative conclusion (no pool, no
+ * space) is never drawn from the cache: it is re-derived from fresh reads. */
+struct ipam_cache {
+	bool have_pools;
+	struct pool_entry *pools; /* every pool, both families, as pool_list gave them */
+	size_t n_pools;
+	struct cached_block {
+		bool valid;
+		char host[HOSTNAME_MAX + 1];
+		struct ipam_block b; /* as stored at mod_rev (we wrote it), with free space */
+		int64_t mod_rev;
+	} cur[2]; /* per family: the host's block this process allocates from */
+};
+
+static void cache_drop_block(struct ipam_cache *c, int family)
+{
+	struct cached_block *cb = &c->cur[family == 6];
+	if (cb->valid)
+		ipam_block_free(&cb->b);
+	cb->valid = false;
+}
+
+static void cache_drop_pools(struct ipam_cache *c)
+{
+	free(c->pools);
+	c->pools = NULL;
+	c->n_pools = 0;
+	c->have_pools = false;
+}
+
+static void cache_free(void *p)
+{
+	struct ipam_cache *c = p;
+	cache_drop_block(c, 4);
+	cache_drop_block(c, 6);
+	cache_drop_pools(c);
+	free(c);
+}
+
+static struct ipam_cache *cache_of(struct ds *ds)
+{
+	struct ipam_cache *c = ds_client_cache(ds);
+	if (!c && (c = calloc(1, sizeof(*c))))
+		ds_set_client_cache(ds, c, cache_free);
+	return c;
+}
+
+/* Keeps b (moved: the caller's copy is emptied) as the family's current block. */
+static void cache_keep_block(struct ipam_cache *c, const char *host, struct ipam_block *b, int64_t mod_rev)
+{
+	struct cached_block *cb = &c->cur[b->cidr.addr.family == 6];
+	if (cb->valid && &cb->b == b) {
+		cb->mod_rev = mod_rev;
+		return;
+	}
+	cache_drop_block(c, b->cidr.addr.family);
+	snprintf(cb->host, sizeof(cb->host), "%s", host);
+	cb->b = *b;
+	cb->mod_rev = mod_rev;
+	cb->valid = true;
+	memset(b, 0, sizeof(*b));
+}
+
 struct assign_ctx {
 	struct ds *ds;
+	struct ipam_cache *cache;
+	bool pools_fresh; /* the pool list in use was read during this call */
 	const char *host;
 	struct ipam_handle handle;
 	json_t *secondary;
@@ -245,12 +315,15 @@ static int reload_handle(struct assign_ctx *x)
 
 /* Writes block b (k new ordinals in ords) and the handle in one transaction:
  * CAS on the block's mod_rev, or, with create, CREATE the block and its
- * affinity marker. Returns k, -EAGAIN when someone else wrote first. */
+ * affinity marker; with pool, CHECK that the pool is as listed (removing or
+ * disabling a pool stops allocations from it even when the list was cached).
+ * Returns k (and the new revision in *rev_out), -EAGAIN when someone else
+ * wrote first. */
 static int commit_take(struct assign_ctx *x, struct ipam_block *b, int64_t mod_rev, bool create, const int *ords,
-		       size_t k, struct ip_addr *out)
+		       size_t k, struct ip_addr *out, const struct pool_entry *pool, int64_t *rev_out)
 {
-	char bkey[KEY_MAX], mkey[KEY_MAX], hkey[KEY_MAX];
-	struct ds_op ops[3];
+	char bkey[KEY_MAX], mkey[KEY_MAX], hkey[KEY_MAX], pkey[KEY_MAX];
+	struct ds_op ops[4];
 	size_t n = 0;
 	int64_t rev = 0;
 	char *bval = NULL, *hval = NULL;
@@ -271,9 +344,13 @@ static int commit_take(struct assign_ctx *x, struct ipam_block *b, int64_t mod_r
 					   .value = AFFINITY_MARKER };
 	ops[n++] = (struct ds_op){ .type = DS_OP_CAS, .key = ipam_handle_key(hkey, x->handle.id), .value = hval,
 				   .mod_rev = x->handle.mod_rev };
+	if (pool && pool_key(pkey, &pool->pool.cidr))
+		ops[n++] = (struct ds_op){ .type = DS_OP_CHECK, .key = pkey, .mod_rev = pool->mod_rev };
 	rc = ds_txn(x->ds, ops, n, &rev);
 	if (rc == 0) {
 		x->handle.mod_rev = rev;
+		if (rev_out)
+			*rev_out = rev;
 		rc = note_taken(x, b, ords, k, out);
 		rc = rc < 0 ? rc : (int)k;
 	} else if (rc == -ECANCELED || rc == -EEXIST) {
@@ -297,21 +374,47 @@ struct family_pools {
 	size_t n;
 };
 
-static bool in_pools(const struct family_pools *p, const struct cidr *block)
+static const struct pool_entry *pool_of(const struct family_pools *p, const struct cidr *block)
 {
 	for (size_t i = 0; i < p->n; i++)
 		if (cidr_contains_cidr(&p->v[i].pool.cidr, block))
-			return true;
-	return false;
+			return &p->v[i];
+	return NULL;
+}
+
+static bool in_pools(const struct family_pools *p, const struct cidr *block)
+{
+	return pool_of(p, block) != NULL;
+}
+
+/* The pools of family from the cache, listing them when it has none. */
+static int pools_of_family(struct assign_ctx *x, int family, struct family_pools *out)
+{
+	struct ipam_cache *c = x->cache;
+	out->v = NULL;
+	out->n = 0;
+	if (!c->have_pools) {
+		int rc = pool_list(x->ds, 0, &c->pools, &c->n_pools);
+		if (rc < 0)
+			return ds_failed(x->ds, x->err, x->errlen, rc, "listing pools");
+		c->have_pools = true;
+		x->pools_fresh = true;
+	}
+	if (!(out->v = malloc((c->n_pools + 1) * sizeof(*out->v))))
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_pools; i++)
+		if (c->pools[i].pool.cidr.addr.family == family)
+			out->v[out->n++] = c->pools[i];
+	return 0;
 }
 
 /* The enabled pools of family, limited to names when given. */
-static int load_pools(struct assign_ctx *x, int family, const char *const *names, size_t n_names,
-		      struct family_pools *out)
+static int load_pools_once(struct assign_ctx *x, int family, const char *const *names, size_t n_names,
+			   struct family_pools *out)
 {
-	int rc = pool_list(x->ds, family, &out->v, &out->n);
+	int rc = pools_of_family(x, family, out);
 	if (rc < 0)
-		return ds_failed(x->ds, x->err, x->errlen, rc, "listing pools");
+		return rc;
 	size_t kept = 0;
 	for (size_t i = 0; i < out->n; i++) {
 		bool named = names == NULL;
@@ -338,25 +441,36 @@ static int load_pools(struct assign_ctx *x, int family, const char *const *names
 	return 0;
 }
 
-/* The block this process last assigned from, per family: the first place to
- * look, so that a busy host does not re-read all its full blocks each time. */
-static struct {
-	char host[HOSTNAME_MAX + 1];
-	struct cidr block;
-} hint[2];
-
-static void set_hint(const char *host, const struct cidr *block)
+/* load_pools_once, re-read when a cached list says a named pool is missing. */
+static int load_pools(struct assign_ctx *x, int family, const char *const *names, size_t n_names,
+		      struct family_pools *out)
 {
-	int f = block->addr.family == 6;
-	snprintf(hint[f].host, sizeof(hint[f].host), "%s", host);
-	hint[f].block = *block;
+	int rc = load_pools_once(x, family, names, n_names, out);
+	if (rc == -EINVAL && !x->pools_fresh) {
+		free(out->v);
+		cache_drop_pools(x->cache);
+		rc = load_pools_once(x, family, names, n_names, out);
+	}
+	return rc;
+}
+
+/* Forgets the pool list in use and reads it again. */
+static int reload_pools(struct assign_ctx *x, int family, const char *const *names, size_t n_names,
+			struct family_pools *pools)
+{
+	free(pools->v);
+	pools->v = NULL;
+	pools->n = 0;
+	cache_drop_pools(x->cache);
+	return load_pools(x, family, names, n_names, pools);
 }
 
 /* Takes from one affine block: 0 when it is gone, not ours or full. */
-static int take_affine(struct assign_ctx *x, const struct cidr *c, size_t need, struct ip_addr *out)
+static int take_affine(struct assign_ctx *x, const struct family_pools *pools, const struct cidr *c, size_t need,
+		       struct ip_addr *out)
 {
 	struct ipam_block b;
-	int64_t mod_rev = 0;
+	int64_t mod_rev = 0, rev = 0;
 	int ords[IPAM_BLOCK_SIZE];
 	int rc = block_load(x->ds, c, &b, &mod_rev, x->err, x->errlen);
 	if (rc == -ENOENT)
@@ -368,12 +482,38 @@ static int take_affine(struct assign_ctx *x, const struct cidr *c, size_t need, 
 	if (owner && strcmp(owner, x->host) == 0) {
 		rc = ipam_block_take(&b, need, x->handle.id, x->secondary, ords);
 		if (rc > 0)
-			rc = commit_take(x, &b, mod_rev, false, ords, (size_t)rc, out);
+			rc = commit_take(x, &b, mod_rev, false, ords, (size_t)rc, out, pool_of(pools, c), &rev);
 		if (rc > 0 && ipam_block_used(&b) < IPAM_BLOCK_SIZE)
-			set_hint(x->host, c);
+			cache_keep_block(x->cache, x->host, &b, rev);
 	}
 	ipam_block_free(&b);
 	return rc;
+}
+
+/* Takes from the cached current block without reading it: the CAS on its
+ * cached mod_rev proves nobody changed it since we wrote it. 0 when there is
+ * none (or it turned out stale: the caller then reads afresh). */
+static int take_cached(struct assign_ctx *x, int family, const struct family_pools *pools, size_t need,
+		       struct ip_addr *out, struct cidr *last)
+{
+	struct cached_block *cb = &x->cache->cur[family == 6];
+	const struct pool_entry *pool;
+	int ords[IPAM_BLOCK_SIZE];
+	int64_t rev = 0;
+
+	if (!cb->valid || strcmp(cb->host, x->host) != 0 || !(pool = pool_of(pools, &cb->b.cidr))) {
+		cache_drop_block(x->cache, family);
+		return 0;
+	}
+	*last = cb->b.cidr;
+	int rc = ipam_block_take(&cb->b, need, x->handle.id, x->secondary, ords);
+	if (rc > 0)
+		rc = commit_take(x, &cb->b, cb->mod_rev, false, ords, (size_t)rc, out, pool, &rev);
+	if (rc > 0 && ipam_block_used(&cb->b) < IPAM_BLOCK_SIZE)
+		cb->mod_rev = rev;
+	else
+		cache_drop_block(x->cache, family); /* full, stale, or our copy no longer matches the store */
+	return rc == -EAGAIN ? 0 : rc;
 }
 
 static int try_affine(struct assign_ctx *x, int family, const struct family_pools *pools, size_t need,
@@ -381,14 +521,10 @@ static int try_affine(struct assign_ctx *x, int family, const struct family_pool
 {
 	char prefix[KEY_MAX];
 	struct ds_kv_list l = { 0 };
-	int f = family == 6, rc;
+	int rc;
 
-	if (hint[f].block.prefix && strcmp(hint[f].host, x->host) == 0 && in_pools(pools, &hint[f].block)) {
-		*last = hint[f].block;
-		memset(&hint[f], 0, sizeof(hint[f]));
-		if ((rc = take_affine(x, last, need, out)) != 0)
-			return rc;
-	}
+	if ((rc = take_cached(x, family, pools, need, out, last)) != 0)
+		return rc;
 	if (!key_fmt(prefix, KEY_IPAM_HOST_PREFIX "%s/ipv%d/block/", x->host, family))
 		return failf(x->err, x->errlen, -ENAMETOOLONG, "IPAM: host name too long");
 	if ((rc = ds_list(x->ds, prefix, &l)) < 0)
@@ -400,7 +536,7 @@ static int try_affine(struct assign_ctx *x, int family, const struct family_pool
 		if (cidr_from_key(l.items[(start + i) % l.n].key + strlen(prefix), &c) < 0 || !in_pools(pools, &c))
 			continue;
 		*last = c;
-		rc = take_affine(x, &c, need, out);
+		rc = take_affine(x, pools, &c, need, out);
 	}
 	ds_kv_list_free(&l);
 	return rc;
@@ -442,11 +578,12 @@ static int try_claim(struct assign_ctx *x, const struct family_pools *pools, con
 			break;
 		if ((rc = ipam_block_init(&b, &c, x->host, strict)) == 0) {
 			*last = c;
+			int64_t rev = 0;
 			rc = ipam_block_take(&b, need, x->handle.id, x->secondary, ords);
 			if (rc > 0)
-				rc = commit_take(x, &b, 0, true, ords, (size_t)rc, out);
+				rc = commit_take(x, &b, 0, true, ords, (size_t)rc, out, &pools->v[p], &rev);
 			if (rc > 0 && ipam_block_used(&b) < IPAM_BLOCK_SIZE)
-				set_hint(x->host, &c);
+				cache_keep_block(x->cache, x->host, &b, rev);
 		}
 		ipam_block_free(&b);
 	}
@@ -467,7 +604,8 @@ static int try_borrow(struct assign_ctx *x, const struct family_pools *pools, st
 		*last = e->block.cidr;
 		rc = ipam_block_take(&e->block, need, x->handle.id, x->secondary, ords);
 		if (rc > 0)
-			rc = commit_take(x, &e->block, e->mod_rev, false, ords, (size_t)rc, out);
+			rc = commit_take(x, &e->block, e->mod_rev, false, ords, (size_t)rc, out,
+					 pool_of(pools, &e->block.cidr), NULL);
 	}
 	return rc;
 }
@@ -501,14 +639,21 @@ static int assign_family(struct assign_ctx *x, int family, const char *const *na
 		rc = try_affine(x, family, &pools, need - got, out + got, &last);
 		if (rc == 0)
 			rc = try_elsewhere(x, family, &pools, need - got, out + got, &last);
-		if (rc == 0) {
+		if (rc == 0 && !x->pools_fresh) {
+			/* "No space" from a cached pool list: a pool may have been added. */
+			rc = reload_pools(x, family, names, n_names, &pools);
+		} else if (rc == 0) {
 			rc = failf(x->err, x->errlen, -ENOSPC, IPAM_MSG_EXHAUSTED);
 		} else if (rc == -EAGAIN) {
+			cache_drop_block(x->cache, family);
 			if (++tries >= IPAM_MAX_TRIES) {
 				rc = contention(x->err, x->errlen, &last);
 			} else {
 				backoff(tries);
-				rc = 0;
+				/* The conflict may be the pool CHECK: from the second one on,
+				 * read the pools again so a changed pool cannot look like
+				 * contention until we give up. */
+				rc = tries >= 2 ? reload_pools(x, family, names, n_names, &pools) : 0;
 			}
 		} else if (rc > 0) {
 			got += (size_t)rc;
@@ -535,6 +680,8 @@ static int ctx_init(struct assign_ctx *x, struct ds *ds, const char *handle, con
 	x->err = err;
 	x->errlen = errlen;
 	x->strict = -1;
+	if (!(x->cache = cache_of(ds)))
+		return -ENOMEM;
 	if (!ipam_handle_id_is_valid(handle))
 		return failf(err, errlen, -EINVAL, "IPAM: '%s' is not a valid handle", handle ? handle : "");
 	if (!host || !hostname_is_valid(host))
@@ -600,7 +747,7 @@ static int assign_one(struct assign_ctx *x, const struct ip_addr *ip)
 	if (rc == -EEXIST)
 		rc = failf(x->err, x->errlen, -EEXIST, "IP '%s' already in use.", ip_format(ip, text));
 	else if (rc == 0)
-		rc = commit_take(x, &b, mod_rev, create, &ord, 1, NULL);
+		rc = commit_take(x, &b, mod_rev, create, &ord, 1, NULL, NULL, NULL);
 	ipam_block_free(&b);
 	return rc;
 }
@@ -613,6 +760,8 @@ int ipam_assign(struct ds *ds, const struct ip_addr *ips, size_t n, const char *
 	char text[IP_STR_MAX];
 	int rc = ctx_init(&x, ds, handle, host, attrs_json, err, errlen);
 
+	if (rc == 0) /* "not in a configured pool" must come from a fresh list */
+		cache_drop_pools(x.cache);
 	for (int f = 0; rc == 0 && f < 2; f++)
 		rc = load_pools(&x, f ? 6 : 4, NULL, 0, &pools[f]);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
