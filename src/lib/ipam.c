@@ -19,6 +19,8 @@
 #include "pool_store.h"
 
 #define AFFINITY_MARKER "{}"
+/* Conflicts in one step after which an allocator claims a block of its own. */
+#define SPREAD_AFTER 2
 
 static int failf(char *err, size_t errlen, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static int failf(char *err, size_t errlen, int rc, const char *fmt, ...)
@@ -109,6 +111,26 @@ static int cmp_entry(const void *x, const void *y)
 	return ip_cmp(&a->block.cidr.addr, &b->block.cidr.addr);
 }
 
+/* Appends the blocks of a listing that decode to *v. */
+static int decode_blocks(const struct ds_kv_list *l, struct ipam_block_entry **v, size_t *n)
+{
+	struct ipam_block_entry *grown = realloc(*v, (*n + l->n + 1) * sizeof(**v));
+	if (!grown)
+		return -ENOMEM;
+	*v = grown;
+	for (size_t i = 0; i < l->n; i++) {
+		char why[256];
+		struct ipam_block_entry *e = &(*v)[*n];
+		if (ipam_block_decode(l->items[i].value, &e->block, why, sizeof(why)) < 0) {
+			log_warn("skipping IPAM block %s: %s", l->items[i].key, why);
+			continue;
+		}
+		e->mod_rev = l->items[i].mod_rev;
+		(*n)++;
+	}
+	return 0;
+}
+
 static int list_blocks_family(struct ds *ds, int family, struct ipam_block_entry **v, size_t *n, char *err,
 			      size_t errlen)
 {
@@ -116,24 +138,9 @@ static int list_blocks_family(struct ds *ds, int family, struct ipam_block_entry
 	int rc = ds_list(ds, family == 6 ? KEY_BLOCK_V6_PREFIX : KEY_BLOCK_V4_PREFIX, &l);
 	if (rc < 0)
 		return ds_failed(ds, err, errlen, rc, "listing blocks");
-	struct ipam_block_entry *grown = realloc(*v, (*n + l.n + 1) * sizeof(**v));
-	if (!grown) {
-		ds_kv_list_free(&l);
-		return -ENOMEM;
-	}
-	*v = grown;
-	for (size_t i = 0; i < l.n; i++) {
-		char why[256];
-		struct ipam_block_entry *e = &(*v)[*n];
-		if (ipam_block_decode(l.items[i].value, &e->block, why, sizeof(why)) < 0) {
-			log_warn("skipping IPAM block %s: %s", l.items[i].key, why);
-			continue;
-		}
-		e->mod_rev = l.items[i].mod_rev;
-		(*n)++;
-	}
+	rc = decode_blocks(&l, v, n);
 	ds_kv_list_free(&l);
-	return 0;
+	return rc;
 }
 
 int ipam_block_list(struct ds *ds, int family, struct ipam_block_entry **out, size_t *n, char *err, size_t errlen)
@@ -554,22 +561,25 @@ static int strict_affinity(struct assign_ctx *x, bool *strict)
 	return 0;
 }
 
-/* Claims a free block of the pools for the host, with the first addresses in it. */
-static int try_claim(struct assign_ctx *x, const struct family_pools *pools, const struct ipam_block_entry *blocks,
-		     size_t n_blocks, size_t need, struct ip_addr *out, struct cidr *last)
+/* Claims a free block of the pools for the host, with the first addresses in
+ * it. taken: every existing block. With spread (processes of this host keep
+ * colliding on its blocks), the search starts at a random block of the pool
+ * rather than at the host's own start, so that concurrent claimers of one host
+ * do not all race for the same block. */
+static int try_claim(struct assign_ctx *x, const struct family_pools *pools, const struct cidr *taken,
+		     size_t n_taken, bool spread, size_t need, struct ip_addr *out, struct cidr *last)
 {
-	struct cidr *taken = calloc(n_blocks + 1, sizeof(*taken));
 	int ords[IPAM_BLOCK_SIZE], rc = 0;
 	bool strict;
+	char seed[HOSTNAME_MAX + 16];
 
-	if (!taken)
-		return -ENOMEM;
-	for (size_t i = 0; i < n_blocks; i++)
-		taken[i] = blocks[i].block.cidr;
+	snprintf(seed, sizeof(seed), "%s", x->host);
+	if (spread)
+		snprintf(seed, sizeof(seed), "%s#%u", x->host, rnd());
 	for (size_t p = 0; p < pools->n && rc == 0; p++) {
 		struct cidr c;
 		struct ipam_block b;
-		rc = ipam_pool_free_block(&pools->v[p].pool.cidr, x->host, taken, n_blocks, &c);
+		rc = ipam_pool_free_block(&pools->v[p].pool.cidr, seed, taken, n_taken, &c);
 		if (rc == -ENOSPC) {
 			rc = 0;
 			continue;
@@ -587,7 +597,6 @@ static int try_claim(struct assign_ctx *x, const struct family_pools *pools, con
 		}
 		ipam_block_free(&b);
 	}
-	free(taken);
 	return rc;
 }
 
@@ -610,19 +619,43 @@ static int try_borrow(struct assign_ctx *x, const struct family_pools *pools, st
 	return rc;
 }
 
-/* The claim-or-borrow step, once the host's own blocks are full. */
-static int try_elsewhere(struct assign_ctx *x, int family, const struct family_pools *pools, size_t need,
-			 struct ip_addr *out, struct cidr *last)
+/* The claim-or-borrow step, once the host's own blocks are full (or, with
+ * spread, busy). Claiming needs only the block keys; the blocks are decoded
+ * only when borrowing. */
+static int try_elsewhere(struct assign_ctx *x, int family, const struct family_pools *pools, bool spread,
+			 size_t need, struct ip_addr *out, struct cidr *last)
 {
+	const char *prefix = family == 6 ? KEY_BLOCK_V6_PREFIX : KEY_BLOCK_V4_PREFIX;
+	struct ds_kv_list l = { 0 };
 	struct ipam_block_entry *blocks = NULL;
-	size_t n_blocks = 0;
+	struct cidr *taken = NULL;
+	size_t n_blocks = 0, n_taken = 0;
 	bool strict;
-	int rc = ipam_block_list(x->ds, family, &blocks, &n_blocks, x->err, x->errlen);
-	if (rc == 0)
-		rc = try_claim(x, pools, blocks, n_blocks, need, out, last);
-	if (rc == 0 && (rc = strict_affinity(x, &strict)) == 0 && !strict)
+	int rc = ds_list(x->ds, prefix, &l);
+
+	if (rc < 0)
+		return ds_failed(x->ds, x->err, x->errlen, rc, "listing blocks");
+	if (!(taken = calloc(l.n + 1, sizeof(*taken)))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < l.n; i++)
+		if (cidr_from_key(l.items[i].key + strlen(prefix), &taken[n_taken]) == 0)
+			n_taken++;
+	rc = try_claim(x, pools, taken, n_taken, spread, need, out, last);
+	if (rc != 0 || spread)
+		goto out;
+	if ((rc = strict_affinity(x, &strict)) < 0 || strict)
+		goto out;
+	if ((rc = decode_blocks(&l, &blocks, &n_blocks)) == 0) {
+		if (n_blocks)
+			qsort(blocks, n_blocks, sizeof(*blocks), cmp_entry);
 		rc = try_borrow(x, pools, blocks, n_blocks, need, out, last);
+	}
+out:
 	ipam_block_entries_free(blocks, n_blocks);
+	free(taken);
+	ds_kv_list_free(&l);
 	return rc;
 }
 
@@ -636,9 +669,14 @@ static int assign_family(struct assign_ctx *x, int family, const char *const *na
 
 	while (rc == 0 && got < need) {
 		struct cidr last = { 0 };
-		rc = try_affine(x, family, &pools, need - got, out + got, &last);
+		/* Repeated conflicts mean other processes of this host share its
+		 * blocks: claim a block of our own first (the block cache then keeps
+		 * us on it), falling back to the usual order when none is free. */
+		rc = tries >= SPREAD_AFTER ? try_elsewhere(x, family, &pools, true, need - got, out + got, &last) : 0;
 		if (rc == 0)
-			rc = try_elsewhere(x, family, &pools, need - got, out + got, &last);
+			rc = try_affine(x, family, &pools, need - got, out + got, &last);
+		if (rc == 0)
+			rc = try_elsewhere(x, family, &pools, false, need - got, out + got, &last);
 		if (rc == 0 && !x->pools_fresh) {
 			/* "No space" from a cached pool list: a pool may have been added. */
 			rc = reload_pools(x, family, names, n_names, &pools);
