@@ -688,10 +688,10 @@ static int assign_family(struct assign_ctx *x, int family, const char *const *na
 				rc = contention(x->err, x->errlen, &last);
 			} else {
 				backoff(tries);
-				/* The conflict may be the pool CHECK: from the second one on,
-				 * read the pools again so a changed pool cannot look like
-				 * contention until we give up. */
-				rc = tries >= 2 ? reload_pools(x, family, names, n_names, &pools) : 0;
+				/* The conflict may be the pool CHECK: read the pools again when
+				 * the list came from the cache, and from the second conflict
+				 * on, so a changed pool cannot look like contention. */
+				rc = tries >= 2 || !x->pools_fresh ? reload_pools(x, family, names, n_names, &pools) : 0;
 			}
 		} else if (rc > 0) {
 			got += (size_t)rc;
