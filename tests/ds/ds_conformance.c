@@ -512,6 +512,93 @@ static void test_leases(void)
 	CHECK_INT(ds_lease_keepalive(ds, id), -ENOENT, "keepalive of a revoked lease is -ENOENT");
 }
 
+/* One transaction's events share its revision and come in the order of its ops. */
+static void test_txn_events(void)
+{
+	struct ds_event evs[8];
+	struct ds_watch *w = NULL;
+	int64_t rev = 0;
+
+	ds_put(ds, K("te/old"), "o");
+	CHECK_INT(ds_watch_open(ds, K("te/"), rev_now() + 1, &w), 0, "txn events: watch open");
+	struct ds_op ops[] = {
+		{ .type = DS_OP_PUT, .key = K("te/b"), .value = "b" },
+		{ .type = DS_OP_DELETE, .key = K("te/old") },
+		{ .type = DS_OP_PUT, .key = K("te/a"), .value = "a" },
+		{ .type = DS_OP_PUT, .key = K("outside-te"), .value = "x" },
+	};
+	CHECK_INT(ds_txn(ds, ops, 4, &rev), 0, "txn events: one txn of three watched writes");
+	const struct want_ev want[] = { { DS_EV_PUT, "te/b", "b" }, { DS_EV_DELETE, "te/old", NULL }, { DS_EV_PUT, "te/a", "a" } };
+	size_t got = read_events(w, evs, 3, 3000);
+	check_events("txn events", evs, got, want, 3);
+	bool same = got == 3;
+	for (size_t i = 0; i < got; i++)
+		same = same && evs[i].mod_rev == rev;
+	CHECK(same, "txn events: every event carries the txn's revision");
+	free_events(evs, got);
+	ds_watch_close(w);
+}
+
+/* Writers in other processes, a watcher here: every write arrives once, in order. */
+static void test_watch_other_processes(void)
+{
+	enum { PROCS = 3, EACH = 100 };
+	struct ds_watch *w = NULL;
+	pid_t kids[PROCS];
+	static bool seen[PROCS][EACH];
+
+	CHECK_INT(ds_watch_open(ds, K("xp/"), rev_now() + 1, &w), 0, "cross-process watch: open");
+	fflush(stdout);
+	for (int i = 0; i < PROCS; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			struct ds *mine;
+			char err[512], key[64], val[32];
+			if (ds_open_env(&mine, err, sizeof(err)) < 0)
+				_exit(1);
+			for (int j = 0; j < EACH; j++) {
+				snprintf(key, sizeof(key), "xp/%d/%d", i, j);
+				snprintf(val, sizeof(val), "%d.%d", i, j);
+				if (ds_put(mine, K(key), val) < 0)
+					_exit(1);
+			}
+			ds_close(mine);
+			_exit(0);
+		}
+	}
+	int clean = 0;
+	for (int i = 0; i < PROCS; i++) {
+		int st;
+		if (kids[i] > 0 && waitpid(kids[i], &st, 0) == kids[i] && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			clean++;
+	}
+	CHECK_INT(clean, PROCS, "cross-process watch: writers done");
+	int got = 0, dup = 0, bad = 0;
+	int64_t last = 0;
+	bool order = true;
+	struct ds_event ev;
+	while (got < PROCS * EACH && ds_watch_next(w, &ev, 3000) == 0) {
+		int a, b;
+		if (ev.type != DS_EV_PUT || !ev.value || sscanf(ev.value, "%d.%d", &a, &b) != 2 || a < 0 || a >= PROCS ||
+		    b < 0 || b >= EACH)
+			bad++;
+		else if (seen[a][b])
+			dup++;
+		else
+			seen[a][b] = true;
+		if (ev.mod_rev <= last)
+			order = false;
+		last = ev.mod_rev;
+		got++;
+		ds_event_free(&ev);
+	}
+	CHECK_INT(got, PROCS * EACH, "cross-process watch: every write arrived");
+	CHECK(dup == 0 && bad == 0, "cross-process watch: none twice, none garbled (%d twice, %d bad)", dup, bad);
+	CHECK(order, "cross-process watch: revisions strictly increase");
+	CHECK_INT(ds_watch_next(w, &ev, 300), -ETIMEDOUT, "cross-process watch: nothing more");
+	ds_watch_close(w);
+}
+
 int main(void)
 {
 	char err[512];
@@ -533,6 +620,8 @@ int main(void)
 	test_concurrent_cas();
 	test_leases();
 	test_compact();
+	test_txn_events();
+	test_watch_other_processes();
 
 	struct ds_kv_list l = { 0 };
 	CHECK_INT(ds_delete_prefix(ds, P), 0, "clean up the run's prefix");
