@@ -116,8 +116,10 @@ char *etcd_req_range(const char *key, size_t key_len, const char *prefix_of, int
 	json_t *root = json_object();
 	bool failed = !root;
 
+	/* etcd refuses an empty key ("key is not provided"); "\0" is the first key there is. */
 	if (!failed)
-		failed = j_set_b64(root, "key", key, key_len) < 0;
+		failed = prefix_of && key_len == 0 ? j_set_b64(root, "key", "", 1) < 0
+						   : j_set_b64(root, "key", key, key_len) < 0;
 	if (!failed && prefix_of) {
 		failed = set_prefix_end(root, prefix_of) < 0;
 		/* Sorted by key ascending: the datastore contract, and what paging relies on. */
@@ -178,8 +180,9 @@ static json_t *request_for(const struct ds_op *op)
 	bool failed = !req || !wrap;
 	const char *kind = "request_put";
 
-	if (!failed)
-		failed = j_set_b64(req, "key", op->key, strlen(op->key)) < 0;
+	if (!failed) /* an empty prefix starts at "\0": etcd refuses an empty key */
+		failed = op->type == DS_OP_DELETE_PREFIX && !op->key[0] ? j_set_b64(req, "key", "", 1) < 0
+									  : j_set_b64(req, "key", op->key, strlen(op->key)) < 0;
 	switch (op->type) {
 	case DS_OP_PUT:
 	case DS_OP_CREATE:

@@ -512,6 +512,36 @@ static void test_leases(void)
 	CHECK_INT(ds_lease_keepalive(ds, id), -ENOENT, "keepalive of a revoked lease is -ENOENT");
 }
 
+/* The empty prefix is every key: list, watch and delete-prefix accept it. */
+static void test_empty_prefix(void)
+{
+	struct ds_kv_list l = { 0 };
+	struct ds_watch *w = NULL;
+	struct ds_event ev;
+
+	ds_put(ds, K("empty/x"), "x");
+	int rc = ds_list(ds, "", &l);
+	CHECK_INT(rc, 0, "list of the empty prefix (%s)", rc ? ds_strerror(ds) : "ok");
+	bool found = false, sorted = true;
+	for (size_t i = 0; i < l.n; i++) {
+		found = found || strcmp(l.items[i].key, K("empty/x")) == 0;
+		if (i > 0 && strcmp(l.items[i - 1].key, l.items[i].key) >= 0)
+			sorted = false;
+	}
+	CHECK(found && sorted, "the empty prefix lists every key, sorted");
+	ds_kv_list_free(&l);
+
+	CHECK_INT(ds_watch_open(ds, "", rev_now() + 1, &w), 0, "watch on the empty prefix");
+	ds_put(ds, K("empty/y"), "y");
+	bool saw = false;
+	while (!saw && ds_watch_next(w, &ev, 3000) == 0) {
+		saw = strcmp(ev.key, K("empty/y")) == 0;
+		ds_event_free(&ev);
+	}
+	CHECK(saw, "a watch on the empty prefix sees every key");
+	ds_watch_close(w);
+}
+
 /* One transaction's events share its revision and come in the order of its ops. */
 static void test_txn_events(void)
 {
@@ -620,6 +650,7 @@ int main(void)
 	test_concurrent_cas();
 	test_leases();
 	test_compact();
+	test_empty_prefix();
 	test_txn_events();
 	test_watch_other_processes();
 

@@ -89,6 +89,19 @@ static void test_req_range(void)
 	CHECK(json_object_get(j, "limit") == NULL, "no limit unless asked");
 	json_decref(j);
 	free(s);
+	/* etcd answers an empty key with "key is not provided": the empty prefix starts at "\0". */
+	s = etcd_req_range("", 0, "", 0, 0, false);
+	j = json_loads(s, 0, NULL);
+	CHECK_STR(jget(j, "key"), "AA==", "empty prefix: key is \\0");
+	CHECK_STR(jget(j, "range_end"), "AA==", "empty prefix: range_end is \\0 (every key)");
+	json_decref(j);
+	free(s);
+	struct ds_op all = { .type = DS_OP_DELETE_PREFIX, .key = "" };
+	s = etcd_req_txn(&all, 1);
+	j = json_loads(s, 0, NULL);
+	CHECK_STR(jget(j, "success.0.request_delete_range.key"), "AA==", "delete of the empty prefix: key is \\0");
+	json_decref(j);
+	free(s);
 }
 
 static void test_req_txn(void)
