@@ -132,7 +132,9 @@ int ds_watch_open(struct ds *ds, const char *prefix, int64_t from_rev, struct ds
  *   other      connection trouble that reconnecting did not fix (the watch stays
  *              usable; calling again retries from the last delivered revision) */
 int ds_watch_next(struct ds_watch *w, struct ds_event *ev, int timeout_ms);
-/* Revision of the last event delivered (or from_rev - 1). */
+/* Revision of the last event delivered (or from_rev - 1); while more events of
+ * that revision (one transaction) are still to come, one less, so a watch
+ * reopened from this + 1 misses nothing (it may repeat part of a transaction). */
 int64_t ds_watch_revision(const struct ds_watch *w);
 void ds_watch_close(struct ds_watch *w);
 

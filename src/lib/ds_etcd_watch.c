@@ -273,7 +273,9 @@ static bool pop(struct etcd_watch *w, struct ds_event *ev)
 	w->q_len--;
 	if (w->q_len == 0)
 		w->q_head = 0;
-	w->delivered_rev = ev->mod_rev;
+	/* A revision counts as delivered once its last event is (etcd never splits
+	 * one revision over two messages, and a message is queued whole). */
+	w->delivered_rev = w->q_len > 0 && w->q[w->q_head].mod_rev == ev->mod_rev ? ev->mod_rev - 1 : ev->mod_rev;
 	return true;
 }
 

@@ -20,7 +20,7 @@ struct sq_watch {
 	char *prefix;
 	char *succ;          /* NULL: no upper bound */
 	int64_t scanned;     /* every event at or below this revision has been looked at */
-	int64_t delivered;   /* revision of the last event handed out */
+	int64_t delivered;   /* every event at or below this revision has been handed out */
 	bool stale;
 	bool more;           /* the last scan stopped at SCAN_CHUNK short of the head */
 	int ino;             /* inotify fd, -1 if unavailable (then the tick is short) */
@@ -162,7 +162,10 @@ int sq_watch_next(struct ds_watch *base, struct ds_event *out, int timeout_ms)
 	for (;;) {
 		if (w->head < w->n) {
 			*out = w->buf[w->head++];
-			w->delivered = out->mod_rev;
+			/* A revision counts as delivered once its last event is: reopening
+			 * from ds_watch_revision() + 1 must not lose the rest of it. */
+			w->delivered = w->head < w->n && w->buf[w->head].mod_rev == out->mod_rev ? out->mod_rev - 1
+												   : out->mod_rev;
 			if (w->head == w->n)
 				w->head = w->n = 0;
 			return 0;
