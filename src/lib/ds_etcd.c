@@ -279,6 +279,19 @@ static int etcd_compact(struct ds *ds, int64_t rev)
 
 	free(body);
 	free(resp);
+	/* Both come as OutOfRange (-ESTALE); only etcd's words tell them apart. */
+	if (rc == -ESTALE && strstr(ds->err, "has been compacted")) {
+		ds->err[0] = '\0'; /* history before rev is gone already: done */
+		return 0;
+	}
+	if (rc == -ESTALE && strstr(ds->err, "future revision")) {
+		int64_t cur = 0;
+		if (etcd_revision(ds, &cur) < 0)
+			return ds_fail(ds, -EINVAL, "cannot compact at revision %lld: the store is not there yet",
+				       (long long)rev);
+		return ds_fail(ds, -EINVAL, "cannot compact at revision %lld: the store is at %lld", (long long)rev,
+			       (long long)cur);
+	}
 	return rc;
 }
 

@@ -659,6 +659,18 @@ static void test_watch_other_processes(void)
 	ds_watch_close(w);
 }
 
+/* Compaction is idempotent: history before an already-compacted revision is gone. */
+static void test_compact_again(void)
+{
+	ds_put(ds, K("ca/1"), "1");
+	int64_t r = rev_now();
+	CHECK_INT(ds_compact(ds, r), 0, "compact at the current revision");
+	int rc = ds_compact(ds, r);
+	CHECK_INT(rc, 0, "compact again at the same revision is fine (%s)", rc ? ds_strerror(ds) : "ok");
+	rc = ds_compact(ds, r + 1000000);
+	CHECK_INT(rc, -EINVAL, "compact at a future revision is -EINVAL (%s)", ds_strerror(ds));
+}
+
 int main(void)
 {
 	char err[512];
@@ -684,6 +696,7 @@ int main(void)
 	test_txn_events();
 	test_resume_mid_revision();
 	test_watch_other_processes();
+	test_compact_again();
 
 	struct ds_kv_list l = { 0 };
 	CHECK_INT(ds_delete_prefix(ds, P), 0, "clean up the run's prefix");
