@@ -9,6 +9,13 @@
  *                                      tcp 8080 from p<i+1>) and N endpoints on HOST, one
  *                                      profile each, 10.<PREFIX>.x.y (PREFIX default 70),
  *                                      interfaces cali<PREFIX>x<i>, in transactions of 100 keys
+ *   nodetool seed-tags PROFILE NRULES NTAGS MEMBERS HOST
+ *                                      PROFILE (tags [PROFILE]) with NRULES inbound tcp deny rules,
+ *                                      rule i from tag t<i % NTAGS> to port 20000 + i % 10000, then
+ *                                      one allow from its own tag; outbound allow. NTAGS profiles t<j>
+ *                                      (tags [t<j>]) with MEMBERS endpoints each on HOST (no
+ *                                      interfaces needed: HOST is another node), addresses counted
+ *                                      up from 10.128.0.1. For the throughput benchmark.
  * The backend comes from the environment, as for every binary. */
 #include <errno.h>
 #include <stdio.h>
@@ -113,6 +120,66 @@ static int cmd_seed(struct ds *ds, const char *host, int n, int prefix)
 	return rc;
 }
 
+/* One profile with many rules over many tags, and the tags' members as
+ * endpoints of another host (see the usage comment at the top). */
+static int cmd_seed_tags(struct ds *ds, const char *profile, int nrules, int ntags, int members, const char *host)
+{
+	enum { BATCH = 500 };
+	static char keys[BATCH][KEY_MAX], vals[BATCH][512];
+	struct ds_op ops[BATCH];
+	char rkey[KEY_MAX], tkey[KEY_MAX], tval[256];
+	size_t k = 0, cap = (size_t)nrules * 96 + 512, len = 0;
+	char *big = malloc(cap);
+	int rc = 0;
+
+	if (!big)
+		return -ENOMEM;
+	len += (size_t)snprintf(big + len, cap - len, "{\"id\":\"%s\",\"inbound_rules\":[", profile);
+	for (int i = 0; i < nrules; i++)
+		len += (size_t)snprintf(big + len, cap - len,
+					"{\"action\":\"deny\",\"protocol\":\"tcp\",\"src_tag\":\"t%d\",\"dst_ports\":[%d]},",
+					ntags > 0 ? i % ntags : 0, 20000 + i % 10000);
+	snprintf(big + len, cap - len,
+		 "{\"action\":\"allow\",\"src_tag\":\"%s\"}],\"outbound_rules\":[{\"action\":\"allow\"}]}", profile);
+	key_profile_tags(tkey, profile);
+	snprintf(tval, sizeof(tval), "[\"%s\"]", profile);
+	key_profile_rules(rkey, profile);
+	struct ds_op pops[2] = { { .type = DS_OP_PUT, .key = tkey, .value = tval },
+				 { .type = DS_OP_PUT, .key = rkey, .value = big } };
+	rc = ds_txn(ds, pops, 2, NULL);
+	free(big);
+	for (int j = 0; j < ntags && rc == 0; j++) {
+		char t[32];
+		snprintf(t, sizeof(t), "t%d", j);
+		key_profile_tags(keys[k], t);
+		snprintf(vals[k], sizeof(vals[k]), "[\"%s\"]", t);
+		ops[k] = (struct ds_op){ .type = DS_OP_PUT, .key = keys[k], .value = vals[k] };
+		k++;
+		key_profile_rules(keys[k], t);
+		snprintf(vals[k], sizeof(vals[k]), "{\"id\":\"%s\",\"inbound_rules\":[],\"outbound_rules\":[]}", t);
+		ops[k] = (struct ds_op){ .type = DS_OP_PUT, .key = keys[k], .value = vals[k] };
+		k++;
+		for (int m = 0; m < members && rc == 0; m++) {
+			unsigned a = 1u + (unsigned)j * (unsigned)members + (unsigned)m; /* 10.128.0.1 upward */
+			char id[32], wl[32];
+			snprintf(id, sizeof(id), "tg%u", a);
+			snprintf(wl, sizeof(wl), "m%u", a);
+			key_endpoint(keys[k], host, "bench", wl, id);
+			snprintf(vals[k], sizeof(vals[k]),
+				 "{\"state\":\"active\",\"name\":\"cali%s\",\"mac\":\"ee:ee:ee:ee:ee:ee\",\"profile_ids\":[\"%s\"],"
+				 "\"ipv4_nets\":[\"10.%u.%u.%u/32\"],\"ipv6_nets\":[],\"labels\":{}}",
+				 id, t, 128 + (a >> 16), (a >> 8) & 255, a & 255);
+			ops[k] = (struct ds_op){ .type = DS_OP_PUT, .key = keys[k], .value = vals[k] };
+			k++;
+			if (k + 3 > BATCH)
+				rc = flush(ds, ops, vals, keys, &k);
+		}
+	}
+	if (rc == 0)
+		rc = flush(ds, ops, vals, keys, &k);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct ds *ds;
@@ -120,7 +187,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: nodetool (del KEY | render HOST | seed HOST N [PREFIX])\n");
+		fprintf(stderr, "usage: nodetool (del KEY | render HOST | seed HOST N [PREFIX] | seed-tags PROFILE NRULES NTAGS MEMBERS HOST)\n");
 		return 2;
 	}
 	if ((rc = ds_open_env(&ds, err, sizeof(err))) < 0) {
@@ -133,6 +200,8 @@ int main(int argc, char **argv)
 		rc = cmd_render(ds, argv[2]);
 	else if (strcmp(argv[1], "seed") == 0 && (argc == 4 || argc == 5))
 		rc = cmd_seed(ds, argv[2], atoi(argv[3]), argc == 5 ? atoi(argv[4]) : 70);
+	else if (strcmp(argv[1], "seed-tags") == 0 && argc == 7)
+		rc = cmd_seed_tags(ds, argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), argv[6]);
 	else {
 		fprintf(stderr, "nodetool: bad usage\n");
 		rc = -EINVAL;
