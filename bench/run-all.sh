@@ -19,7 +19,7 @@ trap cleanup EXIT
 trap 'exit 143' TERM INT
 unset CALICO_DATASTORE ETCD_ENDPOINTS ETCD_AUTHORITY ETCD_CA_CERT_FILE ETCD_CERT_FILE ETCD_KEY_FILE
 
-SECTIONS=(datastore ipam agent)
+SECTIONS=(datastore ipam agent throughput)
 ENTRIES="$TMP/entries"   # one JSON object per line, section first
 : >"$ENTRIES"
 FAILED=()
@@ -113,6 +113,30 @@ table_agent() {
     printf '%-28s %10s %10s\n' "profile change p90 (ms)" "$(jnum "$line" change_p90_ms)" ""
     printf '%-28s %10s %10s\n' "resident memory (MB)" "$(jnum "$line" rss_mb)" "<= 50"
   done < <(entries_of agent)
+}
+
+# ---- throughput: iperf3 between workloads, veth anchor vs routed path with policy (needs root) ----
+section_throughput() {
+  local out
+  [ -x "$build/calico-node" ] && [ -x "$build/nodetool" ] ||
+    { echo "# throughput: calico-node or nodetool is not built" >&2; return 1; }
+  [ "$(id -u)" -eq 0 ] || { echo "# throughput: needs root (network namespaces)" >&2; return 1; }
+  command -v iperf3 >/dev/null || { echo "# throughput: iperf3 is not installed" >&2; return 1; }
+  out=$("$here/bench_throughput.sh" "$build" | tail -n 1) && record throughput "$out"
+}
+
+table_throughput() {
+  local line
+  while IFS= read -r line; do
+    printf '%-44s %8s %8s %8s %8s\n' "variant ($(jnum "$line" rounds) x $(jnum "$line" seconds) s, Gbit/s)" median min max ratio
+    printf '%-44s %8s %8s %8s %8s\n' "a  veth pair (anchor)" "$(jnum "$line" a_gbps)" "$(jnum "$line" a_min)" \
+      "$(jnum "$line" a_max)" ""
+    printf '%-44s %8s %8s %8s %8s\n' "b  routed, one allow-all profile" "$(jnum "$line" b_gbps)" "$(jnum "$line" b_min)" \
+      "$(jnum "$line" b_max)" "b/a $(jnum "$line" ratio_b_a)"
+    printf '%-44s %8s %8s %8s %8s\n' "c  routed, $(jnum "$line" rules) rules, $(jnum "$line" members) members" \
+      "$(jnum "$line" c_gbps)" "$(jnum "$line" c_min)" "$(jnum "$line" c_max)" "c/b $(jnum "$line" ratio_c_b)"
+    echo "(goal c/b >= 0.95; agents programmed in $(jnum "$line" programmed_ms) ms; section took $(jnum "$line" elapsed_s) s)"
+  done < <(entries_of throughput)
 }
 
 # ---- run ----
