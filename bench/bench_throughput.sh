@@ -88,11 +88,11 @@ programmed() {
 		[ "$(chain_rules h1 allow)" -ge 1 ] && [ "$(chain_rules h2 big)" -ge $((NRULES + 1)) ]
 }
 t0=$(date +%s%3N)
-for ((i = 0; i < ${TP_WAIT:-1200}; i++)); do programmed && break; sleep 0.1; done
+for ((i = 0; i < ${TP_WAIT:-600}; i++)); do programmed && break; sleep 0.1; done
 programmed || { say "status up: h1 $(ups h1 "$DB_B") h2 $(ups h2 "$DB_C"); rules: allow $(chain_rules h1 allow) big $(chain_rules h2 big)"
 	CALICO_DATASTORE=$DB_B "$build/dstool" list /calico/felix/v1/host/h1/ >&2
 	lab_exec h1 nft list table inet calico 2>&1 | grep chain >&2
-	tail -n 20 "$LAB_TMP"/h*/agent.log >&2; die "agents did not program within 120 s"; }
+	tail -n 20 "$LAB_TMP"/h*/agent.log >&2; die "agents did not program within 60 s"; }
 ready_ms=$(($(date +%s%3N) - t0))
 # one tag set of (c) must hold its 100 members: the sets are named after the tag
 set_members=$(lab_exec h2 nft -j list table inet calico 2>/dev/null |
