@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "file_read.h"
 #include "profile_edit.h"
 #include "profile_store.h"
 #include "rule_text.h"
@@ -90,34 +91,6 @@ static int replace_apply(struct profile *p, void *arg)
 	return EDIT_WRITE;
 }
 
-static char *read_all(FILE *f, size_t max, size_t *len)
-{
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap + 1);
-	while (buf) {
-		size_t got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (got == 0)
-			break;
-		if (n == cap) {
-			if (cap >= max) {
-				free(buf);
-				return NULL;
-			}
-			char *bigger = realloc(buf, cap * 2 + 1);
-			if (!bigger)
-				free(buf);
-			buf = bigger;
-			cap *= 2;
-		}
-	}
-	if (buf) {
-		buf[n] = '\0';
-		*len = n;
-	}
-	return buf;
-}
-
 static int rule_update(const char *name)
 {
 	struct rules_replace rr = { 0 };
@@ -127,7 +100,7 @@ static int rule_update(const char *name)
 
 	if (!name_is_valid(name))
 		return ctl_bad_profile_name(name);
-	char *text = read_all(stdin, RULES_JSON_MAX, &len);
+	char *text = read_stream(stdin, RULES_JSON_MAX, &len);
 	if (!text)
 		return ctl_error("Error: could not read the rules JSON from stdin (at most %d MB)", RULES_JSON_MAX >> 20);
 	if (strlen(text) != len) {

@@ -9,17 +9,7 @@
 #include <string.h>
 
 #include "dp_state.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (err && errlen)
-		vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+#include "json_strict.h"
 
 static bool only_keys(const json_t *o, const char *const *keys, const char **bad)
 {
@@ -42,7 +32,7 @@ static int get_array(const json_t *o, const char *key, json_t **arr, char *err, 
 {
 	*arr = json_object_get(o, key);
 	if (*arr && !json_is_array(*arr))
-		return fail(err, errlen, "\"%s\" must be an array", key);
+		return js_fail(err, errlen, "\"%s\" must be an array", key);
 	return 0;
 }
 
@@ -61,19 +51,19 @@ static int load_config(const json_t *o, struct dp_state *s, char *err, size_t er
 	if (!o)
 		return 0;
 	if (!json_is_object(o))
-		return fail(err, errlen, "\"config\" must be an object");
+		return js_fail(err, errlen, "\"config\" must be an object");
 	if (!only_keys(o, keys, &bad))
-		return fail(err, errlen, "unknown config key \"%s\"", bad);
+		return js_fail(err, errlen, "unknown config key \"%s\"", bad);
 	if ((v = json_object_get(o, "DefaultEndpointToHostAction"))) {
 		t = json_string_value(v);
 		if (!t || dp_host_action_parse(t, &s->endpoint_to_host) < 0)
-			return fail(err, errlen, "invalid \"DefaultEndpointToHostAction\": expected DROP, RETURN or ACCEPT");
+			return js_fail(err, errlen, "invalid \"DefaultEndpointToHostAction\": expected DROP, RETURN or ACCEPT");
 	}
 	if ((v = json_object_get(o, "InterfacePrefix"))) {
 		t = json_string_value(v);
 		if (!t || !*t || strlen(t) > DP_IFACE_PREFIX_MAX ||
 		    strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(t))
-			return fail(err, errlen, "invalid \"InterfacePrefix\": expected 1-8 lower-case letters or digits");
+			return js_fail(err, errlen, "invalid \"InterfacePrefix\": expected 1-8 lower-case letters or digits");
 		strcpy(s->iface_prefix, t);
 	}
 	return 0;
@@ -97,7 +87,7 @@ static int load_endpoints(const json_t *o, struct dp_state *s, char *err, size_t
 		rc = endpoint_decode(text, &s->endpoints[i], msg, sizeof(msg));
 		free(text);
 		if (rc < 0)
-			return fail(err, errlen, "endpoint %zu: %s", i + 1, msg);
+			return js_fail(err, errlen, "endpoint %zu: %s", i + 1, msg);
 		s->n_endpoints++;
 	}
 	return 0;
@@ -111,13 +101,13 @@ static int load_tag_names(const json_t *arr, struct profile *p, char *err, size_
 	if (!arr)
 		return 0;
 	if (!json_is_array(arr))
-		return fail(err, errlen, "profile \"%s\": \"tags\" must be an array", p->name);
+		return js_fail(err, errlen, "profile \"%s\": \"tags\" must be an array", p->name);
 	if (!(p->tags = calloc(json_array_size(arr) + 1, sizeof(*p->tags))))
 		return -ENOMEM;
 	json_array_foreach(arr, i, v) {
 		const char *t = json_string_value(v);
 		if (!t || !name_is_valid(t))
-			return fail(err, errlen, "profile \"%s\": invalid tag", p->name);
+			return js_fail(err, errlen, "profile \"%s\": invalid tag", p->name);
 		if (!(p->tags[p->n_tags] = strdup(t)))
 			return -ENOMEM;
 		p->n_tags++;
@@ -134,12 +124,12 @@ static int load_profile(const json_t *o, struct profile *p, char *err, size_t er
 	int rc;
 
 	if (!json_is_object(o))
-		return fail(err, errlen, "a profile must be an object");
+		return js_fail(err, errlen, "a profile must be an object");
 	if (!only_keys(o, keys, &bad))
-		return fail(err, errlen, "unknown profile key \"%s\"", bad);
+		return js_fail(err, errlen, "unknown profile key \"%s\"", bad);
 	name = json_string_value(json_object_get(o, "name"));
 	if (!name || !name_is_valid(name))
-		return fail(err, errlen, "a profile needs a valid \"name\"");
+		return js_fail(err, errlen, "a profile needs a valid \"name\"");
 	strcpy(p->name, name);
 	if ((rc = load_tag_names(json_object_get(o, "tags"), p, err, errlen)) < 0)
 		return rc;
@@ -151,7 +141,7 @@ static int load_profile(const json_t *o, struct profile *p, char *err, size_t er
 	rc = rules_decode(text, name, &p->inbound, &p->outbound, msg, sizeof(msg));
 	free(text);
 	if (rc < 0)
-		return fail(err, errlen, "profile \"%s\": %s", name, msg);
+		return js_fail(err, errlen, "profile \"%s\": %s", name, msg);
 	return 0;
 }
 
@@ -183,7 +173,7 @@ static int load_tags(const json_t *o, struct dp_state *s, char *err, size_t errl
 	if (!obj)
 		return 0;
 	if (!json_is_object(obj))
-		return fail(err, errlen, "\"tags\" must be an object");
+		return js_fail(err, errlen, "\"tags\" must be an object");
 	if (!json_object_size(obj))
 		return 0;
 	if (!(s->tags = calloc(json_object_size(obj), sizeof(*s->tags))))
@@ -191,16 +181,16 @@ static int load_tags(const json_t *o, struct dp_state *s, char *err, size_t errl
 	json_object_foreach(obj, name, arr) {
 		struct dp_tag *t = &s->tags[s->n_tags++];
 		if (!name_is_valid(name))
-			return fail(err, errlen, "invalid tag name \"%.64s\"", name);
+			return js_fail(err, errlen, "invalid tag name \"%.64s\"", name);
 		strcpy(t->name, name);
 		if (!json_is_array(arr))
-			return fail(err, errlen, "tag \"%s\": members must be an array of addresses", name);
+			return js_fail(err, errlen, "tag \"%s\": members must be an array of addresses", name);
 		if (json_array_size(arr) && !(t->members = calloc(json_array_size(arr), sizeof(*t->members))))
 			return -ENOMEM;
 		json_array_foreach(arr, i, v) {
 			const char *a = json_string_value(v);
 			if (!a || ip_parse(a, &t->members[i]) < 0)
-				return fail(err, errlen, "tag \"%s\": member %zu is not an IP address", name, i + 1);
+				return js_fail(err, errlen, "tag \"%s\": member %zu is not an IP address", name, i + 1);
 			t->n_members++;
 		}
 	}
@@ -225,7 +215,7 @@ static int load_pools(const json_t *o, struct dp_state *s, char *err, size_t err
 		rc = pool_decode(text, &s->pools[i], msg, sizeof(msg));
 		free(text);
 		if (rc < 0)
-			return fail(err, errlen, "pool %zu: %s", i + 1, msg);
+			return js_fail(err, errlen, "pool %zu: %s", i + 1, msg);
 		s->n_pools++;
 	}
 	return 0;
@@ -241,13 +231,13 @@ int dp_state_from_json(const char *json, struct dp_state *out, char *err, size_t
 	dp_state_init(out);
 	json_t *root = json_loads(json, 0, &jerr);
 	if (!root)
-		return fail(err, errlen, "state JSON, line %d: %s", jerr.line, jerr.text);
+		return js_fail(err, errlen, "state JSON, line %d: %s", jerr.line, jerr.text);
 	if (!json_is_object(root)) {
-		rc = fail(err, errlen, "the state must be a JSON object");
+		rc = js_fail(err, errlen, "the state must be a JSON object");
 		goto out;
 	}
 	if (!only_keys(root, keys, &bad)) {
-		rc = fail(err, errlen, "unknown state key \"%s\"", bad);
+		rc = js_fail(err, errlen, "unknown state key \"%s\"", bad);
 		goto out;
 	}
 	if ((rc = load_config(json_object_get(root, "config"), out, err, errlen)) < 0 ||

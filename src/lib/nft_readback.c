@@ -10,18 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_strict.h"
 #include "nft_model.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (err && errlen)
-		vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 static const char *str(const json_t *o, const char *key)
 {
@@ -73,7 +63,7 @@ static int read_set(const json_t *o, bool is_map, struct nft_model *m, char *err
 	int rc;
 
 	if (!name)
-		return fail(err, errlen, "a set without a name");
+		return js_fail(err, errlen, "a set without a name");
 	json_array_foreach(flags, i, f)
 		if (json_is_string(f) && strcmp(json_string_value(f), "interval") == 0)
 			interval = true;
@@ -82,12 +72,12 @@ static int read_set(const json_t *o, bool is_map, struct nft_model *m, char *err
 	struct nft_set *s = nft_model_add_set(m, name, type && strlen(type) < 24 ? type : "?",
 					      is_map ? (map && strlen(map) < 16 ? map : "?") : NULL, interval);
 	if (!s)
-		return fail(err, errlen, "set \"%.64s\": name too long or out of memory", name);
+		return js_fail(err, errlen, "set \"%.64s\": name too long or out of memory", name);
 	json_array_foreach(elems, i, e) {
 		bool pair = is_map && json_is_array(e) && json_array_size(e) == 2;
 		if (value_text(pair ? json_array_get(e, 0) : e, key, sizeof(key)) < 0 ||
 		    (pair && value_text(json_array_get(e, 1), value, sizeof(value)) < 0) || (is_map && !pair))
-			return fail(err, errlen, "set \"%s\": element %zu not understood", name, i + 1);
+			return js_fail(err, errlen, "set \"%s\": element %zu not understood", name, i + 1);
 		if ((rc = nft_set_add_elem(s, key, pair ? value : NULL)) < 0)
 			return rc;
 	}
@@ -98,10 +88,10 @@ static int read_chain(const json_t *o, struct nft_model *m, char *err, size_t er
 {
 	const char *name = str(o, "name");
 	if (!name)
-		return fail(err, errlen, "a chain without a name");
+		return js_fail(err, errlen, "a chain without a name");
 	/* the hook line is not needed: it is inside the hash */
 	if (!nft_model_add_chain(m, name, json_object_get(o, "hook") ? "" : NULL))
-		return fail(err, errlen, "chain \"%.64s\": name too long or out of memory", name);
+		return js_fail(err, errlen, "chain \"%.64s\": name too long or out of memory", name);
 	return 0;
 }
 
@@ -120,7 +110,7 @@ static int read_rule(const json_t *o, struct nft_model *m, char *err, size_t err
 	const char *chain = str(o, "chain");
 	struct nft_chain *c = chain ? (struct nft_chain *)nft_model_find_chain(m, chain) : NULL;
 	if (!c)
-		return fail(err, errlen, "a rule of unknown chain \"%.64s\"", chain ? chain : "");
+		return js_fail(err, errlen, "a rule of unknown chain \"%.64s\"", chain ? chain : "");
 	if (c->n_rules++ == 0)
 		c->hash = comment_hash(str(o, "comment"));
 	return 0;
@@ -138,9 +128,9 @@ int nft_model_from_json(const char *json, const char *family, const char *table,
 	out->table_present = false;
 	json_t *root = json_loads(json, 0, &jerr);
 	if (!root)
-		return fail(err, errlen, "nft JSON, line %d: %s", jerr.line, jerr.text);
+		return js_fail(err, errlen, "nft JSON, line %d: %s", jerr.line, jerr.text);
 	if (!json_is_array(items = json_object_get(root, "nftables"))) {
-		rc = fail(err, errlen, "nft JSON without an \"nftables\" array");
+		rc = js_fail(err, errlen, "nft JSON without an \"nftables\" array");
 		goto out;
 	}
 	/* chains first, so that rules can find theirs with a binary search */
@@ -159,7 +149,7 @@ int nft_model_from_json(const char *json, const char *family, const char *table,
 			goto out;
 	}
 	if ((rc = nft_model_finish(out)) < 0) {
-		fail(err, errlen, "nft JSON lists a set or chain twice");
+		js_fail(err, errlen, "nft JSON lists a set or chain twice");
 		goto out;
 	}
 	json_array_foreach(items, i, item) {

@@ -20,41 +20,20 @@
 
 #include "dp_state.h"
 #include "nft_compile.h"
+#include "file_read.h"
 #include "nft_model.h"
 
-static char *read_file(const char *path)
+/* The whole file (or "-" for stdin); NULL when it cannot be read. */
+static char *read_path_all(const char *path)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (!f)
-		return NULL;
-	do {
-		if (cap - len < 4096) {
-			char *p = realloc(buf, cap = cap * 2 + 65536);
-			if (!p) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = p;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	if (f != stdin)
-		fclose(f);
-	if (buf)
-		buf[len] = '\0';
-	return buf;
+	return read_path(path, 256u << 20, NULL);
 }
 
 static int compile_file(const char *path, struct nft_model *m)
 {
 	char err[MODEL_ERR_MAX];
 	struct dp_state st;
-	char *json = read_file(path);
+	char *json = read_path_all(path);
 	int rc;
 
 	if (!json) {
@@ -111,7 +90,7 @@ static int cmd_diff(const char *old_state, const char *new_state)
 static int cmd_sync(const char *kernel, const char *state)
 {
 	struct nft_model k, want;
-	char err[256], *script = NULL, *json = read_file(kernel);
+	char err[256], *script = NULL, *json = read_path_all(kernel);
 	int rc;
 
 	if (!json)
@@ -228,7 +207,7 @@ static char *canon_chain(json_t *o, json_t *items)
 static int cmd_canon(const char *kernel)
 {
 	json_error_t jerr;
-	char *json = read_file(kernel);
+	char *json = read_path_all(kernel);
 	json_t *root = json ? json_loads(json, 0, &jerr) : NULL, *items, *item;
 	char **lines = NULL;
 	size_t n = 0, i;

@@ -14,32 +14,13 @@
 #include "dp_state.h"
 #include "nft_compile.h"
 #include "nft_model.h"
+#include "file_read.h"
 #include "tap.h"
 
-static char *read_file(const char *path)
+/* The whole file (or "-" for stdin); NULL when it cannot be read. */
+static char *read_path_all(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (!f)
-		return NULL;
-	do {
-		if (cap - len < 4096) {
-			char *p = realloc(buf, cap = cap * 2 + 8192);
-			if (!p) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = p;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	fclose(f);
-	buf[len] = '\0';
-	return buf;
+	return read_path(path, 256u << 20, NULL);
 }
 
 static int write_file(const char *path, const char *text)
@@ -95,7 +76,7 @@ static void run_case(const char *dir, const char *name, bool update)
 	char *json, *want = NULL, *got = NULL, *diff = NULL;
 
 	snprintf(path, sizeof(path), "%s/%s/state.json", dir, name);
-	json = read_file(path);
+	json = read_path_all(path);
 	CHECK(json != NULL, "%s: state.json readable", name);
 	if (!json)
 		return;
@@ -111,7 +92,7 @@ static void run_case(const char *dir, const char *name, bool update)
 		if (update) {
 			CHECK_INT(write_file(path, got), 0, "%s: expected.nft rewritten", name);
 		} else {
-			want = read_file(path);
+			want = read_path_all(path);
 			bool same = want && strcmp(got, want) == 0;
 			CHECK(same, "%s: full render matches expected.nft", name);
 			if (!same) {

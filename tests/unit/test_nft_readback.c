@@ -11,41 +11,22 @@
 #include "dp_state.h"
 #include "nft_compile.h"
 #include "nft_model.h"
+#include "file_read.h"
 #include "tap.h"
 
-static char dir[1024];
-
-static char *read_file(const char *path)
+/* The whole file (or "-" for stdin); NULL when it cannot be read. */
+static char *read_path_all(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (!f)
-		return NULL;
-	do {
-		if (cap - len < 4096) {
-			char *p = realloc(buf, cap = cap * 2 + 8192);
-			if (!p) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = p;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	fclose(f);
-	buf[len] = '\0';
-	return buf;
+	return read_path(path, 256u << 20, NULL);
 }
+
+static char dir[1024];
 
 static char *case_file(const char *name, const char *file)
 {
 	char path[1200];
 	snprintf(path, sizeof(path), "%s/%s/%s", dir, name, file);
-	return read_file(path);
+	return read_path_all(path);
 }
 
 static int compile_case(const char *name, struct nft_model *m)
