@@ -86,21 +86,6 @@ static int remove_endpoints_of(struct ds *ds, const char *host)
 	return rc < 0 ? 1 : 0;
 }
 
-static size_t affine_blocks(struct ds *ds, const char *host)
-{
-	struct ipam_block_entry *blocks = NULL;
-	size_t n = 0, mine = 0;
-	char err[512];
-	if (ipam_block_list(ds, 0, &blocks, &n, err, sizeof(err)) < 0)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *h = ipam_block_host(&blocks[i].block);
-		mine += h && strcmp(h, host) == 0;
-	}
-	ipam_block_entries_free(blocks, n);
-	return mine;
-}
-
 int node_remove(const char *host_opt, bool remove_endpoints)
 {
 	char host[HOSTNAME_MAX + 1], local[HOSTNAME_MAX + 1], prefix[3][KEY_MAX];
@@ -135,11 +120,14 @@ int node_remove(const char *host_opt, bool remove_endpoints)
 		ops[i] = (struct ds_op){ .type = DS_OP_DELETE_PREFIX, .key = prefix[i] };
 	if ((rc = ds_txn(ds, ops, 3, NULL)) < 0)
 		return ctl_ds_error("removing the host's keys", rc);
+	char err[512];
+	size_t blocks = 0;
+	if ((rc = ipam_release_host_affinities(ds, host, &blocks, err, sizeof(err))) < 0)
+		return ctl_error("Error: removed the keys of host %s, but releasing its IPAM blocks failed: %s "
+				 "(run the command again)", host, err);
 	printf("Removed node %s\n", host);
-	size_t blocks = affine_blocks(ds, host);
 	if (blocks)
-		printf("Note: %zu IPAM block(s) stay affine to %s: the IPAM library has no call to release a host's "
-		       "affinities yet. `calicoctl ipam show` lists them.\n", blocks, host);
+		printf("Released the affinity of %zu IPAM block(s).\n", blocks);
 	return 0;
 }
 

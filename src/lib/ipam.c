@@ -1194,6 +1194,66 @@ static int drop_stale_markers(struct ds *ds, size_t *dropped, char *err, size_t 
 	return 0;
 }
 
+/* One block of host's: freed when empty, else written back without affinity. */
+static int release_affinity(struct ds *ds, struct ipam_block_entry *e, const char *host, char *err, size_t errlen)
+{
+	char bkey[KEY_MAX], mkey[KEY_MAX];
+	struct ipam_block *b = &e->block;
+	char *value = NULL;
+
+	if (!ipam_block_key(bkey, &b->cidr) || !ipam_affinity_key(mkey, host, &b->cidr))
+		return failf(err, errlen, -ENAMETOOLONG, "host name too long: %s", host);
+	struct ds_op ops[2] = {
+		{ .type = DS_OP_DELETE, .key = bkey, .mod_rev = e->mod_rev },
+		{ .type = DS_OP_DELETE, .key = mkey },
+	};
+	if (!ipam_block_is_empty(b)) {
+		free(b->affinity);
+		b->affinity = NULL;
+		if (!(value = ipam_block_encode(b)))
+			return failf(err, errlen, -ENOMEM, "out of memory");
+		ops[0] = (struct ds_op){ .type = DS_OP_CAS, .key = bkey, .value = value, .mod_rev = e->mod_rev };
+	}
+	int rc = ds_txn(ds, ops, 2, NULL);
+	free(value);
+	return rc;
+}
+
+int ipam_release_host_affinities(struct ds *ds, const char *host, size_t *released, char *err, size_t errlen)
+{
+	size_t count = 0;
+	int rc = 0;
+
+	for (int attempt = 0; attempt < IPAM_MAX_TRIES; attempt++) {
+		struct ipam_block_entry *blocks = NULL;
+		size_t n = 0;
+		bool raced = false;
+		rc = ipam_block_list(ds, 0, &blocks, &n, err, errlen);
+		for (size_t i = 0; rc == 0 && i < n; i++) {
+			const char *h = ipam_block_host(&blocks[i].block);
+			if (!h || strcmp(h, host) != 0)
+				continue;
+			int trc = release_affinity(ds, &blocks[i], host, err, errlen);
+			if (trc == 0)
+				count++;
+			else if (trc == -ECANCELED)
+				raced = true; /* changed meanwhile: look at it again on the next pass */
+			else
+				rc = trc == -ENAMETOOLONG || trc == -ENOMEM ? trc : ds_failed(ds, err, errlen, trc, "releasing a block's affinity");
+		}
+		ipam_block_entries_free(blocks, n);
+		if (rc < 0 || !raced)
+			break;
+	}
+	if (rc == 0) {
+		size_t markers = 0; /* markers whose block is gone */
+		rc = drop_stale_markers(ds, &markers, err, errlen);
+	}
+	if (released)
+		*released = count;
+	return rc;
+}
+
 int ipam_cleanup_removed_pools(struct ds *ds, size_t *freed, char *err, size_t errlen)
 {
 	struct pool_entry *pools = NULL;

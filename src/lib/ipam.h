@@ -74,6 +74,13 @@ int ipam_set_strict_affinity(struct ds *ds, bool strict, char *err, size_t errle
  * affinity markers. *freed (may be NULL) gets how many. */
 int ipam_cleanup_removed_pools(struct ds *ds, size_t *freed, char *err, size_t errlen);
 
+/* Lets go of every block affine to host (calicoctl node remove): an empty one
+ * is freed with its marker; one still holding addresses keeps them but loses
+ * its affinity, so other hosts may allocate from it. Each block is one
+ * compare-and-swap transaction, retried when it changed meanwhile.
+ * *released (may be NULL) gets how many blocks were let go. */
+int ipam_release_host_affinities(struct ds *ds, const char *host, size_t *released, char *err, size_t errlen);
+
 /* ---- inspection (calicoctl ipam show / gc, tests) ---- */
 
 struct ipam_block_entry {

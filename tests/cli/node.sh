@@ -100,6 +100,19 @@ expect_eq "... host keys gone" "$("$DSTOOL" count /calico/v1/host/testhost/)$("$
 expect_ok "remove another host by name" "Removed node h2" "$CTL" node remove --hostname=h2
 expect_refused "remove: bad host name" "Invalid host name \"a b\"." "$CTL" node remove --hostname="a b"
 
+# A removed host lets go of its IPAM blocks: a block still holding an address
+# keeps the address but loses its affinity (others may use it), and the marker goes.
+nulls() { local n=$1 t="" i; for ((i = 0; i < n; i++)); do t+="${t:+,}null"; done; printf %s "$t"; }
+"$DSTOOL" put /calico/ipam/v2/assignment/ipv4/block/10.77.0.0-26 \
+  "{\"cidr\":\"10.77.0.0/26\",\"affinity\":\"host:h3\",\"strictAffinity\":false,\"allocations\":[0,$(nulls 63)],\"unallocated\":[$(seq -s, 1 63)],\"attributes\":[{\"handle_id\":\"k1\",\"secondary\":{\"host\":\"h3\"}}]}"
+"$DSTOOL" put /calico/ipam/v2/host/h3/ipv4/block/10.77.0.0-26 '{}'
+"$DSTOOL" put /calico/ipam/v2/handle/k1 '{"block":{"10.77.0.0/26":1},"id":"k1"}'
+expect_ok "remove releases the host's block affinities" "Removed node h3
+Released the affinity of 1 IPAM block(s)." "$CTL" node remove --hostname=h3
+block=$("$DSTOOL" get /calico/ipam/v2/assignment/ipv4/block/10.77.0.0-26)
+case "$block" in *'"affinity":null'*'"allocations":[0,'*) ok "... the block keeps its address, without affinity";; *) fail "... block after remove: $block";; esac
+expect_eq "... the affinity marker is gone" "$("$DSTOOL" count /calico/ipam/v2/host/h3/)" 0
+
 # ---- default pools ----
 unset NO_DEFAULT_POOLS
 "$CTL" pool add 10.65.0.0/16 >/dev/null
