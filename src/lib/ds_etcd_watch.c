@@ -33,8 +33,7 @@ struct etcd_watch {
 	bool created;          /* etcd confirmed the current stream */
 	size_t url_idx;
 
-	char *line;            /* bytes received, not yet a whole line */
-	size_t line_len, line_cap;
+	struct membuf line; /* bytes received, not yet a whole line */
 
 	struct ds_event *q;    /* received, not yet delivered */
 	size_t q_head, q_len, q_cap;
@@ -61,27 +60,6 @@ static struct etcd_conn *conn_of(struct etcd_watch *w)
 	return &((struct etcd_ds *)w->base.ds)->conn;
 }
 
-static size_t on_data(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct etcd_watch *w = arg;
-	size_t n = size * nmemb;
-
-	if (w->line_len + n + 1 > w->line_cap) {
-		size_t cap = w->line_cap ? w->line_cap : 8192;
-		while (cap < w->line_len + n + 1)
-			cap *= 2;
-		char *p = realloc(w->line, cap);
-		if (!p)
-			return 0;
-		w->line = p;
-		w->line_cap = cap;
-	}
-	memcpy(w->line + w->line_len, data, n);
-	w->line_len += n;
-	w->line[w->line_len] = '\0';
-	return n;
-}
-
 static void drop_stream(struct etcd_watch *w)
 {
 	if (w->h) {
@@ -89,7 +67,7 @@ static void drop_stream(struct etcd_watch *w)
 		curl_easy_cleanup(w->h);
 		w->h = NULL;
 	}
-	w->line_len = 0;
+	w->line.len = 0;
 	w->created = false;
 }
 
@@ -132,15 +110,15 @@ static int start_stream(struct etcd_watch *w)
 	etcd_http_setup(c, w->h);
 	curl_easy_setopt(w->h, CURLOPT_URL, url);
 	curl_easy_setopt(w->h, CURLOPT_COPYPOSTFIELDS, body);
-	curl_easy_setopt(w->h, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(w->h, CURLOPT_WRITEDATA, w);
+	curl_easy_setopt(w->h, CURLOPT_WRITEFUNCTION, membuf_write);
+	curl_easy_setopt(w->h, CURLOPT_WRITEDATA, &w->line);
 	/* An idle watch is normal; a dead peer is found by TCP keepalive instead. */
 	curl_easy_setopt(w->h, CURLOPT_TIMEOUT_MS, 0L);
 	curl_easy_setopt(w->h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(w->h, CURLOPT_TCP_KEEPIDLE, 5L);
 	curl_easy_setopt(w->h, CURLOPT_TCP_KEEPINTVL, 2L);
 	free(body);
-	w->line_len = 0;
+	w->line.len = 0;
 	w->created = false;
 	if (curl_multi_add_handle(w->multi, w->h) != CURLM_OK) {
 		lost_stream(w, -ENOMEM, false, "cannot start a watch stream");
@@ -217,19 +195,19 @@ static void handle_lines(struct etcd_watch *w)
 {
 	size_t start = 0;
 
-	while (w->h && start < w->line_len) {
-		char *nl = memchr(w->line + start, '\n', w->line_len - start);
+	while (w->h && start < w->line.len) {
+		char *nl = memchr(w->line.p + start, '\n', w->line.len - start);
 		if (!nl)
 			break;
 		*nl = '\0';
-		if (nl > w->line + start)
-			handle_line(w, w->line + start);
-		start = (size_t)(nl - w->line) + 1;
+		if (nl > w->line.p + start)
+			handle_line(w, w->line.p + start);
+		start = (size_t)(nl - w->line.p) + 1;
 	}
 	if (!w->h || start == 0) /* dropped while reading: leftovers are void; or no whole line yet */
 		return;
-	memmove(w->line, w->line + start, w->line_len - start);
-	w->line_len -= start;
+	memmove(w->line.p, w->line.p + start, w->line.len - start);
+	w->line.len -= start;
 }
 
 /* Runs the transfer, handles what arrived, and notices the end of the stream. */
@@ -255,7 +233,7 @@ static void pump(struct etcd_watch *w)
 				    c->urls[w->url_idx], reason);
 		} else if (status != 200) {
 			char m[256];
-			etcd_parse_error(w->line ? w->line : "", m, sizeof(m));
+			etcd_parse_error(w->line.p ? w->line.p : "", m, sizeof(m));
 			lost_stream(w, -EIO, false, "etcd at %s refused the watch: %s", c->urls[w->url_idx],
 				    m[0] ? m : "bad HTTP status");
 		} else {
@@ -371,7 +349,7 @@ void etcd_watch_close(struct ds_watch *base)
 	for (size_t i = 0; i < w->q_len; i++)
 		ds_event_free(&w->q[w->q_head + i]);
 	free(w->q);
-	free(w->line);
+	free(w->line.p);
 	free(w->prefix);
 	free(w);
 }

@@ -11,12 +11,7 @@
 
 #define DEFAULT_TIMEOUT_MS 5000
 
-struct membuf {
-	char *p;
-	size_t len, cap;
-};
-
-static size_t membuf_write(char *data, size_t size, size_t nmemb, void *arg)
+size_t membuf_write(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct membuf *b = arg;
 	size_t n = size * nmemb;

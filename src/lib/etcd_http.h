@@ -9,6 +9,16 @@
 
 #include "datastore.h"
 
+/* A growing, always NUL-terminated byte buffer filled by curl. */
+struct membuf {
+	char *p;
+	size_t len, cap;
+};
+
+/* CURLOPT_WRITEFUNCTION appending to the struct membuf in CURLOPT_WRITEDATA;
+ * returns 0 (curl then reports a write error) when memory runs out. */
+size_t membuf_write(char *data, size_t size, size_t nmemb, void *arg);
+
 struct etcd_conn {
 	CURL *curl;
 	char **urls; /* without trailing '/' */
