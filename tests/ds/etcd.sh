@@ -18,22 +18,6 @@ trap cleanup EXIT
 trap 'exit 143' TERM INT
 unset CALICO_DATASTORE ETCD_AUTHORITY ETCD_CA_CERT_FILE ETCD_CERT_FILE ETCD_KEY_FILE
 
-# pass_through NAME CMD...: re-emits the TAP lines of a C suite under our numbering.
-pass_through() {
-  local name=$1 out rc line; shift
-  out=$("$@" 2>"$T/stderr"); rc=$?
-  while IFS= read -r line; do
-    case "$line" in
-      "ok "*) ok "$name: ${line#ok * - }" ;;
-      "not ok "*) fail "$name: ${line#not ok * - }" ;;
-      "#"*) echo "$line" ;;
-    esac
-  done <<<"$out"
-  if [ "$rc" -ne 0 ] && ! grep -q '^not ok ' <<<"$out"; then
-    fail "$name exited $rc"; sed 's/^/#   /' "$T/stderr" | head -n 20
-  fi
-}
-
 if ! etcd_start E; then
   fail "etcd starts"; tap_done; exit 1
 fi

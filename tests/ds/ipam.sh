@@ -16,24 +16,6 @@ cleanup() {
 trap cleanup EXIT
 unset CALICO_DATASTORE ETCD_ENDPOINTS ETCD_AUTHORITY ETCD_CA_CERT_FILE ETCD_CERT_FILE ETCD_KEY_FILE
 
-# pass_through NAME CMD...: re-emits the TAP lines of a C suite under our numbering.
-pass_through() {
-  local name=$1 out rc line; shift
-  out=$("$@" 2>"$T/stderr"); rc=$?
-  while IFS= read -r line; do
-    case "$line" in
-      "ok "*) ok "$name: ${line#ok * - }" ;;
-      "not ok "*) fail "$name: ${line#not ok * - }" ;;
-      "#"*) echo "$line" ;;
-    esac
-  done <<<"$out"
-  if [ "$rc" -ne 0 ] && ! grep -q '^not ok ' <<<"$out"; then
-    fail "$name exited $rc"; sed 's/^/#   /' "$T/stderr" | head -n 20
-  elif [ "$rc" -ne 0 ]; then
-    sed 's/^/#   /' "$T/stderr" | head -n 20
-  fi
-}
-
 backend_suite() {
   local name=$1 i
   pass_through "$name scenarios" "$B/ipam_stress" scenarios

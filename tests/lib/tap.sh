@@ -9,4 +9,24 @@ check() { local name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi;
 expect_eq() {
   if [ "$2" = "$3" ]; then ok "$1"; else fail "$1"; printf '#   got:  %s\n#   want: %s\n' "$2" "$3"; fi
 }
+# pass_through NAME CMD...: runs a C suite and re-emits its TAP lines under our
+# numbering; a non-zero exit without a failed check is one failure. The
+# suite's stderr is shown (indented) whenever it exits non-zero.
+pass_through() {
+  local name=$1 out rc line errf; shift
+  errf=$(mktemp)
+  out=$("$@" 2>"$errf"); rc=$?
+  while IFS= read -r line; do
+    case "$line" in
+      "ok "*) ok "$name: ${line#ok * - }" ;;
+      "not ok "*) fail "$name: ${line#not ok * - }" ;;
+      "#"*) echo "$line" ;;
+    esac
+  done <<<"$out"
+  if [ "$rc" -ne 0 ] && ! grep -q '^not ok ' <<<"$out"; then
+    fail "$name exited $rc"
+  fi
+  [ "$rc" -ne 0 ] && sed 's/^/#   /' "$errf" | head -n 20
+  rm -f "$errf"
+}
 tap_done() { echo "1..$TAP_N"; [ "$TAP_FAILED" -eq 0 ]; }
