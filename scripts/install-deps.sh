@@ -12,6 +12,8 @@ PKGS=(
   # real components the system drives and the tests run
   etcd-server etcd-client bird2 nftables iproute2 iputils-ping
   busybox-static iperf3 procps psmisc curl jq util-linux
+  # the orchestrators the plugins are tested with, and the demo's browser
+  docker.io podman runc containernetworking-plugins chromium
 )
 
 missing=()
