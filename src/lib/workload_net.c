@@ -85,13 +85,13 @@ int workload_attach(const char *netns_path, const char *host_ifname, const char 
 			goto out;
 		}
 	}
-	if ((ns_fd = netns_open(netns_path)) < 0) {
+	if (netns_path && (ns_fd = netns_open(netns_path)) < 0) {
 		rc = ns_fd;
 		snprintf(msg, sizeof(msg), "cannot open network namespace %s: %s", netns_path, strerror(-rc));
 		goto out;
 	}
 	if ((rc = nl_open(&host, -1, msg, sizeof(msg))) < 0 ||
-	    (rc = nl_open(&cont, ns_fd, msg, sizeof(msg))) < 0)
+	    (netns_path && (rc = nl_open(&cont, ns_fd, msg, sizeof(msg))) < 0))
 		goto out;
 
 	if ((rc = nl_veth_create(host, host_ifname, container_ifname, ns_fd, mtu)) < 0) {
@@ -99,7 +99,7 @@ int workload_attach(const char *netns_path, const char *host_ifname, const char 
 		goto out;
 	}
 	made = true;
-	if ((rc = setup_container(cont, container_ifname, addrs, n_addrs, has_v4, has_v6)) < 0) {
+	if (cont && (rc = setup_container(cont, container_ifname, addrs, n_addrs, has_v4, has_v6)) < 0) {
 		set_err(msg, sizeof(msg), nl_strerror(cont));
 		goto out;
 	}

@@ -20,6 +20,8 @@ int workload_host_ifname(const char *endpoint_id, char out[IFNAMSIZ]);
  *    fe80::ecee:eeff:feee:eeee dev IF";
  *  - host side: MAC ee:ee:ee:ee:ee:ee, the sysctls of net_sysctl_workload_host,
  *    and "<ip>/32 (/128) dev host_ifname scope link proto CALICO_RT_PROTO".
+ * netns_path NULL: the peer stays in the calling namespace, unconfigured, for
+ * a runtime that moves and configures it itself (Docker's libnetwork).
  * mtu 0 keeps the kernel default. All or nothing: on failure the veth is
  * deleted again, taking everything made with it. A route to an address that
  * another interface already has fails with -EEXIST. err gets one line. */
