@@ -4,9 +4,11 @@
 # tagged with its section, plus the machine, date and git commit of the run,
 # and prints a readable table per section.
 #
-# Adding a benchmark: write a function section_NAME that runs a binary or script
-# and calls `record NAME '<one JSON object>'` per result, optionally `table_NAME`
-# to print it, and append NAME to SECTIONS. Nothing else changes.
+# Adding a benchmark: a file bench/sections/NAME.sh with a function
+# section_NAME that runs a binary or script and calls
+# `record NAME '<one JSON object>'` per result, optionally `table_NAME` to
+# print it, and `SECTIONS+=(NAME)`. Nothing else changes.
+# BENCH_ONLY="ipam cni" runs only those sections (results file: only those).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -139,7 +141,14 @@ table_throughput() {
   done < <(entries_of throughput)
 }
 
+# ---- sections in their own files: bench/sections/NAME.sh defines section_NAME
+# (and table_NAME) and appends NAME to SECTIONS ----
+for f in "$here"/sections/*.sh; do
+  [ -f "$f" ] && source "$f"
+done
+
 # ---- run ----
+[ -n "${BENCH_ONLY:-}" ] && read -r -a SECTIONS <<<"$BENCH_ONLY"
 for s in "${SECTIONS[@]}"; do
   echo "== $s"
   if ! "section_$s"; then FAILED+=("$s"); fi
