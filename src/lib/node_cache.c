@@ -2,6 +2,7 @@
 #include "node_cache.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,11 @@ static void kv_clear_decoded(struct node_kv *kv)
 	rule_list_free(&kv->in);
 	rule_list_free(&kv->out);
 	memset(&kv->pool, 0, sizeof(kv->pool));
+	kv->as_num = 0;
+	kv->mesh_enabled = false;
+	memset(&kv->peer, 0, sizeof(kv->peer));
+	memset(&kv->ip, 0, sizeof(kv->ip));
+	memset(&kv->block, 0, sizeof(kv->block));
 	kv->valid = false;
 }
 
@@ -79,13 +85,48 @@ static bool starts(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+bool node_cache_wanted(const char *key)
+{
+	static const char *const prefixes[] = NODE_CACHE_PREFIXES;
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (starts(key, prefixes[i]))
+			return true;
+	return false;
+}
+
+/* What follows /calico/bgp/v1/global/ or /calico/bgp/v1/host/<h>/. */
+static void classify_bgp(struct node_kv *kv, const char *leaf)
+{
+	if (strcmp(leaf, "as_num") == 0)
+		kv->kind = NKV_BGP_AS;
+	else if ((starts(leaf, "peer_v4/") || starts(leaf, "peer_v6/")) && leaf[8] && !strchr(leaf + 8, '/'))
+		kv->kind = NKV_BGP_PEER;
+	else if (kv->host[0] && (strcmp(leaf, "ip_addr_v4") == 0 || strcmp(leaf, "ip_addr_v6") == 0))
+		kv->kind = NKV_BGP_HOST_IP;
+	else if (!kv->host[0] && strcmp(leaf, "node_mesh") == 0)
+		kv->kind = NKV_BGP_MESH;
+}
+
 /* Sets kind and the names a key carries. */
 static void classify(struct node_kv *kv)
 {
 	const char *k = kv->key, *rest;
 
 	kv->kind = NKV_OTHER;
-	if (starts(k, KEY_CONFIG_PREFIX)) {
+	if (starts(k, "/calico/bgp/v1/global/")) {
+		classify_bgp(kv, k + strlen("/calico/bgp/v1/global/"));
+	} else if (starts(k, KEY_BGP_HOST_PREFIX)) {
+		rest = segment(k + strlen(KEY_BGP_HOST_PREFIX), kv->host, sizeof(kv->host));
+		if (rest && *rest == '/')
+			classify_bgp(kv, rest + 1);
+		else
+			kv->host[0] = '\0';
+	} else if (starts(k, "/calico/ipam/v2/host/")) {
+		rest = segment(k + strlen("/calico/ipam/v2/host/"), kv->host, sizeof(kv->host));
+		if (rest && (starts(rest, "/ipv4/block/") || starts(rest, "/ipv6/block/")) && rest[12] &&
+		    !strchr(rest + 12, '/'))
+			kv->kind = NKV_AFFINITY;
+	} else if (starts(k, KEY_CONFIG_PREFIX)) {
 		if ((rest = segment(k + strlen(KEY_CONFIG_PREFIX), kv->name, sizeof(kv->name))) && !*rest)
 			kv->kind = NKV_CONFIG;
 	} else if (starts(k, KEY_PROFILE_PREFIX)) {
@@ -123,6 +164,27 @@ static int decode(struct node_kv *kv)
 		break;
 	case NKV_POOL:
 		rc = pool_decode(kv->value, &kv->pool, err, sizeof(err));
+		break;
+	case NKV_BGP_AS:
+		if (as_num_parse(kv->value, &kv->as_num) < 0)
+			rc = -EINVAL, snprintf(err, sizeof(err), "bad AS number \"%.40s\"", kv->value);
+		break;
+	case NKV_BGP_MESH:
+		rc = node_mesh_decode(kv->value, &kv->mesh_enabled, err, sizeof(err));
+		break;
+	case NKV_BGP_PEER:
+		rc = bgp_peer_decode(kv->value, &kv->peer, err, sizeof(err));
+		break;
+	case NKV_BGP_HOST_IP: {
+		/* "" means "no address of this family" (calicoctl node without --ip6). */
+		int fam = kv->key[strlen(kv->key) - 1] == '4' ? 4 : 6;
+		if (kv->value[0] && (ip_parse(kv->value, &kv->ip) < 0 || kv->ip.family != fam))
+			rc = -EINVAL, snprintf(err, sizeof(err), "bad IPv%d address \"%.60s\"", fam, kv->value);
+		break;
+	}
+	case NKV_AFFINITY:
+		if (cidr_from_key(strrchr(kv->key, '/') + 1, &kv->block) < 0)
+			rc = -EINVAL, snprintf(err, sizeof(err), "bad block in the key");
 		break;
 	default:
 		break;

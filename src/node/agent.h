@@ -67,7 +67,8 @@ int64_t agent_now_ms(void);
 
 /* ---- the loop's steps, one file each ---- */
 
-#define AGENT_PREFIX "/calico/v1/"
+/* One watch over everything; node_cache_wanted() keeps what the agent uses. */
+#define AGENT_WATCH_PREFIX "/calico/"
 
 /* syncer.c: full read (-> cache swap, watch from its revision + 1), batches
  * of watch events, and the datastore-down path with capped backoff. */

@@ -9,27 +9,39 @@
 #define BACKOFF_FIRST_MS 250
 #define BATCH_MAX_EVENTS 20000 /* a bound on one batch, so a flood still gets programmed */
 
+/* Lists every prefix the agent keeps, then watches all of /calico/ from the
+ * oldest list's revision: events the lists already hold are replayed, in
+ * order, ending in the same state, so nothing between the lists is lost. */
 int agent_sync_full(struct agent *a)
 {
+	static const char *const prefixes[] = NODE_CACHE_PREFIXES;
 	struct ds_kv_list l = { 0 };
 	struct node_cache fresh;
-	int rc;
+	int64_t from = 0;
+	size_t keys = 0;
+	int rc = 0;
 
 	node_cache_init(&fresh);
 	if (a->watch) {
 		ds_watch_close(a->watch);
 		a->watch = NULL;
 	}
-	if ((rc = ds_list(a->ds, AGENT_PREFIX, &l)) < 0) {
-		agent_ds_failed(a, "reading the datastore", rc);
-		goto out;
-	}
-	for (size_t i = 0; i < l.n; i++)
-		if ((rc = node_cache_put(&fresh, l.items[i].key, l.items[i].value)) < 0) {
-			log_error("out of memory reading the datastore");
+	for (size_t p = 0; p < sizeof(prefixes) / sizeof(prefixes[0]); p++) {
+		if ((rc = ds_list(a->ds, prefixes[p], &l)) < 0) {
+			agent_ds_failed(a, "reading the datastore", rc);
 			goto out;
 		}
-	if ((rc = ds_watch_open(a->ds, AGENT_PREFIX, l.rev + 1, &a->watch)) < 0) {
+		for (size_t i = 0; i < l.n; i++)
+			if ((rc = node_cache_put(&fresh, l.items[i].key, l.items[i].value)) < 0) {
+				log_error("out of memory reading the datastore");
+				goto out;
+			}
+		keys += l.n;
+		if (p == 0 || l.rev < from)
+			from = l.rev;
+		ds_kv_list_free(&l);
+	}
+	if ((rc = ds_watch_open(a->ds, AGENT_WATCH_PREFIX, from + 1, &a->watch)) < 0) {
 		agent_ds_failed(a, "watching the datastore", rc);
 		goto out;
 	}
@@ -42,10 +54,10 @@ int agent_sync_full(struct agent *a)
 		a->batch_start_ms = agent_now_ms();
 	a->backoff_ms = 0;
 	if (a->ds_down_logged)
-		log_info("datastore %s is back: resynced %zu keys at revision %lld", ds_describe(a->ds), l.n,
-			 (long long)l.rev);
+		log_info("datastore %s is back: resynced %zu keys at revision %lld", ds_describe(a->ds), keys,
+			 (long long)from);
 	else
-		log_info("read %zu keys from %s at revision %lld", l.n, ds_describe(a->ds), (long long)l.rev);
+		log_info("read %zu keys from %s at revision %lld", keys, ds_describe(a->ds), (long long)from);
 	a->ds_down_logged = false;
 	metrics_count(&a->metrics, &a->metrics.resyncs);
 	agent_update_config(a);
@@ -62,7 +74,8 @@ int agent_watch_batch(struct agent *a, int timeout_ms)
 	int rc;
 
 	while (n < BATCH_MAX_EVENTS && (rc = ds_watch_next(a->watch, &ev, n ? 0 : timeout_ms)) == 0) {
-		int changed = ev.type == DS_EV_PUT ? node_cache_put(&a->cache, ev.key, ev.value)
+		int changed = !node_cache_wanted(ev.key) ? 0
+			      : ev.type == DS_EV_PUT ? node_cache_put(&a->cache, ev.key, ev.value)
 						   : node_cache_del(&a->cache, ev.key);
 		if (changed < 0)
 			log_error("out of memory applying %s", ev.key);
