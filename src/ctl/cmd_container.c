@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <unistd.h>
 
 #include "container_addr.h"
 #include "container_target.h"
@@ -15,108 +13,54 @@
 #include "endpoint_edit.h"
 #include "ipam.h"
 #include "keys.h"
-#include "netns.h"
-#include "nl.h"
 #include "nodename.h"
+#include "workload.h"
 #include "workload_net.h"
 
 int container_ip(const struct container_target *t, bool add, const char *ip_text, const char *cif);
-
-static int random_endpoint_id(char out[33])
-{
-	unsigned char raw[16];
-	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
-		return -errno;
-	for (int i = 0; i < 16; i++)
-		snprintf(out + 2 * i, 3, "%02x", raw[i]);
-	return 0;
-}
-
-/* The container side's MAC, recorded as Calico recorded the workload's MAC. */
-static void container_mac(const char *nspath, const char *cif, char out[18])
-{
-	struct nl *nl = NULL;
-	struct nl_link link;
-	int fd = netns_open(nspath);
-	out[0] = '\0';
-	if (fd >= 0 && nl_open(&nl, fd, NULL, 0) == 0 && nl_link_get(nl, cif, &link) == 0 && link.has_mac)
-		snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", link.mac[0], link.mac[1], link.mac[2],
-			 link.mac[3], link.mac[4], link.mac[5]);
-	nl_close(nl);
-	if (fd >= 0)
-		close(fd);
-}
-
-static int write_endpoint(struct ds *ds, const struct endpoint_ref *ref, const char *ifname, const char *mac,
-			  struct ip_addr *ip)
-{
-	struct cidr net = { .addr = *ip, .prefix = ip->family == 4 ? 32 : 128 };
-	struct endpoint e = { .state = "active" };
-	char key[KEY_MAX];
-	snprintf(e.name, sizeof(e.name), "%s", ifname);
-	snprintf(e.mac, sizeof(e.mac), "%s", mac);
-	if (ip->family == 4) {
-		e.ipv4_nets = &net;
-		e.n_ipv4_nets = 1;
-	} else {
-		e.ipv6_nets = &net;
-		e.n_ipv6_nets = 1;
-	}
-	char *json = endpoint_encode(&e); /* e borrows net: not freed */
-	if (!json)
-		return -ENOMEM;
-	int rc = key_endpoint(key, ref->host, ref->orch, ref->workload, ref->id) ? ds_create(ds, key, json)
-										 : -ENAMETOOLONG;
-	free(json);
-	return rc;
-}
 
 static int container_add(const char *arg, const char *ip_text, const char *cif)
 {
 	struct container_target t;
 	struct addr_request req;
 	struct endpoint_entry existing;
-	struct endpoint_ref ref = { .orch = CONTAINER_ORCH };
-	char ifname[IFNAMSIZ], handle[64], attrs[600], err[512], mac[18], text[IP_STR_MAX];
+	struct workload_made made;
+	char host[HOSTNAME_MAX + 1], id[33], handle[64], attrs[600], err[512], text[IP_STR_MAX];
 	struct ip_addr ip;
+	unsigned mtu = 0;
 	struct ds *ds;
 	int rc;
 
 	if (container_target_parse(arg, &t) || container_ifname_check(cif) || addr_request_parse(ip_text, &req) ||
-	    container_target_check_exists(&t) || !(ds = ctl_ds()) || ctl_local_host(ref.host, sizeof(ref.host)))
+	    container_target_check_exists(&t) || !(ds = ctl_ds()) || ctl_local_host(host, sizeof(host)))
 		return 1;
-	rc = container_endpoint_find(ds, ref.host, &t, &existing);
+	rc = container_endpoint_find(ds, host, &t, &existing);
 	if (rc == 0) {
 		endpoint_free(&existing.ep);
 		return ctl_error("Container %s already has Calico networking.", arg);
 	}
 	if (rc != -ENOENT)
 		return 1;
-	if (random_endpoint_id(ref.id) < 0 || workload_host_ifname(ref.id, ifname) < 0)
-		return ctl_error("Error: cannot make an endpoint id: %s", strerror(errno));
-	snprintf(ref.workload, sizeof(ref.workload), "%s", t.workload);
-	container_handle(ref.id, handle, sizeof(handle));
+	if (workload_endpoint_id_new(id) < 0)
+		return ctl_error("Error: cannot make an endpoint id: %s", strerror(EIO));
+	container_handle(id, handle, sizeof(handle));
 	snprintf(attrs, sizeof(attrs), "{\"orchestrator\":\"%s\",\"workload\":\"%s\",\"endpoint\":\"%s\"}",
-		 CONTAINER_ORCH, t.workload, ref.id);
+		 CONTAINER_ORCH, t.workload, id);
+	if ((rc = workload_mtu(ds, host, &mtu)) < 0)
+		return ctl_ds_error("reading VethMtu", rc);
 
-	if (addr_request_assign(ds, &req, handle, ref.host, attrs, &ip))
+	if (addr_request_assign(ds, &req, handle, host, attrs, &ip))
 		return 1;
-	if (workload_attach(t.nspath, ifname, cif, &ip, 1, 0, err, sizeof(err)) < 0) {
+	struct workload_spec spec = { .host = host, .orch = CONTAINER_ORCH, .workload = t.workload, .endpoint_id = id,
+				      .netns_path = t.nspath, .ifname = cif, .addrs = &ip, .n_addrs = 1, .mtu = mtu };
+	if (workload_create(ds, &spec, &made, err, sizeof(err)) < 0) {
 		ctl_error("Error: %s", err);
-		goto release;
-	}
-	container_mac(t.nspath, cif, mac);
-	if ((rc = write_endpoint(ds, &ref, ifname, mac, &ip)) < 0) {
-		ctl_ds_error("writing endpoint", rc);
-		workload_detach(ifname, err, sizeof(err));
-		goto release;
+		if (ipam_release_handle(ds, handle, NULL, err, sizeof(err)) < 0)
+			ctl_error("Error: could not release %s again: %s", ip_format(&ip, text), err);
+		return 1;
 	}
 	printf("IP %s added to %s\n", ip_format(&ip, text), arg);
 	return 0;
-release:
-	if (ipam_release_handle(ds, handle, NULL, err, sizeof(err)) < 0)
-		ctl_error("Error: could not release %s again: %s", ip_format(&ip, text), err);
-	return 1;
 }
 
 /* Releases every address of the endpoint: its handle's, and any recorded on

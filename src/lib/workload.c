@@ -15,7 +15,7 @@
 #include "nl.h"
 #include "workload_net.h"
 
-static int random_endpoint_id(char out[33])
+int workload_endpoint_id_new(char out[33])
 {
 	unsigned char raw[16];
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
@@ -168,7 +168,7 @@ int workload_create(struct ds *ds, const struct workload_spec *s, struct workloa
 	snprintf(m->ref.workload, sizeof(m->ref.workload), "%s", s->workload);
 	if (s->endpoint_id)
 		snprintf(m->ref.id, sizeof(m->ref.id), "%s", s->endpoint_id);
-	else if ((rc = random_endpoint_id(m->ref.id)) < 0)
+	else if ((rc = workload_endpoint_id_new(m->ref.id)) < 0)
 		return snprintf(err, errlen, "cannot make an endpoint id: %s", strerror(-rc)), rc;
 	if (workload_host_ifname(m->ref.id, m->host_ifname) < 0)
 		return snprintf(err, errlen, "bad endpoint id '%.64s'", m->ref.id), -EINVAL;

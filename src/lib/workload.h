@@ -44,6 +44,9 @@ struct workload_made {
 	int64_t rev;             /* mod revision of the endpoint record */
 };
 
+/* A fresh endpoint id: 32 hex characters (Calico's uuid hex). 0 or -EIO. */
+int workload_endpoint_id_new(char out[33]);
+
 /* Makes the endpoint: -EEXIST ("... already has an endpoint on host H") when
  * the workload has one on this host already (no change made), -EINVAL for a
  * bad spec, or the interface's / datastore's error. All or nothing. 0 or
