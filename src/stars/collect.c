@@ -1,0 +1,206 @@
+/* calico-stars collect (collect.h). */
+#include "collect.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fetch.h"
+#include "graph.h"
+#include "log.h"
+#include "opts.h"
+#include "rules_file.h"
+#include "run.h"
+#include "server.h"
+#include "ui.h"
+
+#define COLLECT_TIMEOUT_MS 1000L
+
+struct collector {
+	struct graph_service *svcs;
+	char **names; /* owned; svcs[i].name points here */
+	const char **urls;
+	size_t n;
+	const char *rules_path;
+	pthread_mutex_t lock;
+	char *graph; /* the rendered /graph body, under lock */
+};
+
+static int route(void *ctx, const char *path, struct server_reply *r)
+{
+	struct collector *c = ctx;
+
+	if (strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0) {
+		*r = (struct server_reply){ 200, "text/html; charset=utf-8", (char *)stars_ui_html, 0 };
+		return 0;
+	}
+	if (strcmp(path, "/graph") != 0) {
+		*r = (struct server_reply){ 404, "text/plain", "not found\n", 0 };
+		return 0;
+	}
+	pthread_mutex_lock(&c->lock);
+	r->body = c->graph ? strdup(c->graph) : NULL;
+	pthread_mutex_unlock(&c->lock);
+	if (!r->body)
+		return -ENOMEM;
+	r->status = 200;
+	r->type = "application/json";
+	r->must_free = 1;
+	return 0;
+}
+
+/* Builds the graph from c->svcs and the rules file, and publishes it. */
+static int publish(struct collector *c)
+{
+	json_t *rules = rules_file_read(c->rules_path);
+	json_t *g = graph_build(c->svcs, c->n, rules, (long long)time(NULL));
+	char *text = g ? json_dumps(g, JSON_COMPACT) : NULL;
+	int rc = 0;
+
+	if (!text) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	pthread_mutex_lock(&c->lock);
+	free(c->graph);
+	c->graph = text;
+	pthread_mutex_unlock(&c->lock);
+out:
+	json_decref(g);
+	json_decref(rules);
+	return rc;
+}
+
+static int collect_round(struct collector *c)
+{
+	struct fetch_result *res = calloc(c->n ? c->n : 1, sizeof(*res));
+	int rc;
+
+	if (!res)
+		return -ENOMEM;
+	rc = fetch_all(c->urls, c->n, COLLECT_TIMEOUT_MS, res);
+	for (size_t i = 0; rc == 0 && i < c->n; i++) {
+		json_decref((json_t *)c->svcs[i].status);
+		c->svcs[i].status = NULL;
+		c->svcs[i].reached = res[i].status == 200;
+		if (c->svcs[i].reached)
+			c->svcs[i].status = json_loadb(res[i].body, res[i].len, 0, NULL);
+	}
+	fetch_results_free(res, c->n);
+	free(res);
+	if (rc == 0)
+		rc = publish(c);
+	return rc;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: calico-stars collect [--listen ADDR:PORT] [--interval SECONDS] [--rules-file PATH]\n"
+		   "                            SERVICE=STATUS_URL...\n");
+}
+
+/* Fills c from the SERVICE=URL arguments; 1 after a usage error (printed). */
+static int add_services(struct collector *c, char **args, size_t n)
+{
+	c->n = n;
+	c->svcs = calloc(n ? n : 1, sizeof(*c->svcs));
+	c->names = calloc(n ? n : 1, sizeof(*c->names));
+	c->urls = calloc(n ? n : 1, sizeof(*c->urls));
+	if (!c->svcs || !c->names || !c->urls)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		int rc = opts_service(args[i], &c->names[i], &c->urls[i]);
+		if (rc == -ENOMEM)
+			return rc;
+		if (rc < 0) {
+			fprintf(stderr, "calico-stars: bad service '%s' (want NAME=http://HOST[:PORT]/PATH)\n", args[i]);
+			return 1;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(c->names[j], c->names[i]) == 0) {
+				fprintf(stderr, "calico-stars: bad service '%s' (%s given twice)\n", args[i], c->names[i]);
+				return 1;
+			}
+		}
+		c->svcs[i].name = c->names[i];
+		c->svcs[i].url = c->urls[i];
+	}
+	return 0;
+}
+
+int collect_main(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "listen", required_argument, NULL, 'l' },     { "interval", required_argument, NULL, 'i' },
+		{ "rules-file", required_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct collector c = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct listen_addr addr;
+	struct server *srv = NULL;
+	double interval = 1;
+	int ch, rc = 1;
+
+	opts_listen("0.0.0.0:9001", &addr);
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "l:i:r:h", longs, NULL)) != -1) {
+		switch (ch) {
+		case 'l':
+			if (opts_listen(optarg, &addr) < 0) {
+				fprintf(stderr, "calico-stars: bad --listen '%s' (want ADDR:PORT)\n", optarg);
+				goto out;
+			}
+			break;
+		case 'i':
+			if (opts_interval(optarg, &interval) < 0) {
+				fprintf(stderr, "calico-stars: bad --interval '%s' (want seconds, 0.1 to 3600)\n", optarg);
+				goto out;
+			}
+			break;
+		case 'r':
+			c.rules_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			rc = 0;
+			goto out;
+		default:
+			fprintf(stderr, "calico-stars: bad option '%s' for collect\n", argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (add_services(&c, argv + optind, (size_t)(argc - optind)) != 0)
+		goto out;
+	if (publish(&c) < 0)
+		goto out;
+	stars_signals_install();
+	if (server_start(&srv, &addr, route, &c) < 0) {
+		fprintf(stderr, "calico-stars: cannot listen on %s\n", addr.text);
+		goto out;
+	}
+	log_info("collector serving http://%s/ for %zu services every %g s", addr.text, c.n, interval);
+	while (!stars_stop) {
+		double next = stars_now() + interval;
+		if (collect_round(&c) < 0)
+			log_warn("collect round: out of memory");
+		stars_sleep_until(next);
+	}
+	log_info("collector stopping");
+	rc = 0;
+out:
+	server_stop(srv);
+	for (size_t i = 0; c.svcs && i < c.n; i++)
+		json_decref((json_t *)c.svcs[i].status);
+	for (size_t i = 0; c.names && i < c.n; i++)
+		free(c.names[i]);
+	free(c.svcs);
+	free(c.names);
+	free(c.urls);
+	free(c.graph);
+	return rc;
+}
