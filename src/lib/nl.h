@@ -53,6 +53,9 @@ struct nl_link {
 	unsigned mtu;
 	uint8_t mac[6];
 	bool has_mac;
+	int link;             /* IFLA_LINK: a veth's peer's ifindex, in link_netnsid's namespace (0: none) */
+	int link_netnsid;     /* the id this namespace gave the peer's namespace */
+	bool has_link_netnsid; /* false: the peer is in this namespace */
 };
 
 struct nl_link_list {
@@ -70,6 +73,7 @@ int nl_veth_create(struct nl *nl, const char *host_name, const char *peer_name, 
 int nl_link_del(struct nl *nl, const char *name);
 int nl_link_get(struct nl *nl, const char *name, struct nl_link *out);
 int nl_link_index(struct nl *nl, const char *name, int *ifindex);
+int nl_link_get_index(struct nl *nl, int ifindex, struct nl_link *out);
 /* Links whose name starts with prefix ("" = all), in kernel order. */
 int nl_link_list_prefix(struct nl *nl, const char *prefix, struct nl_link_list *out);
 void nl_link_list_free(struct nl_link_list *list);
@@ -77,7 +81,33 @@ int nl_link_set_mtu(struct nl *nl, const char *name, unsigned mtu);
 int nl_link_set_up(struct nl *nl, const char *name, bool up);
 int nl_link_rename(struct nl *nl, const char *name, const char *new_name);
 
+/* ---- VXLAN devices ---- */
+
+struct nl_vxlan {
+	char name[IFNAMSIZ];
+	uint32_t vni;
+	uint16_t port;         /* UDP destination port, host order */
+	struct ip_addr local;  /* IPv4 source of the encapsulated packets */
+	int link;              /* ifindex of the device the packets leave by (0: routing decides) */
+	uint8_t mac[6];
+	unsigned mtu;          /* 0 at creation: the kernel's choice (link's MTU - 50) */
+	bool learning;
+	int ifindex;           /* filled by nl_vxlan_get */
+	bool up;               /* filled by nl_vxlan_get; nl_vxlan_create brings the device up */
+};
+
+/* "ip link add NAME address MAC [mtu MTU] type vxlan id VNI dstport PORT local
+ * IP [dev LINK] [no]learning; ip link set NAME up". */
+int nl_vxlan_create(struct nl *nl, const struct nl_vxlan *spec);
+/* What device name was made with; -ENODEV when there is no such link,
+ * -EMEDIUMTYPE when it is not a VXLAN device. */
+int nl_vxlan_get(struct nl *nl, const char *name, struct nl_vxlan *out);
+
 /* ---- addresses ---- */
+
+/* The link holding address ip (any prefix length): the host's MTU and the
+ * VXLAN parent come from it. -ENOENT when no link holds it. */
+int nl_addr_owner(struct nl *nl, const struct ip_addr *ip, struct nl_link *out);
 
 /* NL_ADDR_NODAD: IPv6 address usable at once, without duplicate address
  * detection (a workload's /128 is unique by IPAM, and DAD would delay it ~1 s). */
@@ -142,5 +172,24 @@ int nl_neigh_del(struct nl *nl, const char *ifname, const struct ip_addr *ip);
 /* "bridge fdb append MAC dev IF dst DST" (a VXLAN device's remote VTEP). */
 int nl_fdb_append(struct nl *nl, const char *ifname, const uint8_t mac[6], const struct ip_addr *dst);
 int nl_fdb_del(struct nl *nl, const char *ifname, const uint8_t mac[6], const struct ip_addr *dst);
+
+struct nl_neigh {
+	struct ip_addr ip;  /* the neighbour; for an fdb entry its remote VTEP (family 0: none) */
+	uint8_t mac[6];
+	bool has_mac;
+	uint16_t state;     /* NUD_* */
+	uint8_t flags;      /* NTF_* */
+};
+
+struct nl_neigh_list {
+	struct nl_neigh *items;
+	size_t n;
+};
+
+/* IPv4 and IPv6 neighbours of ifname, in kernel order. */
+int nl_neigh_list(struct nl *nl, const char *ifname, struct nl_neigh_list *out);
+/* Bridge fdb entries of ifname (a VXLAN device's: MAC -> remote VTEP). */
+int nl_fdb_list(struct nl *nl, const char *ifname, struct nl_neigh_list *out);
+void nl_neigh_list_free(struct nl_neigh_list *list);
 
 #endif

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
+#include <string.h>
 
 static int addr_change(struct nl *nl, uint16_t type, uint16_t nlflags, const char *what,
 		       const char *ifname, const struct cidr *addr, unsigned flags)
@@ -44,4 +45,58 @@ int nl_addr_add(struct nl *nl, const char *ifname, const struct cidr *addr, unsi
 int nl_addr_del(struct nl *nl, const char *ifname, const struct cidr *addr)
 {
 	return addr_change(nl, RTM_DELADDR, 0, "delete", ifname, addr, 0);
+}
+
+struct owner_ctx {
+	const struct ip_addr *ip;
+	int ifindex;
+};
+
+static const struct nl_attr_want addr_want4[IFA_MAX + 1] = {
+	[IFA_LOCAL] = { NL_ATTR_FIXED, 4 },
+	[IFA_ADDRESS] = { NL_ATTR_FIXED, 4 },
+};
+
+static const struct nl_attr_want addr_want6[IFA_MAX + 1] = {
+	[IFA_LOCAL] = { NL_ATTR_FIXED, 16 },
+	[IFA_ADDRESS] = { NL_ATTR_FIXED, 16 },
+};
+
+static int match_owner(const struct nlmsghdr *nlh, void *data)
+{
+	struct owner_ctx *c = data;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[IFA_MAX + 1];
+	size_t alen = c->ip->family == 4 ? 4 : 16;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa) ||
+	    ifa->ifa_family != nl_af(c->ip->family) || c->ifindex)
+		return 0;
+	if (nl_parse_attrs(nlh, sizeof(*ifa), c->ip->family == 4 ? addr_want4 : addr_want6, IFA_MAX, tb) < 0)
+		return 0;
+	/* IFA_LOCAL is the address itself; IFA_ADDRESS the peer on point-to-point links. */
+	const struct nlattr *a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	if (a && memcmp(mnl_attr_get_payload(a), c->ip->bytes, alen) == 0)
+		c->ifindex = (int)ifa->ifa_index;
+	return 0;
+}
+
+int nl_addr_owner(struct nl *nl, const struct ip_addr *ip, struct nl_link *out)
+{
+	struct owner_ctx c = { ip, 0 };
+	char text[IP_STR_MAX] = "?";
+	struct ifaddrmsg *ifa;
+	int rc;
+
+	if (!nl_af(ip->family))
+		return nl_fail(nl, -EINVAL, "cannot find the interface of an address: bad address");
+	inet_ntop(nl_af(ip->family), ip->bytes, text, sizeof(text));
+	struct nlmsghdr *nlh = nl_msg_start(nl->buf, RTM_GETADDR, NLM_F_DUMP);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = nl_af(ip->family);
+	if ((rc = nl_exchange(nl, nlh, match_owner, &c)) < 0)
+		return nl_fail(nl, rc, "cannot list addresses");
+	if (!c.ifindex)
+		return nl_fail(nl, -ENOENT, "no interface holds %s", text);
+	return nl_link_get_index(nl, c.ifindex, out);
 }

@@ -12,6 +12,8 @@ static const struct nl_attr_want link_want[IFLA_MAX + 1] = {
 	[IFLA_IFNAME] = { NL_ATTR_STRING, IFNAMSIZ },
 	[IFLA_MTU] = { NL_ATTR_FIXED, 4 },
 	[IFLA_ADDRESS] = { NL_ATTR_ANY, 0 },
+	[IFLA_LINK] = { NL_ATTR_FIXED, 4 },
+	[IFLA_LINK_NETNSID] = { NL_ATTR_FIXED, 4 },
 };
 
 static int parse_link(const struct nlmsghdr *nlh, struct nl_link *out)
@@ -35,6 +37,12 @@ static int parse_link(const struct nlmsghdr *nlh, struct nl_link *out)
 	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == 6) {
 		memcpy(out->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
 		out->has_mac = true;
+	}
+	if (tb[IFLA_LINK])
+		out->link = (int)mnl_attr_get_u32(tb[IFLA_LINK]);
+	if (tb[IFLA_LINK_NETNSID]) {
+		out->link_netnsid = (int)mnl_attr_get_u32(tb[IFLA_LINK_NETNSID]);
+		out->has_link_netnsid = true;
 	}
 	return 0;
 }
@@ -143,6 +151,19 @@ int nl_link_get(struct nl *nl, const char *name, struct nl_link *out)
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	if ((rc = nl_exchange(nl, nlh, one_link, out)) < 0)
 		return nl_fail(nl, rc, "cannot find link %s", name);
+	return 0;
+}
+
+int nl_link_get_index(struct nl *nl, int ifindex, struct nl_link *out)
+{
+	struct ifinfomsg *ifi;
+	int rc;
+
+	struct nlmsghdr *nlh = link_msg(nl, RTM_GETLINK, 0, &ifi);
+	ifi->ifi_index = ifindex;
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	if ((rc = nl_exchange(nl, nlh, one_link, out)) < 0)
+		return nl_fail(nl, rc, "cannot find link #%d", ifindex);
 	return 0;
 }
 

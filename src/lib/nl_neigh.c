@@ -7,6 +7,8 @@
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static int neigh_msg(struct nl *nl, uint16_t type, uint16_t nlflags, const char *what,
 		     const char *ifname, int af, uint8_t ndm_flags, const struct ip_addr *ip,
@@ -63,4 +65,93 @@ int nl_fdb_del(struct nl *nl, const char *ifname, const uint8_t mac[6], const st
 {
 	return neigh_msg(nl, RTM_DELNEIGH, 0, "delete fdb entry", ifname, AF_BRIDGE, NTF_SELF, dst,
 			 mac);
+}
+
+static const struct nl_attr_want neigh_want[NDA_MAX + 1] = {
+	[NDA_DST] = { NL_ATTR_ANY, 0 },
+	[NDA_LLADDR] = { NL_ATTR_ANY, 0 },
+};
+
+struct neigh_filter {
+	int ifindex;
+	struct nl_neigh_list *list;
+	size_t cap;
+};
+
+static int collect_neigh(const struct nlmsghdr *nlh, void *data)
+{
+	struct neigh_filter *f = data;
+	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[NDA_MAX + 1];
+	struct nl_neigh n;
+
+	if (nlh->nlmsg_type != RTM_NEWNEIGH || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ndm) ||
+	    ndm->ndm_ifindex != f->ifindex)
+		return 0;
+	if (nl_parse_attrs(nlh, sizeof(*ndm), neigh_want, NDA_MAX, tb) < 0)
+		return 0; /* malformed: skip rather than act on a guess */
+	memset(&n, 0, sizeof(n));
+	n.state = ndm->ndm_state;
+	n.flags = ndm->ndm_flags;
+	if (tb[NDA_DST]) {
+		uint16_t len = mnl_attr_get_payload_len(tb[NDA_DST]);
+		if (len != 4 && len != 16)
+			return 0;
+		n.ip.family = len == 4 ? 4 : 6;
+		memcpy(n.ip.bytes, mnl_attr_get_payload(tb[NDA_DST]), len);
+	}
+	if (tb[NDA_LLADDR] && mnl_attr_get_payload_len(tb[NDA_LLADDR]) == 6) {
+		memcpy(n.mac, mnl_attr_get_payload(tb[NDA_LLADDR]), 6);
+		n.has_mac = true;
+	}
+	if (f->list->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 16;
+		struct nl_neigh *items = realloc(f->list->items, cap * sizeof(*items));
+		if (!items)
+			return -ENOMEM;
+		f->list->items = items;
+		f->cap = cap;
+	}
+	f->list->items[f->list->n++] = n;
+	return 0;
+}
+
+/* A dump of every entry of family af, filtered here by device: a plain ndmsg
+ * request dumps all devices on every kernel (a bridge fdb dump reads a longer
+ * header as ifinfomsg filters). */
+static int neigh_dump(struct nl *nl, const char *what, const char *ifname, int af, struct nl_neigh_list *out)
+{
+	struct neigh_filter f = { 0, out, 0 };
+	struct ndmsg *ndm;
+	int rc;
+
+	out->items = NULL;
+	out->n = 0;
+	if ((rc = nl_check_ifname(nl, what, ifname)) < 0 || (rc = nl_resolve(nl, what, ifname, &f.ifindex)) < 0)
+		return rc;
+	struct nlmsghdr *nlh = nl_msg_start(nl->buf, RTM_GETNEIGH, NLM_F_DUMP);
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = af;
+	if ((rc = nl_exchange(nl, nlh, collect_neigh, &f)) < 0) {
+		nl_neigh_list_free(out);
+		return nl_fail(nl, rc, "cannot %s of %s", what, ifname);
+	}
+	return 0;
+}
+
+int nl_neigh_list(struct nl *nl, const char *ifname, struct nl_neigh_list *out)
+{
+	return neigh_dump(nl, "list neighbours", ifname, AF_UNSPEC, out);
+}
+
+int nl_fdb_list(struct nl *nl, const char *ifname, struct nl_neigh_list *out)
+{
+	return neigh_dump(nl, "list fdb entries", ifname, AF_BRIDGE, out);
+}
+
+void nl_neigh_list_free(struct nl_neigh_list *list)
+{
+	free(list->items);
+	list->items = NULL;
+	list->n = 0;
 }
