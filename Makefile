@@ -4,7 +4,7 @@ BUILD      ?= build
 BUILD_SAN  ?= build-san
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build build-san check unit bench install clean
+.PHONY: all deps build build-san build-fuzz check unit bench fuzz install clean
 
 all: build
 
@@ -27,8 +27,18 @@ check: build build-san
 bench: build
 	@bench/run-all.sh $(BUILD)
 
+# libFuzzer targets (clang, ASan+UBSan), each run FUZZ_SECONDS (default 60)
+# from its seed corpus in fuzz/corpus/; findings land in fuzz/findings/.
+BUILD_FUZZ ?= build-fuzz
+build-fuzz: deps
+	@CC=clang cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=Debug -DCALICO_FUZZ=ON >/dev/null
+	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzzers
+
+fuzz: build-fuzz
+	@fuzz/run.sh $(BUILD_FUZZ)
+
 install: build
 	@cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN)
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ)
