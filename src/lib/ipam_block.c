@@ -1,5 +1,7 @@
 #include "ipam_block.h"
 
+#include "json_strict.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,15 +61,6 @@ void ipam_block_free(struct ipam_block *b)
 	block_reset(b);
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 static int add_attr(struct ipam_block *b, const char *handle, json_t *secondary /* reference taken */)
 {
@@ -92,12 +85,12 @@ static int decode_attrs(json_t *arr, struct ipam_block *b, char *err, size_t err
 	size_t i;
 	json_t *a;
 	if (!json_is_array(arr))
-		return fail(err, errlen, "block: \"attributes\" must be an array");
+		return js_fail(err, errlen, "block: \"attributes\" must be an array");
 	json_array_foreach(arr, i, a) {
 		json_t *h = json_object_get(a, "handle_id"), *s = json_object_get(a, "secondary");
 		if (!json_is_object(a) || (h && !json_is_string(h) && !json_is_null(h)) ||
 		    (s && !json_is_object(s) && !json_is_null(s)))
-			return fail(err, errlen, "block: attribute %zu must be {\"handle_id\":string,\"secondary\":object}",
+			return js_fail(err, errlen, "block: attribute %zu must be {\"handle_id\":string,\"secondary\":object}",
 				    i);
 		/* A reference, not a copy: secondaries are never modified in place
 		 * (attr_index copies the caller's), and copying them was a tenth of
@@ -116,26 +109,26 @@ static int decode_ordinals(json_t *alloc, json_t *unalloc, struct ipam_block *b,
 	bool listed[IPAM_BLOCK_SIZE] = { false };
 
 	if (!json_is_array(alloc) || json_array_size(alloc) != IPAM_BLOCK_SIZE)
-		return fail(err, errlen, "block: \"allocations\" must be an array of %d entries", IPAM_BLOCK_SIZE);
+		return js_fail(err, errlen, "block: \"allocations\" must be an array of %d entries", IPAM_BLOCK_SIZE);
 	json_array_foreach(alloc, i, v) {
 		if (json_is_null(v))
 			continue;
 		if (!json_is_integer(v) || json_integer_value(v) < 0 || (size_t)json_integer_value(v) >= b->n_attrs)
-			return fail(err, errlen, "block: allocations[%zu] does not name an attribute", i);
+			return js_fail(err, errlen, "block: allocations[%zu] does not name an attribute", i);
 		b->allocations[i] = (int)json_integer_value(v);
 	}
 	if (!json_is_array(unalloc))
-		return fail(err, errlen, "block: \"unallocated\" must be an array");
+		return js_fail(err, errlen, "block: \"unallocated\" must be an array");
 	json_array_foreach(unalloc, i, v) {
 		json_int_t o = json_is_integer(v) ? json_integer_value(v) : -1;
 		if (o < 0 || o >= IPAM_BLOCK_SIZE || listed[o] || b->allocations[o] >= 0)
-			return fail(err, errlen, "block: unallocated[%zu] is not a free ordinal listed once", i);
+			return js_fail(err, errlen, "block: unallocated[%zu] is not a free ordinal listed once", i);
 		listed[o] = true;
 		b->unallocated[b->n_unallocated++] = (uint8_t)o;
 	}
 	for (int o = 0; o < IPAM_BLOCK_SIZE; o++)
 		if (b->allocations[o] < 0 && !listed[o])
-			return fail(err, errlen, "block: ordinal %d is neither allocated nor unallocated", o);
+			return js_fail(err, errlen, "block: ordinal %d is neither allocated nor unallocated", o);
 	return 0;
 }
 
@@ -150,28 +143,28 @@ int ipam_block_decode(const char *json, struct ipam_block *b, char *err, size_t 
 	block_reset(b);
 	json_t *root = json_loads(json, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
-		return fail(err, errlen, "block: bad JSON: %s", jerr.text);
+		return js_fail(err, errlen, "block: bad JSON: %s", jerr.text);
 	if (!json_is_object(root)) {
-		fail(err, errlen, "block: not a JSON object");
+		js_fail(err, errlen, "block: not a JSON object");
 		goto out;
 	}
 	json_object_foreach(root, key, v) {
 		if (strcmp(key, "cidr") && strcmp(key, "affinity") && strcmp(key, "strictAffinity") &&
 		    strcmp(key, "allocations") && strcmp(key, "unallocated") && strcmp(key, "attributes")) {
-			fail(err, errlen, "block: unknown key \"%s\"", key);
+			js_fail(err, errlen, "block: unknown key \"%s\"", key);
 			goto out;
 		}
 	}
 	const char *ctext = json_string_value(json_object_get(root, "cidr"));
 	if (!ctext || cidr_parse(ctext, false, false, &c) < 0 || c.prefix != ipam_block_prefix(c.addr.family)) {
-		fail(err, errlen, "block: \"cidr\" %s is not a /26 or /122 prefix", ctext ? ctext : "(missing)");
+		js_fail(err, errlen, "block: \"cidr\" %s is not a /26 or /122 prefix", ctext ? ctext : "(missing)");
 		goto out;
 	}
 	b->cidr = c;
 	json_t *aff = json_object_get(root, "affinity");
 	if (aff && !json_is_null(aff)) {
 		if (!json_is_string(aff)) {
-			fail(err, errlen, "block %s: \"affinity\" must be a string or null", ctext);
+			js_fail(err, errlen, "block %s: \"affinity\" must be a string or null", ctext);
 			goto out;
 		}
 		if (!(b->affinity = strdup(json_string_value(aff)))) {
@@ -181,7 +174,7 @@ int ipam_block_decode(const char *json, struct ipam_block *b, char *err, size_t 
 	}
 	json_t *strict = json_object_get(root, "strictAffinity");
 	if (strict && !json_is_boolean(strict)) {
-		fail(err, errlen, "block %s: \"strictAffinity\" must be true or false", ctext);
+		js_fail(err, errlen, "block %s: \"strictAffinity\" must be true or false", ctext);
 		goto out;
 	}
 	b->strict_affinity = json_is_true(strict);

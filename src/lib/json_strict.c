@@ -6,6 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+void js_one_line(char *msg)
+{
+	for (unsigned char *p = (unsigned char *)msg; p && *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
 int js_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	if (err && errlen) {
@@ -13,6 +20,7 @@ int js_fail(char *err, size_t errlen, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(err, errlen, fmt, ap);
 		va_end(ap);
+		js_one_line(err);
 	}
 	return -EINVAL;
 }

@@ -8,7 +8,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Writes the message and returns -EINVAL, so callers can `return js_fail(...)`. */
+/* Messages quote what they refuse, and refused input may hold newlines or
+ * escape sequences: control characters become '?', so every message stays one
+ * line and cannot forge a log line or drive a terminal. */
+void js_one_line(char *msg);
+/* Writes the message (one line) and returns -EINVAL, so callers can `return js_fail(...)`. */
 int js_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* A short compact rendering of v for messages ("70000", "\"x\"", "[1,2]"), truncated. */
 const char *js_show(const json_t *v, char *buf, size_t len);
