@@ -201,16 +201,17 @@ int vxlan_calc(const struct node_cache *c, const char *host, struct vxlan_desire
 			v4_pool |= kv->pool.cidr.addr.family == 4;
 		}
 	}
+	if ((local = host_ip4(c, host)))
+		out->local = *local;
 	if (!v4_pool)
 		return 0;
-	if (!(local = host_ip4(c, host))) {
+	if (!local) {
 		snprintf(out->problem, sizeof(out->problem),
 			 "a VXLAN pool exists but host %s has no IPv4 address (/calico/bgp/v1/host/%s/ip_addr_v4)",
 			 host, host);
 		return 0;
 	}
 	out->device = true;
-	out->local = *local;
 	vxlan_mac(local, out->mac);
 	if ((rc = collect_routes(c, host, local, &b)) < 0)
 		return rc;

@@ -38,7 +38,7 @@ struct vxlan_route {
 struct vxlan_desired {
 	bool device;           /* a VXLAN pool exists and this host has an IPv4 address */
 	bool any_vxlan_pool;   /* a VXLAN pool exists (workload MTU overhead) */
-	struct ip_addr local;  /* this host's ip_addr_v4 (when device) */
+	struct ip_addr local;  /* this host's ip_addr_v4 (family 0: none), with or without a VXLAN pool */
 	uint8_t mac[6];        /* vxlan_mac(local) */
 	struct vxlan_peer *peers; /* sorted by address, one per remote VTEP some route uses */
 	size_t n_peers;
