@@ -17,6 +17,7 @@
 #include "nodename.h"
 #include "routes.h"
 #include "status.h"
+#include "vxlan.h"
 
 struct agent_options {
 	char host[HOSTNAME_MAX + 1];
@@ -44,6 +45,7 @@ struct agent {
 
 	struct nft_applier nft;
 	struct route_syncer routes;
+	struct vxlan_syncer vxlan; /* uses routes.nl */
 	struct status_reporter status;
 	struct metrics metrics;
 	struct http *http;

@@ -111,6 +111,7 @@ void agent_program(struct agent *a)
 		log_warn("routes: %s", err);
 		metrics_count(&a->metrics, &a->metrics.route_failures);
 	}
+	vxlan_syncer_sync(&a->vxlan, a->routes.nl, &a->cache, a->opt.host);
 	int64_t now = agent_now_ms();
 	if (a->nft_ok && a->batch_start_ms)
 		metrics_observe_latency(&a->metrics, (double)(now - a->batch_start_ms) / 1000.0);
@@ -168,6 +169,7 @@ void agent_tick(struct agent *a)
 					log_warn("routes: %s", err);
 					metrics_count(&a->metrics, &a->metrics.route_failures);
 				}
+				vxlan_syncer_sync(&a->vxlan, a->routes.nl, &a->cache, a->opt.host);
 				bool moved = a->state.n_endpoints && a->present &&
 					     memcmp(present, a->present, a->state.n_endpoints * sizeof(*present)) != 0;
 				free(a->present);
