@@ -1,0 +1,389 @@
+/* Parsing and validating net-modules requests (mesos_request.h). */
+#include "mesos_request.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipam_handle.h"
+#include "nodename.h"
+
+static const char *const command_names[] = {
+	[MESOS_ALLOCATE] = "allocate", [MESOS_RESERVE] = "reserve", [MESOS_RELEASE] = "release",
+	[MESOS_ISOLATE] = "isolate",   [MESOS_CLEANUP] = "cleanup",
+};
+
+const char *mesos_command_name(enum mesos_command c)
+{
+	return command_names[c];
+}
+
+static int refuse(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* A value as it appeared, for messages: strings bare, the rest as compact JSON. */
+static const char *shown(const json_t *v, char *buf, size_t len)
+{
+	if (json_is_string(v)) {
+		snprintf(buf, len, "%s", json_string_value(v));
+		return buf;
+	}
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	snprintf(buf, len, "%s", s ? s : "?");
+	free(s);
+	return buf;
+}
+
+/* args[key], with JSON null counted as absent. */
+static json_t *arg(const json_t *args, const char *key)
+{
+	json_t *v = json_object_get(args, key);
+	return json_is_null(v) ? NULL : v;
+}
+
+static int get_string(const json_t *args, const char *key, const char **out, char *err, size_t errlen)
+{
+	json_t *v = arg(args, key);
+	if (!v)
+		return refuse(err, errlen, "Missing %s", key);
+	if (!json_is_string(v))
+		return refuse(err, errlen, "%s must be a string", key);
+	*out = json_string_value(v);
+	return 0;
+}
+
+static bool container_id_is_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 255)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._:-", *s))
+			return false;
+	return true;
+}
+
+static int get_hostname(const json_t *args, struct mesos_request *r, char *err, size_t errlen)
+{
+	int rc = get_string(args, "hostname", &r->hostname, err, errlen);
+	if (rc == 0 && !hostname_is_valid(r->hostname))
+		return refuse(err, errlen, "Invalid hostname '%.64s': use 1-253 letters, digits, '.', '-' and '_'",
+			      r->hostname);
+	return rc;
+}
+
+static int get_uid(const json_t *args, struct mesos_request *r, char *err, size_t errlen)
+{
+	int rc = get_string(args, "uid", &r->uid, err, errlen);
+	if (rc == 0 && !ipam_handle_id_is_valid(r->uid))
+		return refuse(err, errlen, "Invalid uid '%.64s': use 1-%d printable characters without '/'", r->uid,
+			      IPAM_HANDLE_MAX);
+	return rc;
+}
+
+static int get_container_id(const json_t *args, struct mesos_request *r, char *err, size_t errlen)
+{
+	int rc = get_string(args, "container_id", &r->container_id, err, errlen);
+	if (rc == 0 && !container_id_is_valid(r->container_id))
+		return refuse(err, errlen,
+			      "Invalid container_id '%.64s': use 1-255 letters, digits, '.', '_', ':' and '-'",
+			      r->container_id);
+	return rc;
+}
+
+static int get_count(const json_t *args, const char *key, size_t *out, char *err, size_t errlen)
+{
+	json_t *v = arg(args, key);
+	if (!v)
+		return refuse(err, errlen, "Missing %s", key);
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return refuse(err, errlen, "%s must be a non-negative integer", key);
+	if (json_integer_value(v) > MESOS_MAX_ADDRS)
+		return refuse(err, errlen, "%s must be at most %d", key, MESOS_MAX_ADDRS);
+	*out = (size_t)json_integer_value(v);
+	return 0;
+}
+
+static int get_pid(const json_t *args, struct mesos_request *r, char *err, size_t errlen)
+{
+	json_t *v = arg(args, "pid");
+	if (!v)
+		return refuse(err, errlen, "Missing pid");
+	/* Linux pids stop at 2^22; anything above is not a process. */
+	if (!json_is_integer(v) || json_integer_value(v) <= 0 || json_integer_value(v) > 4194304)
+		return refuse(err, errlen, "pid must be a positive integer");
+	r->pid = json_integer_value(v);
+	return 0;
+}
+
+/* A list of addresses; family 4 or 6 for a per-family field, 0 for "ips". */
+static int get_addrs(const json_t *args, const char *key, int family, struct mesos_addrs *out, char *err,
+		     size_t errlen)
+{
+	json_t *list = arg(args, key), *v;
+	char buf[80];
+	size_t i;
+
+	if (!list)
+		return refuse(err, errlen, "Missing %s", key);
+	if (!json_is_array(list))
+		return refuse(err, errlen, "%s must be a list of IP addresses", key);
+	if (json_array_size(list) > (family ? MESOS_MAX_ADDRS : 2 * MESOS_MAX_ADDRS))
+		return refuse(err, errlen, "%s lists more than %d addresses", key,
+			      family ? MESOS_MAX_ADDRS : 2 * MESOS_MAX_ADDRS);
+	if (!(out->items = calloc(json_array_size(list) + 1, sizeof(*out->items))))
+		return refuse(err, errlen, "out of memory");
+	json_array_foreach(list, i, v)
+	{
+		struct ip_addr *ip = &out->items[out->n];
+		if (!json_is_string(v) || ip_parse(json_string_value(v), ip) < 0)
+			return refuse(err, errlen, "IP address could not be parsed: %s", shown(v, buf, sizeof(buf)));
+		if (family == 4 && ip->family == 6)
+			return refuse(err, errlen, "IPv6 address must not be placed in IPv4 address field.");
+		if (family == 6 && ip->family == 4)
+			return refuse(err, errlen, "IPv4 address must not be placed in IPv6 address field.");
+		for (size_t k = 0; k < out->n; k++)
+			if (ip_cmp(&out->items[k], ip) == 0)
+				return refuse(err, errlen, "IP address %s is listed twice in %s", ip_format(ip, buf),
+					      key);
+		out->n++;
+	}
+	return 0;
+}
+
+static int get_netgroups(const json_t *args, struct mesos_request *r, char *err, size_t errlen)
+{
+	json_t *list = arg(args, "netgroups"), *v;
+	char buf[80];
+	size_t i;
+
+	if (!list)
+		return 0; /* no netgroup: only the host's default profile */
+	if (!json_is_array(list))
+		return refuse(err, errlen, "netgroups must be a list of strings");
+	if (!(r->netgroups = calloc(json_array_size(list) + 1, sizeof(*r->netgroups))))
+		return refuse(err, errlen, "out of memory");
+	json_array_foreach(list, i, v)
+	{
+		if (!json_is_string(v))
+			return refuse(err, errlen, "netgroups must be a list of strings, not containing %s",
+				      shown(v, buf, sizeof(buf)));
+		const char *name = json_string_value(v);
+		/* A netgroup is a profile (and its tag). */
+		if (!name_is_valid(name))
+			return refuse(err, errlen,
+				      "Invalid netgroup '%.64s': use 1-%d letters, digits, '.', '_' and '-'", name,
+				      CALICO_NAME_MAX);
+		/* default_<host> profiles admit a host's traffic; a netgroup must not
+		 * be able to claim one. */
+		if (strncmp(name, "default_", 8) == 0)
+			return refuse(err, errlen, "Invalid netgroup '%s': names starting with default_ are reserved",
+				      name);
+		bool seen = false;
+		for (size_t k = 0; k < r->n_netgroups && !seen; k++)
+			seen = strcmp(r->netgroups[k], name) == 0;
+		if (!seen)
+			r->netgroups[r->n_netgroups++] = name;
+	}
+	return 0;
+}
+
+size_t mesos_label_sanitise(const char *in, bool is_key, char *out)
+{
+	size_t n = 0;
+	bool in_bad_run = false;
+	for (const char *p = in; *p && n < MESOS_LABEL_MAX; p++) {
+		unsigned char c = (unsigned char)*p;
+		bool good = isalnum(c) || c == '.' || c == '_' || c == '-' || (is_key && c == '/');
+		if (good) {
+			out[n++] = (char)c;
+			in_bad_run = false;
+		} else if (!in_bad_run) {
+			out[n++] = '_';
+			in_bad_run = true;
+		}
+	}
+	out[n] = '\0';
+	/* trim to letters or digits at both ends */
+	size_t start = 0;
+	while (start < n && !isalnum((unsigned char)out[start]))
+		start++;
+	while (n > start && !isalnum((unsigned char)out[n - 1]))
+		n--;
+	memmove(out, out + start, n - start);
+	n -= start;
+	out[n] = '\0';
+	return n;
+}
+
+static int label_string(const json_t *o, const char *field, size_t i, const char **out, char *err, size_t errlen)
+{
+	json_t *v = arg(o, field);
+	*out = "";
+	if (!v)
+		return 0;
+	if (!json_is_string(v))
+		return refuse(err, errlen, "labels[%zu].%s must be a string", i, field);
+	*out = json_string_value(v);
+	return 0;
+}
+
+/* labels: [{"key": k, "value": v}, ...] (or Mesos' {"labels": [...]} around it). */
+static int get_labels(const json_t *args, struct mesos_request *r, char *err, size_t errlen)
+{
+	json_t *list = arg(args, "labels"), *v;
+	char key[MESOS_LABEL_MAX + 1], value[MESOS_LABEL_MAX + 1];
+	size_t i;
+	int rc;
+
+	if (json_is_object(list))
+		list = arg(list, "labels");
+	if (!list)
+		return 0;
+	if (!json_is_array(list))
+		return refuse(err, errlen, "labels must be a list of {\"key\", \"value\"} objects");
+	if (!(r->labels = calloc(json_array_size(list) + 1, sizeof(*r->labels))))
+		return refuse(err, errlen, "out of memory");
+	json_array_foreach(list, i, v)
+	{
+		const char *k, *val;
+		if (!json_is_object(v))
+			return refuse(err, errlen, "labels[%zu] must be an object with key and value", i);
+		if ((rc = label_string(v, "key", i, &k, err, errlen)) < 0 ||
+		    (rc = label_string(v, "value", i, &val, err, errlen)) < 0)
+			return rc;
+		if (!*k)
+			return refuse(err, errlen, "Missing key in labels[%zu]", i);
+		if (!mesos_label_sanitise(k, true, key))
+			return refuse(err, errlen, "Label key '%.64s' has no letters or digits", k);
+		mesos_label_sanitise(val, false, value);
+		for (size_t m = 0; m < r->n_labels; m++)
+			if (strcmp(r->labels[m].key, key) == 0)
+				return refuse(err, errlen, "Label key '%s' is given twice", key);
+		struct label *l = &r->labels[r->n_labels];
+		if (!(l->key = strdup(key)) || !(l->value = strdup(value)))
+			return refuse(err, errlen, "out of memory");
+		r->n_labels++;
+	}
+	return 0;
+}
+
+static int parse_args(const json_t *a, struct mesos_request *r, char *err, size_t errlen)
+{
+	int rc = 0;
+	switch (r->command) {
+	case MESOS_ALLOCATE:
+		/* netgroups and labels mean nothing to IPAM, but a bad one is
+		 * better refused now than at isolate, after addresses were taken. */
+		if ((rc = get_hostname(a, r, err, errlen)) < 0 || (rc = get_uid(a, r, err, errlen)) < 0 ||
+		    (rc = get_count(a, "num_ipv4", &r->num_ipv4, err, errlen)) < 0 ||
+		    (rc = get_count(a, "num_ipv6", &r->num_ipv6, err, errlen)) < 0 ||
+		    (rc = get_netgroups(a, r, err, errlen)) < 0 || (rc = get_labels(a, r, err, errlen)) < 0)
+			return rc;
+		break;
+	case MESOS_RESERVE:
+		if ((rc = get_hostname(a, r, err, errlen)) < 0 || (rc = get_uid(a, r, err, errlen)) < 0 ||
+		    (rc = get_addrs(a, "ipv4_addrs", 4, &r->ipv4, err, errlen)) < 0 ||
+		    (rc = get_addrs(a, "ipv6_addrs", 6, &r->ipv6, err, errlen)) < 0)
+			return rc;
+		break;
+	case MESOS_RELEASE: {
+		bool has_uid = arg(a, "uid") != NULL, has_ips = arg(a, "ips") != NULL;
+		if (!has_uid && !has_ips)
+			return refuse(err, errlen, "Must supply either uid or ips.");
+		if (has_uid && has_ips)
+			return refuse(err, errlen, "Supply either uid or ips, not both.");
+		return has_uid ? get_uid(a, r, err, errlen) : get_addrs(a, "ips", 0, &r->ips, err, errlen);
+	}
+	case MESOS_ISOLATE:
+		if ((rc = get_hostname(a, r, err, errlen)) < 0 || (rc = get_container_id(a, r, err, errlen)) < 0 ||
+		    (rc = get_pid(a, r, err, errlen)) < 0 ||
+		    (rc = get_addrs(a, "ipv4_addrs", 4, &r->ipv4, err, errlen)) < 0 ||
+		    (rc = get_addrs(a, "ipv6_addrs", 6, &r->ipv6, err, errlen)) < 0 ||
+		    (rc = get_netgroups(a, r, err, errlen)) < 0 || (rc = get_labels(a, r, err, errlen)) < 0)
+			return rc;
+		break;
+	case MESOS_CLEANUP:
+		if ((rc = get_hostname(a, r, err, errlen)) < 0 || (rc = get_container_id(a, r, err, errlen)) < 0)
+			return rc;
+		break;
+	}
+	return 0;
+}
+
+int mesos_request_parse(const char *text, struct mesos_request *r, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *cmd, *args;
+	char buf[80];
+	size_t c;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (!(r->root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr))) {
+		rc = refuse(err, errlen, "Malformed JSON request: %s (line %d, column %d)", jerr.text, jerr.line,
+			    jerr.column);
+		goto out;
+	}
+	if (!json_is_object(r->root)) {
+		rc = refuse(err, errlen, "Request must be a JSON object");
+		goto out;
+	}
+	if (!(cmd = arg(r->root, "command"))) {
+		rc = refuse(err, errlen, "Missing command");
+		goto out;
+	}
+	if (!json_is_string(cmd)) {
+		rc = refuse(err, errlen, "command must be a string");
+		goto out;
+	}
+	for (c = 0; c < sizeof(command_names) / sizeof(command_names[0]); c++)
+		if (strcmp(json_string_value(cmd), command_names[c]) == 0)
+			break;
+	if (c == sizeof(command_names) / sizeof(command_names[0])) {
+		rc = refuse(err, errlen, "Unknown command: %s", shown(cmd, buf, sizeof(buf)));
+		goto out;
+	}
+	r->command = (enum mesos_command)c;
+	if (!(args = arg(r->root, "args"))) {
+		rc = refuse(err, errlen, "Missing args");
+		goto out;
+	}
+	if (!json_is_object(args)) {
+		rc = refuse(err, errlen, "args must be a JSON object");
+		goto out;
+	}
+	rc = parse_args(args, r, err, errlen);
+out:
+	if (rc < 0)
+		mesos_request_free(r);
+	return rc;
+}
+
+void mesos_request_free(struct mesos_request *r)
+{
+	free(r->ipv4.items);
+	free(r->ipv6.items);
+	free(r->ips.items);
+	free(r->netgroups);
+	for (size_t i = 0; i < r->n_labels; i++) {
+		free(r->labels[i].key);
+		free(r->labels[i].value);
+	}
+	/* a label whose value failed to copy still has its key */
+	if (r->labels && r->labels[r->n_labels].key)
+		free(r->labels[r->n_labels].key);
+	free(r->labels);
+	json_decref(r->root);
+	memset(r, 0, sizeof(*r));
+}
