@@ -87,7 +87,21 @@ int mesos_reserve(struct ds *ds, const struct mesos_request *r, json_t **reply, 
 		memcpy(all, r->ipv4.items, r->ipv4.n * sizeof(*all));
 	if (r->ipv6.n)
 		memcpy(all + r->ipv4.n, r->ipv6.items, r->ipv6.n * sizeof(*all));
-	/* all or nothing ("IP '<ip>' already in use."), IPAM's own guarantee */
+	/* An address in use is refused before any write, so the common refusal
+	 * leaves even the datastore's revision alone; a race with another
+	 * reserve is still all or nothing, by IPAM's own undo. */
+	for (size_t i = 0; i < n; i++) {
+		char *info = NULL, text[IP_STR_MAX];
+		rc = ipam_ip_info(ds, &all[i], &info, err, errlen);
+		free(info);
+		if (rc == 0) {
+			rc = -EEXIST;
+			snprintf(err, errlen, "IP '%s' already in use.", ip_format(&all[i], text));
+			goto out;
+		}
+		if (rc != -ENOENT)
+			goto out;
+	}
 	if ((rc = ipam_assign(ds, all, n, r->uid, r->hostname, attrs, err, errlen)) == 0)
 		log_info("calico_mesos: reserved %zu addresses for %s on %s", n, r->uid, r->hostname);
 out:
