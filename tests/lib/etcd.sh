@@ -165,3 +165,99 @@ etcd_cluster_start() {
   done
   export "${p}_ENDPOINTS=$eps"
 }
+
+# ---- members inside network namespaces (a lab on a fabric) ----
+# Namespaces cannot reach the root namespace's 127.0.0.1, so a lab whose hosts
+# are namespaces runs its members in namespaces of their own, on fabric
+# addresses. Each member has its own namespace, hence fixed ports.
+#
+#   etcd_cluster_start_ns P NS:IP...   one member per NS (a full namespace name), listening on
+#                                      IP:23790 (clients) and IP:23800 (peers); exports P_ENDPOINTS and
+#                                      P<i>_{PID,DIR,NS,ENDPOINT,LOG,CLUSTER,TOKEN}; etcd_stop stops them
+#   etcd_ns_kill P<i>                  SIGKILL (a crash); the data dir stays
+#   etcd_ns_resume P<i>                start it again on the same data dir, wait until healthy
+#   etcd_ns_healthy P<i>               0 when the member answers /health with "true"
+#   etcd_ns_leader P                   the P<i> that is the cluster's leader now (empty if none answers)
+ETCD_NS_CPORT=${ETCD_NS_CPORT:-23790}
+ETCD_NS_PPORT=${ETCD_NS_PPORT:-23800}
+
+_etcd_ns_launch() {
+  local p=$1 ns ip dir
+  ns=$(_etcd_var "$p" NS); ip=$(_etcd_var "$p" IP); dir=$(_etcd_var "$p" DIR)
+  # ip netns exec execs etcd: $! is etcd's own pid.
+  ip netns exec "$ns" "$ETCD_BIN" --name "$p" --data-dir "$dir/data" \
+    --listen-client-urls "http://$ip:$ETCD_NS_CPORT" --advertise-client-urls "http://$ip:$ETCD_NS_CPORT" \
+    --listen-peer-urls "http://$ip:$ETCD_NS_PPORT" --initial-advertise-peer-urls "http://$ip:$ETCD_NS_PPORT" \
+    --initial-cluster "$(_etcd_var "$p" CLUSTER)" --initial-cluster-state "$2" \
+    --initial-cluster-token "$(_etcd_var "$p" TOKEN)" --log-level error >>"$dir/etcd.log" 2>&1 &
+  export "${p}_PID=$!"
+}
+
+etcd_ns_healthy() {
+  local p=$1
+  ip netns exec "$(_etcd_var "$p" NS)" curl -sf --max-time 1 --noproxy '*' "$(_etcd_var "$p" ENDPOINT)/health" \
+    2>/dev/null | grep -q '"health":"true"'
+}
+
+_etcd_ns_wait_healthy() {
+  local p=$1 end=$((SECONDS + $2)) pid
+  pid=$(_etcd_var "$p" PID)
+  while [ "$SECONDS" -lt "$end" ]; do
+    etcd_ns_healthy "$p" && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.05
+  done
+  return 1
+}
+
+etcd_cluster_start_ns() {
+  local p=${1:?usage: etcd_cluster_start_ns VAR_PREFIX NS:IP...} i=0 arg cluster="" eps="" dir n
+  shift
+  for arg in "$@"; do
+    i=$((i + 1))
+    dir=$(mktemp -d /tmp/calico-etcd.XXXXXX) || return 1
+    export "$p${i}_NS=${arg%%:*}" "$p${i}_IP=${arg#*:}" "$p${i}_DIR=$dir" "$p${i}_LOG=$dir/etcd.log" \
+      "$p${i}_ENDPOINT=http://${arg#*:}:$ETCD_NS_CPORT" "$p${i}_PID="
+    _ETCD_MEMBERS+=("$p$i")
+    cluster+="${cluster:+,}$p$i=http://${arg#*:}:$ETCD_NS_PPORT"
+    eps+="${eps:+,}http://${arg#*:}:$ETCD_NS_CPORT"
+  done
+  n=$i
+  for ((i = 1; i <= n; i++)); do
+    export "$p${i}_CLUSTER=$cluster" "$p${i}_TOKEN=$p-$$"
+    _etcd_ns_launch "$p$i" new
+  done
+  for ((i = 1; i <= n; i++)); do
+    if ! _etcd_ns_wait_healthy "$p$i" 30; then
+      echo "# etcd member $p$i did not come up: $(tail -n 3 "$(_etcd_var "$p$i" LOG)" 2>/dev/null)" >&2
+      return 1
+    fi
+  done
+  export "${p}_ENDPOINTS=$eps"
+}
+
+etcd_ns_kill() { etcd_kill "$@"; }
+
+etcd_ns_resume() {
+  local p=${1:?}
+  _etcd_ns_launch "$p" existing
+  _etcd_ns_wait_healthy "$p" 20
+}
+
+# The member whose id is the leader id it reports.
+etcd_ns_leader() {
+  local p=${1:?} i st id leader
+  for ((i = 1; ; i++)); do
+    [ -n "$(_etcd_var "$p$i" NS)" ] || break
+    [ -n "$(_etcd_var "$p$i" PID)" ] || continue
+    st=$(ip netns exec "$(_etcd_var "$p$i" NS)" curl -sf --max-time 1 --noproxy '*' -X POST -d '{}' \
+      "$(_etcd_var "$p$i" ENDPOINT)/v3/maintenance/status" 2>/dev/null) || continue
+    id=$(sed -nE 's/.*"member_id":"?([0-9]+).*/\1/p' <<<"$st")
+    leader=$(sed -nE 's/.*"leader":"?([0-9]+).*/\1/p' <<<"$st")
+    if [ -n "$id" ] && [ "$id" = "$leader" ]; then
+      echo "$p$i"
+      return 0
+    fi
+  done
+  return 1
+}
