@@ -2,6 +2,7 @@
  *   dstool rev                 current revision
  *   dstool get KEY             value (exit 1 if absent)
  *   dstool put KEY VALUE       unconditional write
+ *   dstool del KEY             delete one key (exit 1 if absent)
  *   dstool list PREFIX         "key<TAB>value" lines
  *   dstool count PREFIX        number of keys
  * The backend comes from the environment, as for every binary. */
@@ -19,7 +20,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: dstool (rev | get KEY | put KEY VALUE | list PREFIX | count PREFIX)\n");
+		fprintf(stderr, "usage: dstool (rev | get KEY | put KEY VALUE | del KEY | list PREFIX | count PREFIX)\n");
 		return 2;
 	}
 	if ((rc = ds_open_env(&ds, err, sizeof(err))) < 0) {
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
 		ds_kv_free(&kv);
 	} else if (strcmp(cmd, "put") == 0 && argc == 4) {
 		rc = ds_put(ds, argv[2], argv[3]);
+	} else if (strcmp(cmd, "del") == 0 && argc == 3) {
+		rc = ds_delete(ds, argv[2]);
 	} else if ((strcmp(cmd, "list") == 0 || strcmp(cmd, "count") == 0) && argc == 3) {
 		struct ds_kv_list l = { 0 };
 		if ((rc = ds_list(ds, argv[2], &l)) == 0) {
