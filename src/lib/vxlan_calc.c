@@ -158,7 +158,8 @@ static void dedupe_routes(struct vxlan_desired *d)
 {
 	size_t n = 0;
 
-	qsort(d->routes, d->n_routes, sizeof(*d->routes), cmp_route);
+	if (d->n_routes)
+		qsort(d->routes, d->n_routes, sizeof(*d->routes), cmp_route);
 	for (size_t i = 0; i < d->n_routes; i++) {
 		if (n && cmp_cidr(&d->routes[n - 1].dst, &d->routes[i].dst) == 0) {
 			if (ip_cmp(&d->routes[i].via, &d->routes[n - 1].via) < 0)
@@ -182,7 +183,8 @@ static int collect_peers(struct builder *b)
 		if (!seen && (rc = add_peer(b, &d->routes[i].via)) < 0)
 			return rc;
 	}
-	qsort(d->peers, d->n_peers, sizeof(*d->peers), cmp_peer);
+	if (d->n_peers)
+		qsort(d->peers, d->n_peers, sizeof(*d->peers), cmp_peer);
 	return 0;
 }
 
