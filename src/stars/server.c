@@ -3,6 +3,10 @@
 
 #include <errno.h>
 #include <microhttpd.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +16,24 @@ struct server {
 	struct MHD_Daemon *d;
 	server_route_fn route;
 	void *ctx;
+	atomic_bool started; /* before: the caller reports a failure to listen itself */
 };
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct server *s = cls;
+	char msg[512];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	if (atomic_load(&s->started))
+		log_warn("http: %s", msg);
+	else
+		log_debug("http: %s", msg);
+}
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn, struct server_reply *r)
 {
@@ -65,12 +86,13 @@ int server_start(struct server **out, const struct listen_addr *addr, server_rou
 	if (addr->ipv6)
 		flags |= MHD_USE_IPv6;
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr->sa,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_LISTENING_ADDRESS_REUSE,
-				(unsigned)1, MHD_OPTION_END);
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+				MHD_OPTION_END);
 	if (!s->d) {
 		rc = -EADDRINUSE;
 		goto out;
 	}
+	atomic_store(&s->started, true);
 	*out = s;
 	s = NULL;
 out:

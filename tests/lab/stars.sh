@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# calico-stars in network namespaces: three probes and a collector on a
+# bridge, their /status and /graph JSON, edges that follow an nft drop rule or
+# a stopped probe, the rules file, 404s, usage errors, clean shutdown without
+# leaks, and the UI as headless Chromium renders it.
+#
+#   fabric ns: br0 172.30.0.1/24
+#     ui 172.30.0.10        collector :9001 (services client, frontend, backend)
+#     client 172.30.0.11    probe :9000 -> frontend, backend
+#     frontend 172.30.0.12  probe :9000 -> client, backend
+#     backend 172.30.0.13   probe :9000 -> client, frontend
+#
+# STARS_SCREENSHOT=FILE.png keeps a screenshot of the UI with the full graph.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
+STARS=${CALICO_BUILD:-}/calico-stars
+if [ "$(id -u)" -ne 0 ] || [ ! -x "$STARS" ] || ! command -v nft >/dev/null || ! command -v jq >/dev/null ||
+	! command -v curl >/dev/null || ! command -v perl >/dev/null; then
+	echo "1..0 # SKIP needs root, nft, jq, curl, perl and calico-stars"
+	exit 0
+fi
+. "$here/../lib/netns.sh"
+. "$here/../lib/stars.sh"
+
+UI=172.30.0.10
+declare -A IP=([client]=172.30.0.11 [frontend]=172.30.0.12 [backend]=172.30.0.13)
+declare -A PID=()
+COLLECTOR=http://$UI:9001
+RULES=$LAB_TMP/rules.json
+ALL_EDGES="backend->client backend->frontend client->backend client->frontend frontend->backend frontend->client management-ui->backend management-ui->client management-ui->frontend"
+
+# ---- usage errors: exit 1 and one line naming the bad argument ----
+# usage_error DESC WANT_PREFIX ARG...
+usage_error() {
+	local desc=$1 want=$2 err rc; shift 2
+	err=$("$STARS" "$@" 2>&1 >/dev/null); rc=$?
+	if [ "$rc" -eq 1 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && [[ "$err" == "$want"* ]]; then
+		ok "usage error: $desc"
+	else
+		fail "usage error: $desc"
+		printf '#   rc=%s stderr: %s\n' "$rc" "$err"
+	fi
+}
+usage_error "no command" "calico-stars: missing command" 
+usage_error "unknown command" "calico-stars: bad command 'frob'" frob
+usage_error "service without '='" "calico-stars: bad service 'client' (want NAME=" collect client
+usage_error "service with an ftp url" "calico-stars: bad service 'client=ftp://x/'" collect client=ftp://x/
+usage_error "service given twice" "calico-stars: bad service 'a=http://y/'" collect a=http://x/ a=http://y/
+usage_error "bad --listen" "calico-stars: bad --listen 'nowhere'" collect --listen nowhere a=http://x/
+usage_error "bad --interval" "calico-stars: bad --interval '0'" probe --name a --interval 0 http://x/
+usage_error "unknown option" "calico-stars: bad option '--bogus'" collect --bogus a=http://x/
+usage_error "probe without --name" "calico-stars: probe needs --name" probe http://x/
+usage_error "bad --name" "calico-stars: bad name 'a b'" probe --name 'a b' http://x/
+usage_error "bad target" "calico-stars: bad target 'not-a-url'" probe --name a not-a-url
+check "--help exits 0 with the usage" bash -c "'$STARS' --help | grep -q '^usage: calico-stars probe'"
+
+# ---- the lab ----
+lab_fabric_add &&
+	lab_host_add ui "$UI" &&
+	for s in client frontend backend; do lab_host_add "$s" "${IP[$s]}" || exit 1; done ||
+	{ fail "topology"; tap_done; exit 1; }
+
+start_probe() {
+	local s=$1 t
+	local -a targets=()
+	for t in client frontend backend; do
+		[ "$t" = "$s" ] || targets+=("http://${IP[$t]}:9000/status")
+	done
+	lab_spawn "$s" "$STARS" probe --name "$s" --interval 1 "${targets[@]}" 2>>"$LAB_TMP/$s.err"
+	PID[$s]=$LAB_LAST_PID
+}
+# http_code NS URL [CURL_ARG...]
+http_code() { local ns=$1 url=$2; shift 2; lab_exec "$ns" curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$@" "$url"; }
+get() { lab_exec ui curl -sf --max-time 2 "$1"; }
+# wait_for SECONDS CMD...: until CMD succeeds
+wait_for() {
+	local t=$1 i; shift
+	for ((i = 0; i < t * 5; i++)); do "$@" && return 0; sleep 0.2; done
+	return 1
+}
+edges() { get "$COLLECTOR/graph" | jq -r '.edges[] | "\(.from)->\(.to)"' | LC_ALL=C sort | paste -sd' '; }
+nodes() { get "$COLLECTOR/graph" | jq -r '.nodes[] | select(.reachable) | .id' | LC_ALL=C sort | paste -sd' '; }
+edges_are() { [ "$(edges)" = "$1" ]; }
+# expect_edges DESC WANT [SECONDS]: waits for the edges, then compares
+expect_edges() {
+	wait_for "${3:-10}" edges_are "$2"
+	expect_eq "$1" "$(edges)" "$2"
+}
+# stop_clean NAME PID: SIGTERM; exit 0 with no sanitizer report
+stop_clean() {
+	local name=$1 pid=$2 rc
+	kill -TERM "$pid"; wait "$pid"; rc=$?
+	expect_eq "$name exits 0 on SIGTERM" "$rc" 0
+	if grep -qE 'LeakSanitizer|AddressSanitizer|runtime error' "$LAB_TMP/$name.err"; then
+		fail "$name: no sanitizer report"; sed 's/^/#   /' "$LAB_TMP/$name.err" | head -n 30
+	else
+		ok "$name: no sanitizer report"
+	fi
+}
+
+for s in client frontend backend; do start_probe "$s"; done
+lab_spawn ui "$STARS" collect --listen 0.0.0.0:9001 --interval 1 --rules-file "$RULES" \
+	client="http://${IP[client]}:9000/status" frontend="http://${IP[frontend]}:9000/status" \
+	backend="http://${IP[backend]}:9000/status" 2>>"$LAB_TMP/collector.err"
+PID[collector]=$LAB_LAST_PID
+check "collector serves /graph" wait_for 5 lab_exec ui curl -sf -o /dev/null --max-time 2 "$COLLECTOR/graph"
+
+# ---- a probe's /status ----
+client_targets() { get "http://${IP[client]}:9000/status" | jq -c '[.targets[] | [.url, .reachable, .name]]'; }
+WANT_T="[[\"http://${IP[frontend]}:9000/status\",true,\"frontend\"],[\"http://${IP[backend]}:9000/status\",true,\"backend\"]]"
+wait_for 6 bash -c "[ \"\$(ip netns exec $(lab_ns ui) curl -sf http://${IP[client]}:9000/status | jq -c '[.targets[] | [.url, .reachable, .name]]')\" = '$WANT_T' ]"
+expect_eq "client /status: both targets reachable, with the names they report" "$(client_targets)" "$WANT_T"
+st=$(get "http://${IP[client]}:9000/status")
+expect_eq "client /status names itself" "$(jq -r .name <<<"$st")" client
+check "client /status updated is recent" test $(($(date +%s) - $(jq .updated <<<"$st"))) -le 3
+expect_eq "/status is JSON" "$(lab_exec ui curl -s -o /dev/null -w '%{content_type}' "http://${IP[client]}:9000/status")" application/json
+
+# ---- the collector's /graph ----
+expect_edges "graph: management-ui reaches all, all probes reach each other" "$ALL_EDGES"
+expect_eq "graph: every node reachable" "$(nodes)" "backend client frontend management-ui"
+expect_eq "graph: node order and URLs" "$(get "$COLLECTOR/graph" | jq -c '[.nodes[] | [.id, .url]]')" \
+	"[[\"management-ui\",null],[\"client\",\"http://${IP[client]}:9000/status\"],[\"frontend\",\"http://${IP[frontend]}:9000/status\"],[\"backend\",\"http://${IP[backend]}:9000/status\"]]"
+check "graph: updated is recent" test $(($(date +%s) - $(get "$COLLECTOR/graph" | jq .updated))) -le 3
+expect_eq "graph: no rules file, no rules" "$(get "$COLLECTOR/graph" | jq -c '[.nodes[].rules]')" '["","","",""]'
+
+# ---- rules file, re-read every poll ----
+CLIENT_RULES=$'inbound allow tcp from tag management-ui to ports 9000\noutbound allow'
+jq -n --arg c "$CLIENT_RULES" '{client: $c, "management-ui": "inbound allow tcp to ports 9001", nobody: "x"}' >"$RULES"
+rules_of() { get "$COLLECTOR/graph" | jq -r --arg id "$1" '.nodes[] | select(.id == $id) | .rules'; }
+client_rules_are() { [ "$(rules_of client)" = "$1" ]; }
+wait_for 5 client_rules_are "$CLIENT_RULES"
+expect_eq "rules file: client's rules beside client" "$(rules_of client)" "$CLIENT_RULES"
+expect_eq "rules file: management-ui's rules" "$(rules_of management-ui)" "inbound allow tcp to ports 9001"
+expect_eq "rules file: others have none" "$(rules_of backend)" ""
+echo '{"client": "new rule"}' >"$RULES.new" && mv "$RULES.new" "$RULES"
+check "rules file: rewritten file read again" wait_for 5 client_rules_are "new rule"
+echo 'not json' >"$RULES"
+check "rules file: bad JSON shows no rules" wait_for 5 client_rules_are ""
+rm -f "$RULES"
+echo '{"client": "back"}' >"$RULES" && wait_for 5 client_rules_are back && rm -f "$RULES"
+check "rules file: removed file shows no rules" wait_for 5 client_rules_are ""
+
+# ---- 404, 405, the page ----
+expect_eq "collector: unknown path is 404" "$(http_code ui "$COLLECTOR/nope")" 404
+expect_eq "collector: /status is 404" "$(http_code ui "$COLLECTOR/status")" 404
+expect_eq "probe: unknown path is 404" "$(http_code ui "http://${IP[client]}:9000/graph")" 404
+expect_eq "probe: POST is 405" "$(http_code ui "http://${IP[client]}:9000/status" -X POST)" 405
+expect_eq "collector: GET / is 200" "$(http_code ui "$COLLECTOR/")" 200
+page=$(get "$COLLECTOR/")
+expect_eq "UI: HTML" "$(lab_exec ui curl -s -o /dev/null -w '%{content_type}' "$COLLECTOR/")" "text/html; charset=utf-8"
+check "UI: one SVG and an inline script" bash -c 'grep -q "<svg id=\"graph\"" <<<"$1" && grep -q "<script>" <<<"$1"' _ "$page"
+expect_eq "UI: no external resources (src=, href=, URLs other than the SVG namespace)" \
+	"$(grep -oE '(src|href)=|https?://[^ '\''")]*' <<<"$page" | grep -vx 'http://www.w3.org/2000/svg' | paste -sd' ')" ""
+
+# ---- probes and the collector after an nft drop rule in backend ----
+nft_backend() { lab_exec backend nft "$@"; }
+nft_backend add table inet starstest &&
+	nft_backend add chain inet starstest in '{ type filter hook input priority 0; }' &&
+	nft_backend add rule inet starstest in ip saddr "${IP[client]}" tcp dport 9000 drop ||
+	fail "nft rule in backend"
+expect_edges "drop client->backend: that edge goes, the rest stay" \
+	"backend->client backend->frontend client->frontend frontend->backend frontend->client management-ui->backend management-ui->client management-ui->frontend"
+expect_eq "client /status: backend unreachable, no name" \
+	"$(get "http://${IP[client]}:9000/status" | jq -c '[.targets[] | [.reachable, .name]]')" '[[true,"frontend"],[false,null]]'
+u1=$(get "http://${IP[client]}:9000/status" | jq .updated)
+sleep 3.2
+u2=$(get "http://${IP[client]}:9000/status" | jq .updated)
+check "probe rounds keep a 1 s pace while a target drops packets (updated $u1 -> $u2)" test $((u2 - u1)) -ge 2
+t0=$(date +%s%N)
+get "http://${IP[client]}:9000/status" >/dev/null
+check "client /status answers at once while probing a dropping target" test $((($(date +%s%N) - t0) / 1000000)) -lt 500
+nft_backend add rule inet starstest in ip saddr "$UI" tcp dport 9000 drop
+expect_edges "drop management-ui->backend too: backend and its edges go" \
+	"client->frontend frontend->client management-ui->client management-ui->frontend"
+expect_eq "graph: backend listed, not reachable" "$(nodes)" "client frontend management-ui"
+expect_eq "graph: backend node reachable=false" \
+	"$(get "$COLLECTOR/graph" | jq -c '.nodes[] | select(.id == "backend") | .reachable')" false
+nft_backend delete table inet starstest
+expect_edges "nft table gone: every edge back" "$ALL_EDGES"
+
+# ---- a stopped probe ----
+stop_clean frontend "${PID[frontend]}"
+FRONTEND_DOWN="backend->client client->backend management-ui->backend management-ui->client"
+expect_edges "frontend stopped: its node and edges go" "$FRONTEND_DOWN"
+
+# ---- the UI in headless Chromium (in the collector's namespace) ----
+export STARS_NETNS
+STARS_NETNS=$(lab_ns ui)
+if ! command -v chromium >/dev/null; then
+	ok "# SKIP chromium not installed"
+else
+	errf=$LAB_TMP/chromium-fn.err
+	dom_graph=$(stars_graph_from_dom "$COLLECTOR/" 2>"$errf"); rc=$?
+	expect_eq "Chromium, frontend stopped: nodes and edges rendered" "$rc $(paste -sd' ' <<<"$dom_graph")" \
+		"0 backend client management-ui $FRONTEND_DOWN"
+	start_probe frontend
+	expect_edges "frontend restarted: every edge back" "$ALL_EDGES"
+	jq -n --arg c "$CLIENT_RULES" '{client: $c}' >"$RULES"
+	wait_for 5 client_rules_are "$CLIENT_RULES"
+	dom_graph=$(stars_graph_from_dom "$COLLECTOR/" 2>>"$errf"); rc=$?
+	expect_eq "Chromium, all up: nodes and edges rendered" "$rc $(paste -sd' ' <<<"$dom_graph")" \
+		"0 backend client frontend management-ui $ALL_EDGES"
+	expect_eq "Chromium graph equals /graph" "$(sed -n '/->/p' <<<"$dom_graph" | paste -sd' ')" "$(edges)"
+	check "stars_graph_from_dom prints only graph lines (wrapper/dbus noise dropped)" \
+		bash -c '[ -n "$1" ] && ! grep -vqE "^[a-z-]+(->[a-z-]+)?$" <<<"$1"' _ "$dom_graph"
+	check "stars_graph_from_dom writes nothing on stderr" test ! -s "$errf"
+	STARS_CHROMIUM_LOG=$LAB_TMP/chromium.log stars_dom "$COLLECTOR/" >/dev/null
+	printf '# chromium stderr that stars_chromium drops: %s\n' "$(head -n 2 "$LAB_TMP/chromium.log" | tr '\n' ' ' | cut -c1-150)"
+	dom=$(stars_dom "$COLLECTOR/")
+	check "UI: status line says 'updated N s ago'" grep -qE 'id="status"[^>]*>updated [0-9]+ s ago' <<<"$dom"
+	check "UI: client's rules shown" grep -q 'inbound allow tcp from tag management-ui to' <<<"$dom"
+	dom_graph=$(stars_graph_from_dom "http://$UI:9002/"); rc=$?
+	expect_eq "Chromium, nothing listening: exit 1, no graph" "$rc:$dom_graph" "1:"
+	if [ -n "${STARS_SCREENSHOT:-}" ]; then
+		rm -f "$STARS_SCREENSHOT"
+		stars_screenshot "$COLLECTOR/" "$(realpath -m "$STARS_SCREENSHOT")"
+		check "screenshot saved to $STARS_SCREENSHOT" bash -c '[ "$(head -c 4 "$1" | tail -c 3)" = PNG ]' _ "$STARS_SCREENSHOT"
+	fi
+fi
+
+# ---- cannot listen, clean shutdown ----
+err=$(lab_exec client timeout 5 "$STARS" probe --name dup http://x/ 2>&1 >/dev/null); rc=$?
+expect_eq "second probe on a port in use: exit 1, one line" "$rc $err" "1 calico-stars: cannot listen on 0.0.0.0:9000"
+stop_clean collector "${PID[collector]}"
+for s in client frontend backend; do stop_clean "$s" "${PID[$s]}"; done
+tap_done
