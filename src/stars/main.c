@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "collect.h"
+#include "forward.h"
 #include "probe.h"
 
 static void usage(FILE *f)
@@ -36,6 +37,8 @@ int main(int argc, char **argv)
 		printf("calico-stars %s\n", CALICO_VERSION);
 		return 0;
 	}
+	if (strcmp(argv[1], "forward") == 0)
+		return forward_main(argc - 1, argv + 1); /* no libcurl: it only relays bytes */
 	if (strcmp(argv[1], "probe") != 0 && strcmp(argv[1], "collect") != 0) {
 		fprintf(stderr, "calico-stars: bad command '%s' (want probe or collect)\n", argv[1]);
 		return 1;
