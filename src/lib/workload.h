@@ -10,7 +10,6 @@
 #define CALICO_WORKLOAD_H
 
 #include <net/if.h>
-#include <stdbool.h>
 #include <stddef.h>
 
 #include "datastore.h"
@@ -36,10 +35,6 @@ struct workload_spec {
 	const struct label *labels;
 	size_t n_labels;
 	unsigned mtu;            /* 0: the kernel's default */
-	/* false: refuse when the workload has any endpoint on host already.
-	 * true: only this endpoint_id must be new (a CNI container attached to
-	 * several networks or interfaces has one endpoint for each). */
-	bool several_per_workload;
 };
 
 struct workload_made {
@@ -53,8 +48,7 @@ struct workload_made {
 int workload_endpoint_id_new(char out[33]);
 
 /* Makes the endpoint: -EEXIST ("... already has an endpoint on host H") when
- * the workload has one on this host already (with several_per_workload: when
- * this endpoint id exists; no change made either way), -EINVAL for a
+ * the workload has one on this host already (no change made), -EINVAL for a
  * bad spec, or the interface's / datastore's error. All or nothing. 0 or
  * -errno with a one-line reason in err. */
 int workload_create(struct ds *ds, const struct workload_spec *spec, struct workload_made *made, char *err,
