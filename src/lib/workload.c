@@ -158,8 +158,11 @@ int workload_create(struct ds *ds, const struct workload_spec *s, struct workloa
 		snprintf(err, errlen, "reading endpoints: %s", ds_strerror(ds));
 		return rc;
 	}
+	bool taken = n_found > 0 && !s->shared_workload;
+	for (size_t i = 0; i < n_found && s->shared_workload && s->endpoint_id; i++)
+		taken |= strcmp(found[i].ref.id, s->endpoint_id) == 0;
 	endpoint_entries_free(found, n_found);
-	if (n_found)
+	if (taken)
 		return snprintf(err, errlen, "workload %s already has an endpoint on host %s", s->workload, s->host),
 		       -EEXIST;
 

@@ -10,6 +10,7 @@
 #define CALICO_WORKLOAD_H
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "datastore.h"
@@ -35,6 +36,11 @@ struct workload_spec {
 	const struct label *labels;
 	size_t n_labels;
 	unsigned mtu;            /* 0: the kernel's default */
+	/* Docker's libnetwork: every endpoint is workload "libnetwork", told
+	 * apart by endpoint_id (each its own container, so no route clash);
+	 * only the same endpoint id is refused. false: one endpoint per
+	 * workload and host. */
+	bool shared_workload;
 };
 
 struct workload_made {
@@ -48,7 +54,8 @@ struct workload_made {
 int workload_endpoint_id_new(char out[33]);
 
 /* Makes the endpoint: -EEXIST ("... already has an endpoint on host H") when
- * the workload has one on this host already (no change made), -EINVAL for a
+ * the workload has one on this host already (with shared_workload: when this
+ * endpoint id exists; no change made either way), -EINVAL for a
  * bad spec, or the interface's / datastore's error. All or nothing. 0 or
  * -errno with a one-line reason in err. */
 int workload_create(struct ds *ds, const struct workload_spec *spec, struct workload_made *made, char *err,
