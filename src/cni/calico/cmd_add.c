@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cni_exec.h"
 #include "labels.h"
 #include "log.h"
 #include "netns.h"
@@ -65,9 +66,10 @@ int calico_add(struct cni_ctx *ctx)
 	struct label *labels = NULL;
 	size_t n_labels = 0, n_addrs = 0;
 	struct ip_addr addrs[CNI_MAX_IPS];
-	struct ds_kv kv = { 0 };
+	struct endpoint_entry *found = NULL;
+	size_t n_found = 0;
 	bool ipam_done = false, wired = false;
-	char msg[512], status[32];
+	char msg[512], status[32], plugin[4096];
 	unsigned mtu = ctx->conf.mtu;
 	int rc, fd;
 
@@ -82,12 +84,24 @@ int calico_add(struct cni_ctx *ctx)
 	close(fd);
 	if ((rc = attachment_open(ctx, &a)) < 0)
 		goto out;
-	if ((rc = ds_get(a.ds, a.key, &kv)) == 0) {
-		rc = cni_err(&ctx->err, CNI_ERR_INTERNAL, "container %s already has interface %s on network %s (endpoint %s)",
-			     ctx->env.container_id, ctx->env.ifname, ctx->conf.name, a.ep_id);
+	if (cni_find_plugin(ctx->conf.ipam.type, ctx->env.path ? ctx->env.path : "", plugin, sizeof(plugin)) < 0) {
+		rc = cni_err(&ctx->err, ctx->env.path ? CNI_ERR_INVALID_CONFIG : CNI_ERR_INVALID_ENV,
+			     "IPAM plugin \"%.64s\" not found in CNI_PATH %.200s", ctx->conf.ipam.type,
+			     ctx->env.path ? ctx->env.path : "(not set)");
 		goto out;
-	} else if (rc != -ENOENT) {
-		rc = ds_failure(ctx, &a, "reading the endpoint", rc);
+	}
+	/* One Calico interface per container: a second veth would need the same
+	 * 169.254.1.1 routes on another device. */
+	if ((rc = workload_find(a.ds, a.host, CNI_ORCH, ctx->env.container_id, &found, &n_found)) < 0) {
+		rc = ds_failure(ctx, &a, "reading endpoints", rc);
+		goto out;
+	}
+	if (n_found) {
+		bool same = strcmp(found[0].ref.id, a.ep_id) == 0;
+		rc = cni_err(&ctx->err, CNI_ERR_INTERNAL, "container %s already has %s (endpoint %s on network %s)%s",
+			     ctx->env.container_id, same ? "this interface" : "a Calico interface", found[0].ref.id,
+			     found[0].ep.n_profile_ids ? found[0].ep.profile_ids[0] : "?",
+			     same ? "" : ": one Calico interface per container");
 		goto out;
 	}
 	/* The network's profile, shared by every container on it (so not undone). */
@@ -114,7 +128,6 @@ int calico_add(struct cni_ctx *ctx)
 		.host = a.host, .orch = CNI_ORCH, .workload = ctx->env.container_id, .endpoint_id = a.ep_id,
 		.netns_path = ctx->env.netns, .ifname = ctx->env.ifname, .addrs = addrs, .n_addrs = n_addrs,
 		.profiles = profiles, .n_profiles = 1, .labels = labels, .n_labels = n_labels, .mtu = mtu,
-		.several_per_workload = true,
 	};
 	if ((rc = workload_create(a.ds, &spec, &made, msg, sizeof(msg))) < 0) {
 		rc = cni_err(&ctx->err, CNI_ERR_INTERNAL, "%s", msg);
@@ -150,7 +163,7 @@ out:
 			log_warn("ADD failed, and releasing its addresses failed too: %s", ctx->err.msg);
 		ctx->err = keep;
 	}
-	ds_kv_free(&kv);
+	endpoint_entries_free(found, n_found);
 	cni_labels_free(labels, n_labels);
 	attachment_close(&a);
 	return rc;
