@@ -163,6 +163,7 @@ commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -n "$(git -C "$root" status --porcelain 2>/dev/null)" ] && commit="$commit-dirty"
 machine="$(uname -srm), $(nproc) cpu, ${cpu:-unknown cpu}, $(hostname)"
 mkdir -p "$here/results"
+[ -f "$here/results/latest.json" ] && cp "$here/results/latest.json" "$TMP/previous.json"
 {
   echo "["
   first=1
@@ -175,7 +176,14 @@ mkdir -p "$here/results"
   echo
   echo "]"
 } >"$here/results/latest.json"
-echo "results: $here/results/latest.json ($(wc -l <"$ENTRIES") entries)"
+# BENCH_ONLY runs replace only their own sections' entries in the results file.
+if [ -n "${BENCH_ONLY:-}" ] && [ -f "$TMP/previous.json" ] && command -v jq >/dev/null; then
+  ran=$(printf '%s\n' "${SECTIONS[@]}" | jq -R . | jq -s .)
+  jq --argjson ran "$ran" --slurpfile prev "$TMP/previous.json" \
+    '($prev[0] | map(select(.section as $s | $ran | index($s) | not))) + .' \
+    "$here/results/latest.json" >"$TMP/merged.json" && mv "$TMP/merged.json" "$here/results/latest.json"
+fi
+echo "results: $here/results/latest.json ($(jq length "$here/results/latest.json" 2>/dev/null || wc -l <"$ENTRIES") entries)"
 if [ ${#FAILED[@]} -gt 0 ]; then
   echo "# failed sections: ${FAILED[*]}"
   exit 1
