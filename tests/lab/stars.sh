@@ -212,6 +212,16 @@ else
 	check "UI: client's rules shown" grep -q 'inbound allow tcp from tag management-ui to' <<<"$dom"
 	dom_graph=$(stars_graph_from_dom "http://$UI:9002/"); rc=$?
 	expect_eq "Chromium, nothing listening: exit 1, no graph" "$rc:$dom_graph" "1:"
+	# the page served without a collector behind it (busybox httpd: /graph is 404)
+	mkdir -p "$LAB_TMP/www" && get "$COLLECTOR/" >"$LAB_TMP/www/index.html"
+	lab_spawn ui busybox httpd -f -p "$UI:9003" -h "$LAB_TMP/www"
+	check "static copy of the page served" wait_for 5 lab_exec ui curl -sf -o /dev/null "http://$UI:9003/"
+	dom=$(stars_dom "http://$UI:9003/")
+	check "UI without a collector: status says 'collector unreachable'" \
+		grep -qE 'id="status" class="bad">collector unreachable<' <<<"$dom"
+	dom_graph=$(stars_graph_from_html <<<"$dom"); rc=$?
+	expect_eq "UI without a collector: no graph rendered" "$rc:$dom_graph" "1:"
+	kill "$LAB_LAST_PID"
 	if [ -n "${STARS_SCREENSHOT:-}" ]; then
 		rm -f "$STARS_SCREENSHOT"
 		stars_screenshot "$COLLECTOR/" "$(realpath -m "$STARS_SCREENSHOT")"
