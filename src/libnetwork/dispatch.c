@@ -1,6 +1,7 @@
 /* One plugin call to its handler (driver.h). */
 #include <errno.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "driver.h"
 
@@ -56,4 +57,11 @@ int lnw_handle(struct lnw *d, enum lnw_call call, json_t *body, json_t **reply, 
 		break;
 	}
 	return snprintf(err, errlen, "unknown call"), -ENOSYS;
+}
+
+long lnw_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }

@@ -13,6 +13,10 @@
 #include "nodename.h"
 #include "proto.h"
 
+#define LNW_PENDING_MAX 64
+#define LNW_LEARN_MS    10000
+#define LNW_TICK_MS     100
+
 struct lnw {
 	struct ds *ds;
 	char host[HOSTNAME_MAX + 1];
@@ -22,7 +26,19 @@ struct lnw {
 	 * "libnetwork.<host>". Docker's RequestAddress says nothing about the
 	 * endpoint to come, so one stable handle per host it is. */
 	char handle[HOSTNAME_MAX + 16];
+	/* Networks whose name Docker could not tell yet: Docker calls
+	 * CreateNetwork before it stores the network, so GET /networks/<id>
+	 * answers 404 during the call. The main loop asks again right after
+	 * (lnw_learn_names) until Docker knows or LNW_LEARN_MS passed. */
+	struct lnw_pending {
+		char network_id[LNW_ID_MAX + 1];
+		long deadline_ms;
+	} pending[LNW_PENDING_MAX];
+	size_t n_pending;
 };
+
+/* CLOCK_MONOTONIC in milliseconds. */
+long lnw_now_ms(void);
 
 /* One call: 0 with *reply (NULL = {}), or -errno with a one-line reason in
  * err (answered {"Err": err}). */
@@ -31,6 +47,10 @@ int lnw_handle(struct lnw *d, enum lnw_call call, json_t *body, json_t **reply, 
 /* The profile of a network: the recorded one, else learnt from Docker now
  * (created and recorded). */
 int lnw_network_profile(struct lnw *d, const char *network_id, char *profile, size_t len, char *err, size_t errlen);
+
+/* The main loop's tick: asks Docker again for the names of pending
+ * networks; a name learnt gets its profile and record. */
+void lnw_learn_names(struct lnw *d);
 
 int lnw_network_create(struct lnw *d, json_t *body, json_t **reply, char *err, size_t errlen);
 int lnw_network_delete(struct lnw *d, json_t *body, json_t **reply, char *err, size_t errlen);

@@ -193,7 +193,7 @@ int main(int argc, char **argv)
 	pid_write();
 	log_info("calico-libnetwork serving on %s (host %s, scope %s, datastore %s)", o.socket, d.host, d.scope,
 		 ds_describe(d.ds));
-	rc = lnw_server_run(srv, &stop_flag, NULL, 0);
+	rc = lnw_server_run(srv, &stop_flag, lnw_learn_names, LNW_TICK_MS);
 	log_info("calico-libnetwork stopping");
 	pid_remove();
 out:

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json_strict.h"
 #include "log.h"
 
 #define BODY_MAX (1 << 20)
@@ -23,6 +24,8 @@ struct lnw_server {
 	struct MHD_Daemon *mhd;
 	int fd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	dev_t dev; /* of the socket file we made: only that one is removed */
+	ino_t ino;
 	struct lnw *d;
 };
 
@@ -51,6 +54,20 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, unsigned status, j
 	return rc;
 }
 
+/* The request at debug level, one line whatever the body holds. */
+static void log_body(enum lnw_call call, const struct body *b)
+{
+	char line[2048];
+	size_t n = b->len < sizeof(line) - 1 ? b->len : sizeof(line) - 1;
+	while (n && (b->buf[n - 1] == '\n' || b->buf[n - 1] == '\r' || b->buf[n - 1] == ' '))
+		n--;
+	if (n)
+		memcpy(line, b->buf, n);
+	line[n] = '\0';
+	js_one_line(line);
+	log_debug("%s %s", lnw_call_name(call), line);
+}
+
 static enum MHD_Result answer(struct lnw_server *s, struct MHD_Connection *conn, const char *url, struct body *b)
 {
 	enum lnw_call call = lnw_call_of(url);
@@ -62,7 +79,7 @@ static enum MHD_Result answer(struct lnw_server *s, struct MHD_Connection *conn,
 		log_info("%.128s: not a call of this plugin (404)", url);
 		return send_json(conn, MHD_HTTP_NOT_FOUND, lnw_err_reply("404 page not found"));
 	}
-	log_debug("%s %.*s", lnw_call_name(call), (int)(b->len > 2048 ? 2048 : b->len), b->buf ? b->buf : "");
+	log_body(call, b);
 	if (b->too_big) {
 		rc = -E2BIG;
 		snprintf(err, sizeof(err), "request body larger than %d bytes", BODY_MAX);
@@ -197,6 +214,11 @@ int lnw_server_start(struct lnw_server **out, const char *socket_path, struct ln
 	if ((rc = bind_socket(socket_path, &s->fd, err, errlen)) < 0)
 		goto out;
 	snprintf(s->path, sizeof(s->path), "%s", socket_path);
+	struct stat st;
+	if (stat(socket_path, &st) == 0) {
+		s->dev = st.st_dev;
+		s->ino = st.st_ino;
+	}
 	/* No threading flag: MHD_run from our loop serves every connection. */
 	s->mhd = MHD_start_daemon(MHD_USE_ERROR_LOG | MHD_USE_EPOLL, 0, NULL, NULL, on_request, s,
 				  MHD_OPTION_LISTEN_SOCKET, s->fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
@@ -214,17 +236,10 @@ out:
 	return rc;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 int lnw_server_run(struct lnw_server *s, volatile sig_atomic_t *stop, void (*tick)(struct lnw *), int tick_ms)
 {
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD);
-	long next_tick = now_ms() + tick_ms;
+	long next_tick = lnw_now_ms() + tick_ms;
 
 	if (!info)
 		return -EIO;
@@ -233,8 +248,8 @@ int lnw_server_run(struct lnw_server *s, volatile sig_atomic_t *stop, void (*tic
 		long wait = 1000;
 		if (MHD_get_timeout(s->mhd, &mhd_to) == MHD_YES && (long long)mhd_to < wait)
 			wait = (long)mhd_to;
-		if (tick && next_tick - now_ms() < wait)
-			wait = next_tick - now_ms() > 0 ? next_tick - now_ms() : 0;
+		if (tick && next_tick - lnw_now_ms() < wait)
+			wait = next_tick - lnw_now_ms() > 0 ? next_tick - lnw_now_ms() : 0;
 		struct pollfd p = { .fd = info->epoll_fd, .events = POLLIN };
 		/* A signal ends the wait early (no SA_RESTART); the loop sees the flag. */
 		if (poll(&p, 1, (int)wait) < 0 && errno != EINTR)
@@ -242,9 +257,9 @@ int lnw_server_run(struct lnw_server *s, volatile sig_atomic_t *stop, void (*tic
 		if (*stop)
 			break;
 		MHD_run(s->mhd);
-		if (tick && now_ms() >= next_tick) {
+		if (tick && lnw_now_ms() >= next_tick) {
 			tick(s->d);
-			next_tick = now_ms() + tick_ms;
+			next_tick = lnw_now_ms() + tick_ms;
 		}
 	}
 	return 0;
@@ -258,7 +273,9 @@ void lnw_server_free(struct lnw_server *s)
 		MHD_stop_daemon(s->mhd); /* closes the listening socket it was given */
 	else if (s->fd >= 0)
 		close(s->fd);
-	if (s->path[0])
+	/* A newer plugin may have replaced a socket that looked stale to it. */
+	struct stat st;
+	if (s->path[0] && stat(s->path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino)
 		unlink(s->path);
 	free(s);
 }
