@@ -105,6 +105,7 @@ run_ctr() { # NAME NETWORK
 }
 ctr_ip() { P exec "$1-$$" ip -4 -o addr show dev eth0 2>/dev/null | awk '{print $4}' | cut -d/ -f1; }
 ctr_ping() { P exec "$1-$$" ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
+q() { "$@" >/dev/null 2>&1; }
 allowed() { local d=$1 i; shift; for i in 1 2 3; do "$@" && { ok "$d"; return; }; done; fail "$d"; }
 denied() { local d=$1; shift; if "$@"; then fail "$d"; else ok "$d"; fi; }
 
@@ -129,7 +130,7 @@ check "rule programmed" agent_wait_applied "${n:-0}"
 allowed "c -> a allowed once pblue allows tag pred" ctr_ping c "$A"
 denied "a -> c still refused" ctr_ping a "$C"
 
-check "podman rm -f of all three" P rm -f -t 0 "a-$$" "b-$$" "c-$$"
+check "podman rm -f of all three" q P rm -f -t 0 "a-$$" "b-$$" "c-$$"
 CIDS=()
 expect_eq "... no endpoint left" "$("$DSTOOL" count /calico/v1/host/h1/workload/cni/)" 0
 expect_eq "... no IPAM handle left" "$("$DSTOOL" count /calico/ipam/v2/handle/)" 0
