@@ -5,14 +5,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "container_target.h"
 #include "ctl.h"
 #include "keys.h"
 #include "model.h"
+#include "nodename.h"
 #include "table.h"
 
 #define DEFAULT_AS_NUM 64511
 
-static int peer_add(const char *ip_text, const char *as_text)
+/* A peer's scope: every host (host NULL), or one host (calicoctl node bgp peer). */
+static char *peer_key(char *buf, const char *host, int family, const char *ip)
+{
+	return host ? key_bgp_host_peer(buf, host, family, ip) : key_bgp_peer(buf, family, ip);
+}
+
+static int peer_add(const char *host, const char *ip_text, const char *as_text)
 {
 	struct bgp_peer peer;
 	char key[KEY_MAX], ip[IP_STR_MAX];
@@ -27,12 +35,12 @@ static int peer_add(const char *ip_text, const char *as_text)
 	char *value = bgp_peer_encode(&peer);
 	if (!value)
 		return ctl_error("Error: out of memory");
-	int rc = ds_put(ds, key_bgp_peer(key, peer.ip.family, ip_format(&peer.ip, ip)), value);
+	int rc = ds_put(ds, peer_key(key, host, peer.ip.family, ip_format(&peer.ip, ip)), value);
 	free(value);
 	return rc < 0 ? ctl_ds_error("adding BGP peer", rc) : 0;
 }
 
-static int peer_remove(const char *ip_text)
+static int peer_remove(const char *host, const char *ip_text)
 {
 	struct ip_addr addr;
 	char key[KEY_MAX], ip[IP_STR_MAX];
@@ -42,27 +50,35 @@ static int peer_remove(const char *ip_text)
 		return ctl_error("Invalid IP address specified: %s", ip_text);
 	if (!(ds = ctl_ds()))
 		return 1;
-	int rc = ds_delete(ds, key_bgp_peer(key, addr.family, ip_format(&addr, ip)));
+	int rc = ds_delete(ds, peer_key(key, host, addr.family, ip_format(&addr, ip)));
 	if (rc == -ENOENT)
-		return ctl_error("%s is not a globally configured peer.", ip);
+		return host ? ctl_error("%s is not a configured peer for this node.", ip)
+			    : ctl_error("%s is not a globally configured peer.", ip);
 	if (rc < 0)
 		return ctl_ds_error("removing BGP peer", rc);
-	printf("BGP peer removed from global configuration\n");
+	printf("BGP peer removed from %s configuration\n", host ? "node" : "global");
 	return 0;
 }
 
-static int peer_show_family(struct ds *ds, int family)
+static int peer_show_family(struct ds *ds, const char *host, int family)
 {
-	const char *headers[] = { family == 4 ? "Global IPv4 BGP Peer" : "Global IPv6 BGP Peer", "AS Num" };
+	char title[64], prefix[KEY_MAX];
+	snprintf(title, sizeof(title), "%s IPv%d BGP Peer", host ? "Node specific" : "Global", family);
+	const char *headers[] = { title, "AS Num" };
 	struct ds_kv_list l = { 0 };
 	struct table *t = NULL;
 	int status = 1;
 
-	int rc = ds_list(ds, family == 4 ? KEY_BGP_PEER_V4_PREFIX : KEY_BGP_PEER_V6_PREFIX, &l);
+	if (host && !key_fmt(prefix, KEY_BGP_HOST_PREFIX "%s/peer_v%d/", host, family))
+		return ctl_error("Invalid hostname \"%s\".", host);
+	int rc = ds_list(ds, host ? prefix : family == 4 ? KEY_BGP_PEER_V4_PREFIX : KEY_BGP_PEER_V6_PREFIX, &l);
 	if (rc < 0)
 		return ctl_ds_error("listing BGP peers", rc);
 	if (l.n == 0) {
-		printf("No global IPv%d BGP Peers defined.\n", family);
+		if (host)
+			printf("No IPv%d BGP Peers defined for this node.\n", family);
+		else
+			printf("No global IPv%d BGP Peers defined.\n", family);
 		status = 0;
 		goto out;
 	}
@@ -89,6 +105,29 @@ out:
 	table_free(t);
 	ds_kv_list_free(&l);
 	return status;
+}
+
+/* peer (add <IP> as <AS> | remove <IP> | show [--ipv4|--ipv6]) for one scope;
+ * argv[0] is "peer". -1 when the words are not a peer command. */
+static int peer_cmd(const char *host, int argc, char **argv, bool v4, bool v6)
+{
+	if (argc < 2 || strcmp(argv[0], "peer") != 0)
+		return -1;
+	if (strcmp(argv[1], "show") == 0 && argc == 2 && !(v4 && v6)) {
+		struct ds *ds = ctl_ds();
+		if (!ds)
+			return 1;
+		if (!v6 && peer_show_family(ds, host, 4))
+			return 1;
+		return v4 ? 0 : peer_show_family(ds, host, 6);
+	}
+	if (v4 || v6)
+		return -1;
+	if (strcmp(argv[1], "add") == 0 && argc == 5 && strcmp(argv[3], "as") == 0)
+		return peer_add(host, argv[2], argv[4]);
+	if (strcmp(argv[1], "remove") == 0 && argc == 3)
+		return peer_remove(host, argv[2]);
+	return -1;
 }
 
 static int node_mesh(int argc, char **argv)
@@ -155,25 +194,30 @@ int cmd_bgp(int argc, char **argv)
 	if (ctl_take_options("bgp", &argc, argv, opts, 2))
 		return 1;
 	bool v4 = opts[0].present, v6 = opts[1].present;
-	bool peer = argc >= 2 && strcmp(argv[0], "peer") == 0;
+	int rc = peer_cmd(NULL, argc, argv, v4, v6);
 
-	if (peer && strcmp(argv[1], "show") == 0 && argc == 2 && !(v4 && v6)) {
-		struct ds *ds = ctl_ds();
-		if (!ds)
-			return 1;
-		if (!v6 && peer_show_family(ds, 4))
-			return 1;
-		return v4 ? 0 : peer_show_family(ds, 6);
-	}
+	if (rc >= 0)
+		return rc;
 	if (v4 || v6)
 		return ctl_usage("bgp");
-	if (peer && strcmp(argv[1], "add") == 0 && argc == 5 && strcmp(argv[3], "as") == 0)
-		return peer_add(argv[2], argv[4]);
-	if (peer && strcmp(argv[1], "remove") == 0 && argc == 3)
-		return peer_remove(argv[2]);
 	if (argc >= 1 && strcmp(argv[0], "node-mesh") == 0)
 		return node_mesh(argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "default-node-as") == 0)
 		return default_node_as(argc - 1, argv + 1);
 	return ctl_usage("bgp");
+}
+
+/* calicoctl node bgp peer ...: this host's own peers. */
+int cmd_node_bgp(int argc, char **argv)
+{
+	struct ctl_option opts[] = { { .spec = "--ipv4" }, { .spec = "--ipv6" } };
+	char host[HOSTNAME_MAX + 1];
+	if (ctl_take_options("node", &argc, argv, opts, 2))
+		return 1;
+	if (argc < 2 || strcmp(argv[0], "peer") != 0)
+		return ctl_usage("node");
+	if (ctl_local_host(host, sizeof(host)))
+		return 1;
+	int rc = peer_cmd(host, argc, argv, opts[0].present, opts[1].present);
+	return rc >= 0 ? rc : ctl_usage("node");
 }

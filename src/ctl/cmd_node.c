@@ -221,6 +221,8 @@ static int node_start(const char *ip_opt, const char *ip6_opt, const char *as_op
 
 int cmd_node(int argc, char **argv)
 {
+	if (argc >= 1 && strcmp(argv[0], "bgp") == 0)
+		return cmd_node_bgp(argc - 1, argv + 1);
 	struct ctl_option opts[] = { { .spec = "--ip=" }, { .spec = "--ip6=" }, { .spec = "--as=" },
 				     { .spec = "--name=" }, { .spec = "--force" }, { .spec = "--hostname=" },
 				     { .spec = "--remove-endpoints" } };

@@ -49,6 +49,7 @@ int ctl_parse_int(const char *text, long min, long max, long *out);
 int cmd_profile(int argc, char **argv);
 int cmd_pool(int argc, char **argv);
 int cmd_bgp(int argc, char **argv);
+int cmd_node_bgp(int argc, char **argv); /* calicoctl node bgp ... (cmd_bgp.c) */
 int cmd_config(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_ipam(int argc, char **argv);

@@ -46,6 +46,9 @@ const struct ctl_command ctl_commands[] = {
 	  "  calicoctl node stop [--force]\n"
 	  "  calicoctl node remove [--hostname=<HOSTNAME>] [--remove-endpoints]\n"
 	  "  calicoctl node show\n"
+	  "  calicoctl node bgp peer add <PEER_IP> as <AS_NUM>\n"
+	  "  calicoctl node bgp peer remove <PEER_IP>\n"
+	  "  calicoctl node bgp peer show [--ipv4 | --ipv6]\n"
 	  "\n"
 	  "  Without --ip, the first global IPv4 address of an up interface (not lo, cali*,\n"
 	  "  docker*, vxlan*) is used. NO_DEFAULT_POOLS=1 skips the default pools.\n" },

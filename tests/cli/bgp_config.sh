@@ -21,6 +21,24 @@ expect_usage "peer add without 'as'" "$CTL" bgp peer add 192.0.2.2 64512
 expect_ok "peer remove" "BGP peer removed from global configuration" "$CTL" bgp peer remove 192.0.2.1
 expect_refused "peer remove absent" "192.0.2.1 is not a globally configured peer." "$CTL" bgp peer remove 192.0.2.1
 
+# calicoctl node bgp peer: this host's own peers (HOSTNAME=testhost)
+expect_ok "node peer show, none" "No IPv4 BGP Peers defined for this node.
+No IPv6 BGP Peers defined for this node." "$CTL" node bgp peer show
+expect_ok "node peer add" "" "$CTL" node bgp peer add 192.0.2.9 as 64513
+expect_eq "node peer JSON under the host" "$("$DSTOOL" get /calico/bgp/v1/host/testhost/peer_v4/192.0.2.9)" \
+  '{"ip":"192.0.2.9","as_num":64513}'
+expect_ok "node peer show --ipv4" "+-----------------------------+--------+
+| Node specific IPv4 BGP Peer | AS Num |
++-----------------------------+--------+
+| 192.0.2.9                   | 64513  |
++-----------------------------+--------+" "$CTL" node bgp peer show --ipv4
+expect_ok "a node peer is not global" "No global IPv4 BGP Peers defined." "$CTL" bgp peer show --ipv4
+expect_refused "node peer bad IP" "Invalid IP address specified: 192.0.2.300" "$CTL" node bgp peer add 192.0.2.300 as 64512
+expect_usage "node peer without AS" "$CTL" node bgp peer add 192.0.2.9
+expect_usage "node bgp without peer" "$CTL" node bgp mesh
+expect_ok "node peer remove" "BGP peer removed from node configuration" "$CTL" node bgp peer remove 192.0.2.9
+expect_refused "node peer remove absent" "192.0.2.9 is not a configured peer for this node." "$CTL" node bgp peer remove 192.0.2.9
+
 expect_ok "node-mesh default on" "on" "$CTL" bgp node-mesh
 expect_ok "node-mesh off" "" "$CTL" bgp node-mesh off
 expect_ok "node-mesh shows off" "off" "$CTL" bgp node-mesh
