@@ -11,6 +11,7 @@
 #include "ctl.h"
 #include "host_ip.h"
 #include "keys.h"
+#include "libnetwork_proc.h"
 #include "model.h"
 #include "nodename.h"
 #include "pool_store.h"
@@ -225,14 +226,16 @@ int cmd_node(int argc, char **argv)
 		return cmd_node_bgp(argc - 1, argv + 1);
 	struct ctl_option opts[] = { { .spec = "--ip=" }, { .spec = "--ip6=" }, { .spec = "--as=" },
 				     { .spec = "--name=" }, { .spec = "--force" }, { .spec = "--hostname=" },
-				     { .spec = "--remove-endpoints" } };
-	if (ctl_take_options("node", &argc, argv, opts, 7))
+				     { .spec = "--remove-endpoints" }, { .spec = "--libnetwork" } };
+	if (ctl_take_options("node", &argc, argv, opts, 8))
 		return 1;
-	bool start_opts = opts[0].present || opts[1].present || opts[2].present || opts[3].present;
+	bool start_opts = opts[0].present || opts[1].present || opts[2].present || opts[3].present || opts[7].present;
 	bool force = opts[4].present, remove_opts = opts[5].present || opts[6].present;
 
-	if (argc == 0 && !force && !remove_opts)
-		return node_start(opts[0].value, opts[1].value, opts[2].value, opts[3].value);
+	if (argc == 0 && !force && !remove_opts) {
+		int rc = node_start(opts[0].value, opts[1].value, opts[2].value, opts[3].value);
+		return rc || !opts[7].present ? rc : libnetwork_start(opts[3].value);
+	}
 	if (argc == 1 && strcmp(argv[0], "stop") == 0 && !start_opts && !remove_opts)
 		return node_stop(force);
 	if (argc == 1 && strcmp(argv[0], "remove") == 0 && !start_opts && !force)

@@ -43,6 +43,7 @@ const struct ctl_command ctl_commands[] = {
 	{ "ipam", cmd_ipam, "  calicoctl ipam (release <IP> | info <IP> | show | gc [--dry-run] [--grace=<SECONDS>])\n" },
 	{ "node", cmd_node,
 	  "  calicoctl node [--ip=<IP>] [--ip6=<IP6>] [--as=<AS_NUM>] [--name=<HOSTNAME>]\n"
+	  "                 [--libnetwork]\n"
 	  "  calicoctl node stop [--force]\n"
 	  "  calicoctl node remove [--hostname=<HOSTNAME>] [--remove-endpoints]\n"
 	  "  calicoctl node show\n"
@@ -51,7 +52,10 @@ const struct ctl_command ctl_commands[] = {
 	  "  calicoctl node bgp peer show [--ipv4 | --ipv6]\n"
 	  "\n"
 	  "  Without --ip, the first global IPv4 address of an up interface (not lo, cali*,\n"
-	  "  docker*, vxlan*) is used. NO_DEFAULT_POOLS=1 skips the default pools.\n" },
+	  "  docker*, vxlan*) is used. NO_DEFAULT_POOLS=1 skips the default pools.\n"
+	  "  --libnetwork also starts calico-libnetwork, Docker's network and IPAM driver\n"
+	  "  (socket CALICO_LIBNETWORK_SOCKET, default /run/docker/plugins/calico.sock);\n"
+	  "  node stop stops it too.\n" },
 	{ "status", cmd_status, "  calicoctl status\n" },
 	{ "container", cmd_container,
 	  "  calicoctl container add <CONTAINER> <IP|ipv4|ipv6|CIDR> [--interface=<INTERFACE>]\n"

@@ -12,6 +12,7 @@
 #include "endpoint_store.h"
 #include "ipam.h"
 #include "keys.h"
+#include "libnetwork_proc.h"
 #include "nodename.h"
 #include "table.h"
 
@@ -39,7 +40,7 @@ int node_stop(bool force)
 	pid_t pid = agent_running_pid();
 	if (pid == 0) {
 		printf("calico-node is not running.\n");
-		return 0;
+		return libnetwork_stop();
 	}
 	int rc = count_endpoints(ds, host, &n);
 	if (rc < 0)
@@ -49,7 +50,7 @@ int node_stop(bool force)
 	if ((rc = agent_stop(pid, AGENT_STOP_TIMEOUT_MS)) < 0)
 		return ctl_error("Error: calico-node (pid %d) did not stop: %s", (int)pid, strerror(-rc));
 	printf("Node stopped\n");
-	return 0;
+	return libnetwork_stop();
 }
 
 /* Releases the addresses of the host's endpoints and deletes them. */
