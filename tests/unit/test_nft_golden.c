@@ -135,8 +135,9 @@ int main(void)
 	CHECK(d != NULL, "golden directory %s opens", dir);
 	if (!d)
 		return tap_done();
+	/* bird/ holds the BIRD config cases (test_bird_golden.c) */
 	for (struct dirent *e; (e = readdir(d)) && n < 256;)
-		if (e->d_name[0] != '.' && !(names[n] = strdup(e->d_name)) == 0)
+		if (e->d_name[0] != '.' && strcmp(e->d_name, "bird") != 0 && !(names[n] = strdup(e->d_name)) == 0)
 			n++;
 	closedir(d);
 	qsort(names, n, sizeof(*names), name_cmp);
