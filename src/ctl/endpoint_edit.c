@@ -246,20 +246,38 @@ static char *join_profiles(const struct endpoint *e)
 	return out;
 }
 
+/* "k=v,k=v" (malloc'd): labels the orchestrator gave (Mesos, CNI). */
+static char *join_labels(const struct endpoint *e)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < e->n_labels; i++)
+		len += strlen(e->labels[i].key) + strlen(e->labels[i].value) + 2;
+	char *out = calloc(1, len);
+	for (size_t i = 0; out && i < e->n_labels; i++) {
+		if (i)
+			strcat(out, ",");
+		strcat(out, e->labels[i].key);
+		strcat(out, "=");
+		strcat(out, e->labels[i].value);
+	}
+	return out;
+}
+
 int endpoint_table_print(const struct endpoint_entry *eps, size_t n, FILE *out)
 {
 	static const char *const headers[] = { "Hostname", "Orchestrator ID", "Workload ID", "Endpoint ID",
-					       "Addresses", "MAC", "Profiles", "State" };
-	struct table *t = table_new(8, headers);
+					       "Addresses", "MAC", "Profiles", "State", "Labels" };
+	struct table *t = table_new(9, headers);
 	int rc = t ? 0 : -ENOMEM;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct endpoint_entry *e = &eps[i];
-		char *nets = join_nets(&e->ep), *profiles = join_profiles(&e->ep);
+		char *nets = join_nets(&e->ep), *profiles = join_profiles(&e->ep), *labels = join_labels(&e->ep);
 		const char *cells[] = { e->ref.host, e->ref.orch, e->ref.workload, e->ref.id,
-					nets, e->ep.mac, profiles, e->ep.state };
-		rc = nets && profiles ? table_add_row(t, cells) : -ENOMEM;
+					nets, e->ep.mac, profiles, e->ep.state, labels };
+		rc = nets && profiles && labels ? table_add_row(t, cells) : -ENOMEM;
 		free(nets);
 		free(profiles);
+		free(labels);
 	}
 	if (rc == 0)
 		table_print(t, out);

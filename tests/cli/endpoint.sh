@@ -13,6 +13,8 @@ ep h1 mesos task1 aaaa1111 '"10.0.0.1/32"' '"web"'
 ep h1 mesos task1 aaaa2222 '"10.0.0.2/32"' ''
 ep h1 mesos task2 bbbb1111 '"10.0.0.3/32"' ''
 ep h2 cni c1 cccc1111 '"10.0.1.1/32"' '"web","db"'
+"$DSTOOL" put /calico/v1/host/h2/workload/cni/c2/endpoint/dddd1111 \
+  '{"state":"active","name":"calidddd1111","mac":"ee:ee:ee:ee:ee:ee","profile_ids":[],"ipv4_nets":["10.0.1.2/32"],"ipv6_nets":[],"labels":{"tier":"db","app":"pg"}}'
 "$CTL" profile add web >/dev/null
 "$CTL" profile add db >/dev/null
 
@@ -20,22 +22,24 @@ expect_ok "endpoint show: summary per host and orchestrator" "+----------+------
 | Hostname | Orchestrator ID | NumWorkloads | NumEndpoints |
 +----------+-----------------+--------------+--------------+
 | h1       | mesos           | 2            | 3            |
-| h2       | cni             | 1            | 1            |
+| h2       | cni             | 2            | 2            |
 +----------+-----------------+--------------+--------------+" "$CTL" endpoint show
 expect_ok "endpoint show --host filters" "+----------+-----------------+--------------+--------------+
 | Hostname | Orchestrator ID | NumWorkloads | NumEndpoints |
 +----------+-----------------+--------------+--------------+
-| h2       | cni             | 1            | 1            |
+| h2       | cni             | 2            | 2            |
 +----------+-----------------+--------------+--------------+" "$CTL" endpoint show --host=h2
-expect_ok "endpoint show --detailed --workload" "+----------+-----------------+-------------+-------------+-------------+-------------------+----------+--------+
-| Hostname | Orchestrator ID | Workload ID | Endpoint ID |  Addresses  |        MAC        | Profiles | State  |
-+----------+-----------------+-------------+-------------+-------------+-------------------+----------+--------+
-| h1       | mesos           | task1       | aaaa1111    | 10.0.0.1/32 | ee:ee:ee:ee:ee:ee | web      | active |
-| h1       | mesos           | task1       | aaaa2222    | 10.0.0.2/32 | ee:ee:ee:ee:ee:ee |          | active |
-+----------+-----------------+-------------+-------------+-------------+-------------------+----------+--------+" \
+expect_ok "endpoint show --detailed --workload" "+----------+-----------------+-------------+-------------+-------------+-------------------+----------+--------+--------+
+| Hostname | Orchestrator ID | Workload ID | Endpoint ID |  Addresses  |        MAC        | Profiles | State  | Labels |
++----------+-----------------+-------------+-------------+-------------+-------------------+----------+--------+--------+
+| h1       | mesos           | task1       | aaaa1111    | 10.0.0.1/32 | ee:ee:ee:ee:ee:ee | web      | active |        |
+| h1       | mesos           | task1       | aaaa2222    | 10.0.0.2/32 | ee:ee:ee:ee:ee:ee |          | active |        |
++----------+-----------------+-------------+-------------+-------------+-------------------+----------+--------+--------+" \
   "$CTL" endpoint show --detailed --workload=task1
 run "$CTL" endpoint show --detailed --orchestrator=cni --endpoint=cccc1111
 case $OUT in *"| h2       | cni             | c1          | cccc1111    | 10.0.1.1/32 |"*"web,db"*) ok "filters combine; profiles joined" ;; *) fail "filters combine ($OUT)" ;; esac
+run "$CTL" endpoint show --detailed --workload=c2
+case $OUT in *"| active | app=pg,tier=db |"*) ok "labels shown, sorted by key" ;; *) fail "labels shown ($OUT)" ;; esac
 run "$CTL" endpoint show --host=nobody --detailed
 expect_eq "no match: an empty table" "$(printf '%s\n' "$OUT" | wc -l)" "4"
 
