@@ -4,7 +4,7 @@ BUILD      ?= build
 BUILD_SAN  ?= build-san
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build build-san build-fuzz check unit bench fuzz install clean
+.PHONY: all deps build build-san build-fuzz check unit bench fuzz install clean demo demo-down
 
 all: build
 
@@ -36,6 +36,14 @@ build-fuzz: deps
 
 fuzz: build-fuzz
 	@fuzz/run.sh $(BUILD_FUZZ)
+
+# The stars policy demo on a 2-host cluster in network namespaces; the UI at
+# http://127.0.0.1:9001. DEMO=auto|up, DEMO_PORT, DEMO_DIR (scripts/demo.sh).
+demo: build
+	@scripts/demo.sh $(BUILD)
+
+demo-down:
+	@scripts/demo/down.sh
 
 install: build
 	@cmake --install $(BUILD)
