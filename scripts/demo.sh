@@ -28,6 +28,7 @@
 #   DEMO=up                     bring everything up and return; `make demo-down` removes it
 #   DEMO_DIR (/tmp/calico-demo) state dir; DEMO_PORT (9001) the UI's port on 127.0.0.1
 #   DEMO_GATE=PREFIX            (tests) in auto mode, after step N wait for the file PREFIX.N
+#   DEMO_KEEP_LOGS=DIR          (tests) the teardown copies the logs there before removing the state dir
 #
 # Ctrl-C (or `make demo-down` from another terminal) removes everything it made.
 set -uo pipefail

@@ -148,6 +148,10 @@ demo_teardown() {
 			ip netns del "$ns" 2>/dev/null || demo_err "cannot delete namespace $ns"
 		done
 	fi
+	# Tests keep the logs (sanitizer reports land there as processes exit).
+	if [ -n "${DEMO_KEEP_LOGS:-}" ]; then
+		mkdir -p "$DEMO_KEEP_LOGS" && cp -r "$DEMO_DIR/log" "$DEMO_DIR/hosts" "$DEMO_KEEP_LOGS/" 2>/dev/null
+	fi
 	rm -rf "$DEMO_DIR"
 }
 

@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# The stars demo end to end (scripts/demo.sh with DEMO=auto, as `make demo`
+# runs it, on a free port and a private DEMO_DIR): at each step headless
+# Chromium loads the UI through the forwarder on 127.0.0.1 and the test reads
+# the graph it rendered (tests/lib/stars.sh): step 1 refused, step 2 only
+# management-ui, step 3 four nodes with edges from management-ui only, step 4
+# plus client->frontend and frontend->backend and nothing else. A second demo on
+# the same state dir is refused. The final page is kept as a screenshot
+# (tests/artifacts/demo-final.png). The demo is then removed the way
+# `make demo-down` does (scripts/demo/down.sh stops the running demo), and the
+# machine is compared with before: no namespace, root-namespace link, route or
+# nftables table, and no process of the demo left.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+. "$here/../lib/tap.sh"
+for b in calicoctl calico-node calico calico-ipam calico_mesos calico-stars; do
+	[ -x "${CALICO_BUILD:-}/$b" ] || { echo "1..0 # SKIP needs $b in \$CALICO_BUILD"; exit 0; }
+done
+if [ "$(id -u)" -ne 0 ] || ! command -v chromium >/dev/null || ! command -v jq >/dev/null ||
+	! command -v bird >/dev/null || ! command -v nft >/dev/null; then
+	echo "1..0 # SKIP needs root, chromium, jq, bird and nft"
+	exit 0
+fi
+. "$here/../lib/stars.sh"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+
+TMP=$(mktemp -d /tmp/calico-demo-test.XXXXXX)
+DEMO_DIR="$TMP/state" # not exported: the test's own processes must not carry it
+ARTIFACT="$repo/tests/artifacts/demo-final.png"
+free_port() {
+	local p
+	for _ in $(seq 1 50); do
+		p=$((20000 + RANDOM % 20000))
+		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+	done
+	return 1
+}
+PORT=$(free_port)
+URL="http://127.0.0.1:$PORT/"
+
+# What the root namespace looks like before (other suites may add and remove
+# namespaces of their own meanwhile, so namespaces are compared by the demo's prefix).
+snapshot() {
+	ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort
+	echo "-- routes"
+	ip route show table all | sort
+	ip -6 route show table all | sort
+	echo "-- nft"
+	nft list tables 2>/dev/null | sort
+}
+BEFORE=$(snapshot)
+
+DPID=""
+cleanup() {
+	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
+		kill -TERM "$DPID" 2>/dev/null
+		wait "$DPID" 2>/dev/null
+	fi
+	[ -e "$DEMO_DIR" ] && DEMO_DIR=$DEMO_DIR "$repo/scripts/demo/down.sh" >/dev/null 2>&1
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+DEMO=auto DEMO_DIR=$DEMO_DIR DEMO_PORT=$PORT DEMO_GATE="$TMP/gate" DEMO_KEEP_LOGS="$TMP/logs" \
+	"$repo/scripts/demo.sh" "$CALICO_BUILD" </dev/null >"$TMP/demo.out" 2>&1 &
+DPID=$!
+
+# wait_step N SECS: the demo printed "DEMO STEP N DONE"
+wait_step() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		grep -q "^DEMO STEP $1 DONE" "$TMP/demo.out" && return 0
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "# the demo did not reach step $1; its output:"
+	sed 's/^/#   /' "$TMP/demo.out" | tail -n 30
+	return 1
+}
+gate() { touch "$TMP/gate.$1"; }
+
+# graph_is DESC SECS WANT: the graph Chromium renders equals WANT (node ids
+# sorted, then edges sorted) within SECS, and still does one probe round later
+# (no late edge sneaks in).
+GOT=""
+graph_is() {
+	local desc=$1 secs=$2 want=$3 end
+	end=$((SECONDS + secs))
+	while :; do
+		GOT=$(stars_graph_from_dom "$URL" 2>/dev/null)
+		[ "$GOT" = "$want" ] && break
+		[ $SECONDS -ge $end ] && break
+		sleep 0.5
+	done
+	if [ "$GOT" = "$want" ]; then
+		sleep 2.5
+		GOT=$(stars_graph_from_dom "$URL" 2>/dev/null)
+	fi
+	expect_eq "$desc" "$(tr '\n' ' ' <<<"$GOT")" "$(tr '\n' ' ' <<<"$want")"
+}
+
+if ! wait_step 1 150; then
+	fail "the demo comes up and reaches step 1"
+	tap_done
+	exit 1
+fi
+ok "the demo comes up (two hosts, four workloads, forwarder on 127.0.0.1:$PORT) and reaches step 1"
+ID=$(cat "$DEMO_DIR/id")
+echo "# demo namespaces: $(ip netns list | awk '{print $1}' | grep "^calico-demo-$ID-" | tr '\n' ' ')"
+grep -E '^    (management-ui|client|frontend|backend) ' "$TMP/demo.out" | sed 's/^ */# /'
+if grep -q 'WARNING: no BGP routes' "$TMP/demo.out"; then
+	echo "# NOTE: BGP routes did not appear; the demo fell back to static routes"
+fi
+check "both containerizer paths ran: 2 endpoints from mesos, 2 from cni" \
+	test "$(CALICO_DATASTORE="sqlite:$DEMO_DIR/calico.db" "$CALICO_BUILD/calicoctl" endpoint show |
+		awk -F'|' '$3 ~ /mesos/ {m += $5} $3 ~ /cni/ {c += $5} END {print m + 0, c + 0}')" = "2 2"
+
+# Step 1: the UI is refused.
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 8 "$URL")
+expect_eq "step 1: curl gets no HTTP answer from the UI (refused by management-ui's policy)" "$code" "000"
+check "step 1: the demo showed the refusal with curl" grep -qE 'curl: \((7|52|56)\)' "$TMP/demo.out"
+if stars_graph_from_dom "$URL" >/dev/null 2>&1; then
+	fail "step 1: Chromium renders no graph"
+else
+	ok "step 1: Chromium renders no graph"
+fi
+out=$(DEMO=up DEMO_DIR=$DEMO_DIR DEMO_PORT=$(free_port) "$repo/scripts/demo.sh" "$CALICO_BUILD" 2>&1 </dev/null)
+rc=$?
+check "a second demo on the same state dir is refused (exit 1, clear message)" \
+	test "$rc" = 1 -a -n "$(grep 'a demo is already running' <<<"$out")"
+[ "$rc" = 1 ] || echo "$out" | sed 's/^/#   /' | tail -n 5
+gate 1
+
+wait_step 2 30 || fail "the demo reaches step 2"
+graph_is "step 2: the page loads and shows only management-ui, no edges" 20 "management-ui"
+gate 2
+
+wait_step 3 30 || fail "the demo reaches step 3"
+graph_is "step 3: four services, edges only from management-ui" 30 "$(printf '%s\n' backend client frontend \
+	management-ui management-ui-\>backend management-ui-\>client management-ui-\>frontend)"
+gate 3
+
+wait_step 4 30 || fail "the demo reaches step 4"
+graph_is "step 4: plus client->frontend and frontend->backend, nothing else (no client->backend)" 30 \
+	"$(printf '%s\n' backend client frontend management-ui client-\>frontend frontend-\>backend \
+		management-ui-\>backend management-ui-\>client management-ui-\>frontend)"
+mkdir -p "$(dirname "$ARTIFACT")"
+rm -f "$ARTIFACT"
+stars_screenshot "$URL" "$ARTIFACT"
+check "step 4: screenshot of the final page" test -s "$ARTIFACT"
+echo "# screenshot: $ARTIFACT"
+
+# Everything of the demo, recorded before the teardown: its pids, and its dir
+# in the environment or command line of the processes it started.
+PIDS=$(awk '{print $1}' "$DEMO_DIR/pids"; cat "$DEMO_DIR"/hosts/*/run/*.pid 2>/dev/null)
+# The patterns come from a file so that grep's own command line holds none of them.
+printf '%s\n' "$DEMO_DIR/" "calico-demo-$ID-" >"$TMP/patterns"
+demo_procs() {
+	local f pid
+	for f in /proc/[0-9]*; do
+		pid=${f#/proc/}
+		if grep -qaF -f "$TMP/patterns" "$f/environ" "$f/cmdline" 2>/dev/null; then
+			tr '\0' ' ' <"$f/cmdline" 2>/dev/null
+			echo " (pid $pid)"
+		fi
+	done
+}
+check "while running: the demo's processes are found by its state dir" test -n "$(demo_procs)"
+
+# Teardown as `make demo-down` does it, while the demo still runs.
+out=$(DEMO_DIR=$DEMO_DIR timeout 60 "$repo/scripts/demo/down.sh" 2>&1)
+check "demo-down stops the running demo and removes it" grep -q 'Demo removed' <<<"$out"
+for _ in $(seq 1 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$DPID" 2>/dev/null; then
+	fail "the demo exited after demo-down"
+else
+	wait "$DPID"
+	rc=$?
+	ok "the demo exited after demo-down (status $rc)"
+fi
+DPID=""
+check "the demo's own teardown ran (its trap)" grep -q '^Demo removed' "$TMP/demo.out"
+
+check "no namespace of the demo is left" test -z "$(ip netns list | grep "calico-demo-$ID-")"
+left=""
+for pid in $PIDS; do
+	[ -d "/proc/$pid" ] && [ -n "$(tr -d '\0' <"/proc/$pid/cmdline" 2>/dev/null)" ] && left="$left $pid"
+done
+expect_eq "no process the demo recorded is left" "$left" ""
+expect_eq "no process carrying the demo's dir or namespaces is left" "$(demo_procs)" ""
+AFTER=$(snapshot)
+expect_eq "root namespace: links, routes and nftables tables as before" "$AFTER" "$BEFORE"
+[ "$AFTER" = "$BEFORE" ] && : || diff <(echo "$BEFORE") <(echo "$AFTER") | sed 's/^/#   /' | head -n 20
+check "the state dir is gone" test ! -e "$DEMO_DIR"
+check "nothing listens on the UI port any more" test -z "$(ss -Hltn "sport = :$PORT")"
+
+hits=$(grep -rlE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$TMP/logs" 2>/dev/null)
+expect_eq "no sanitizer report in the demo's logs" "$hits" ""
+[ -n "$hits" ] && for f in $hits; do grep -A5 -E 'ERROR|runtime error' "$f" | head -n 12 | sed 's/^/#   /'; done
+tap_done
