@@ -53,6 +53,7 @@ void agent_fini(struct agent *a)
 	node_cache_free(&a->cache);
 	nft_applier_close(&a->nft);
 	route_syncer_close(&a->routes);
+	bird_syncer_free(&a->bird);
 	status_free(&a->status);
 	dp_state_free(&a->state);
 	node_local_free(&a->local);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bird.h"
 #include "datastore.h"
 #include "dp_state.h"
 #include "http.h"
@@ -46,6 +47,7 @@ struct agent {
 	struct nft_applier nft;
 	struct route_syncer routes;
 	struct vxlan_syncer vxlan; /* uses routes.nl */
+	struct bird_syncer bird;
 	struct status_reporter status;
 	struct metrics metrics;
 	struct http *http;

@@ -112,6 +112,7 @@ void agent_program(struct agent *a)
 		metrics_count(&a->metrics, &a->metrics.route_failures);
 	}
 	vxlan_syncer_sync(&a->vxlan, a->routes.nl, &a->cache, a->opt.host);
+	bird_syncer_sync(&a->bird, &a->cache, a->opt.host);
 	int64_t now = agent_now_ms();
 	if (a->nft_ok && a->batch_start_ms)
 		metrics_observe_latency(&a->metrics, (double)(now - a->batch_start_ms) / 1000.0);
@@ -160,6 +161,7 @@ void agent_tick(struct agent *a)
 
 	if (now >= a->next_tick_ms && a->programmed_once) {
 		a->next_tick_ms = now + TICK_MS;
+		bird_syncer_tick(&a->bird);
 		if (a->program_failed) {
 			agent_program(a);
 		} else {
