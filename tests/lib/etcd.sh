@@ -175,7 +175,7 @@ etcd_cluster_start() {
 #                                      IP:23790 (clients) and IP:23800 (peers); exports P_ENDPOINTS and
 #                                      P<i>_{PID,DIR,NS,ENDPOINT,LOG,CLUSTER,TOKEN}; etcd_stop stops them
 #   etcd_ns_kill P<i>                  SIGKILL (a crash); the data dir stays
-#   etcd_ns_resume P<i>                start it again on the same data dir, wait until healthy
+#   etcd_ns_resume P<i>...             start them again on their data dirs, wait until healthy
 #   etcd_ns_healthy P<i>               0 when the member answers /health with "true"
 #   etcd_ns_leader P                   the P<i> that is the cluster's leader now (empty if none answers)
 ETCD_NS_CPORT=${ETCD_NS_CPORT:-23790}
@@ -238,10 +238,13 @@ etcd_cluster_start_ns() {
 
 etcd_ns_kill() { etcd_kill "$@"; }
 
+# All given members are started before any is waited for: after a full stop,
+# none is healthy until a quorum is back.
 etcd_ns_resume() {
-  local p=${1:?}
-  _etcd_ns_launch "$p" existing
-  _etcd_ns_wait_healthy "$p" 20
+  local p rc=0
+  for p in "${@:?usage: etcd_ns_resume P<i>...}"; do _etcd_ns_launch "$p" existing; done
+  for p in "$@"; do _etcd_ns_wait_healthy "$p" 20 || rc=1; done
+  return $rc
 }
 
 # The member whose id is the leader id it reports.

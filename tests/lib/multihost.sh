@@ -26,6 +26,8 @@
 #   mh_probe FROM TO_NAME_OR_IP         "icmp tcp udp" results as "1 1 0" (1 = got through)
 #   mh_matrix DESC < TABLE              lines "FROM TO allow|deny": ping + tcp + udp from FROM to TO,
 #                                       all pairs in parallel; one TAP line per pair
+#   mh_probe_loop NAME FROM TO          background TCP probe FROM -> TO every 100 ms (500 ms timeout)
+#   mh_probe_stop NAME                  stops it; echoes "<probes> <failures>"
 #   mh_blocks H                         H's affine IPv4 blocks, one per line (from the datastore)
 #   mh_bird_routes H                    `ip route show proto bird` in H that go via a next hop
 #   mh_wait SECS CMD...                 until CMD succeeds (by the clock), polling every 50 ms
@@ -160,6 +162,29 @@ mh_matrix() {
   rm -rf "$dir"
 }
 
+mh_probe_loop() {
+  local name=$1 from=$2 ip
+  ip=$(_mh_target "$3")
+  : >"$LAB_TMP/probe-$name.log"
+  (
+    while [ ! -e "$LAB_TMP/probe-$name.stop" ]; do
+      lab_exec "$from" "$LABNET" tcp-probe "$ip" "$MH_TCP_PORT" 500 2>/dev/null
+      echo $? >>"$LAB_TMP/probe-$name.log"
+      sleep 0.1
+    done
+  ) &
+  LAB_PIDS+=($!)
+  eval "MH_PROBE_PID_$name=$!"
+}
+
+mh_probe_stop() {
+  local name=$1 pid
+  eval "pid=\${MH_PROBE_PID_$name:-}"
+  touch "$LAB_TMP/probe-$name.stop"
+  [ -n "$pid" ] && wait "$pid" 2>/dev/null
+  echo "$(wc -l <"$LAB_TMP/probe-$name.log") $(grep -cv '^0$' "$LAB_TMP/probe-$name.log")"
+}
+
 mh_blocks() {
   mh_ds "$MH_DSTOOL" list "/calico/ipam/v2/host/$1/ipv4/block/" 2>/dev/null |
     sed -nE 's|^/calico/ipam/v2/host/[^/]+/ipv4/block/([^[:space:]]+).*|\1|p' | tr - /
@@ -201,9 +226,9 @@ mh_reap() {
 }
 
 mh_stop_all() {
-  local h
+  local h out
   for h in "${MH_HOSTS[@]}"; do
-    mh_ctl "$h" node stop --force >/dev/null 2>&1
+    out=$(mh_ctl "$h" node stop --force 2>&1) || echo "# mh: $h: node stop --force: $out" | head -n 3 >&2
     mh_reap "$h"
   done
 }
