@@ -8,20 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "bird_conf.h"
+#include "bird_conf_file.h"
 #include "bird_ctl.h"
 #include "file_read.h"
 #include "log.h"
 #include "nodename.h"
 
 #define CFG_MAX (64u << 20)
-
-static void path_in(char *buf, size_t len, const char *dir, const char *name)
-{
-	snprintf(buf, len, "%s/%s", dir, name);
-}
 
 /* Logs a warning once per distinct problem. */
 static void problem(struct bird_syncer *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -37,33 +32,12 @@ static void problem(struct bird_syncer *b, const char *fmt, ...)
 	snprintf(b->problem, sizeof(b->problem), "%s", msg);
 }
 
-/* tmp + fsync + rename: BIRD (re)reading the file never sees half of it. */
-static int write_atomic(const char *path, const char *text)
-{
-	char tmp[4200];
-	size_t len = strlen(text);
-	int rc = 0;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
-	if (fwrite(text, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0)
-		rc = -errno ? -errno : -EIO;
-	if (fclose(f) != 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -errno;
-	if (rc < 0)
-		unlink(tmp);
-	return rc;
-}
-
 static void try_reload(struct bird_syncer *b)
 {
 	char sock[4200], msg[512];
 	struct stat st;
 
-	path_in(sock, sizeof(sock), calico_run_dir(), "bird.ctl");
+	bird_path(sock, sizeof(sock), "bird.ctl");
 	if (stat(sock, &st) != 0)
 		return; /* BIRD not started yet: it will read the file itself */
 	int rc = bird_ctl_configure(sock, msg, sizeof(msg));
@@ -87,8 +61,8 @@ void bird_syncer_sync(struct bird_syncer *b, const struct node_cache *c, const c
 	struct bird_conf_opts opt = { .log_path = logp };
 	int rc;
 
-	path_in(cfg, sizeof(cfg), calico_run_dir(), "bird.cfg");
-	path_in(logp, sizeof(logp), calico_log_dir(), "bird.log");
+	bird_path(cfg, sizeof(cfg), "bird.cfg");
+	bird_log_path(logp, sizeof(logp));
 	if ((rc = bird_conf_render(c, host, &opt, &text, err, sizeof(err))) < 0) {
 		problem(b, "no configuration for BIRD: %s", err);
 		return;
@@ -101,7 +75,7 @@ void bird_syncer_sync(struct bird_syncer *b, const struct node_cache *c, const c
 	}
 	if (!b->written || strcmp(b->written, text) != 0) {
 		mkdir(calico_run_dir(), 0755);
-		if ((rc = write_atomic(cfg, text)) < 0) {
+		if ((rc = bird_conf_write(cfg, text)) < 0) {
 			problem(b, "cannot write %s: %s", cfg, strerror(-rc));
 			free(text);
 			return;
