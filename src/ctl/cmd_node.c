@@ -8,6 +8,7 @@
 
 #include "agent_health.h"
 #include "agent_proc.h"
+#include "bird_proc.h"
 #include "ctl.h"
 #include "host_ip.h"
 #include "keys.h"
@@ -217,7 +218,7 @@ static int node_start(const char *ip_opt, const char *ip6_opt, const char *as_op
 	if (wait_ready(ds, host, pid, since))
 		return 1;
 	printf("calico-node started (pid %d), host %s, IP %s\n", (int)pid, host, ip4);
-	return 0;
+	return bird_start(ds, host);
 }
 
 int cmd_node(int argc, char **argv)

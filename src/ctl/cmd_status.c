@@ -1,5 +1,5 @@
 /* calicoctl status: the local agent's process, heartbeat, and how many of this
- * host's endpoints it reports up. BGP sessions come with BIRD. */
+ * host's endpoints it reports up, then BIRD's BGP sessions (status_bgp.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +11,8 @@
 #include "endpoint_store.h"
 #include "keys.h"
 #include "nodename.h"
+
+int status_bgp_print(void); /* status_bgp.c */
 
 /* The agent's status of one endpoint: "up", "down", "error", or "unknown". */
 static void endpoint_status(struct ds *ds, const struct endpoint_ref *r, char *out, size_t len)
@@ -68,5 +70,7 @@ int cmd_status(int argc, char **argv)
 	printf("Endpoints: %zu on this host, %zu up, %zu down, %zu error, %zu not reported\n", n, up, down, error,
 	       unknown);
 	endpoint_entries_free(eps, n);
+	printf("\n");
+	status_bgp_print();
 	return pid ? 0 : 1;
 }

@@ -6,6 +6,7 @@
 
 #include "agent_health.h"
 #include "agent_proc.h"
+#include "bird_proc.h"
 #include "container_addr.h"
 #include "container_target.h"
 #include "ctl.h"
@@ -40,13 +41,15 @@ int node_stop(bool force)
 	pid_t pid = agent_running_pid();
 	if (pid == 0) {
 		printf("calico-node is not running.\n");
-		return libnetwork_stop();
+		return bird_stop() | libnetwork_stop();
 	}
 	int rc = count_endpoints(ds, host, &n);
 	if (rc < 0)
 		return ctl_ds_error("listing endpoints", rc);
 	if (n > 0 && !force)
 		return ctl_error("Current host has active endpoints so can't be stopped. Force with --force");
+	if (bird_stop())
+		return 1;
 	if ((rc = agent_stop(pid, AGENT_STOP_TIMEOUT_MS)) < 0)
 		return ctl_error("Error: calico-node (pid %d) did not stop: %s", (int)pid, strerror(-rc));
 	printf("Node stopped\n");
