@@ -26,6 +26,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 HOSTS=(h1 h2 h3)
 WLS=(a1 b1 a2 b2 a3 b3)
 bail() { fail "$1"; mh_dump_logs; tap_done; exit 1; }
+quiet() { "$@" >/dev/null; }
 
 # ---- the lab ----
 lab_fabric_add || bail "fabric"
@@ -34,7 +35,7 @@ for i in 1 2 3; do mh_host_add "h$i" "172.30.0.1$i" || bail "host h$i"; done
 mh_ds "$MH_CTL" pool add 10.65.0.0/16 >/dev/null && mh_ds "$MH_CTL" pool add 10.66.0.0/26 >/dev/null ||
 	bail "pools"
 for h in "${HOSTS[@]}"; do
-	check "calicoctl node on $h" mh_node_start "$h" >/dev/null || bail "node $h"
+	check "calicoctl node on $h" quiet mh_node_start "$h" || bail "node $h"
 done
 
 # ---- BGP sessions ----
