@@ -29,6 +29,19 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+static const char *backend(void)
+{
+	const char *b = getenv("CALICO_NETWORKING_BACKEND");
+	return b && *b ? b : "bird";
+}
+
+int bird_backend_check(void)
+{
+	if (strcmp(backend(), "bird") == 0 || strcmp(backend(), "none") == 0)
+		return 0;
+	return ctl_error("Error: CALICO_NETWORKING_BACKEND must be \"bird\" or \"none\", not \"%s\".", backend());
+}
+
 /* /proc/<pid>/comm says bird. */
 static bool is_bird(pid_t pid)
 {
@@ -140,6 +153,8 @@ int bird_start(struct ds *ds, const char *host)
 	pid_t pid;
 	int rc;
 
+	if (strcmp(backend(), "none") == 0)
+		return 0;
 	bird_path(cfg, sizeof(cfg), "bird.cfg");
 	bird_path(sock, sizeof(sock), "bird.ctl");
 	bird_path(pidf, sizeof(pidf), "bird.pid");

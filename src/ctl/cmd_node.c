@@ -183,6 +183,8 @@ static int node_start(const char *ip_opt, const char *ip6_opt, const char *as_op
 		snprintf(host, sizeof(host), "%s", name_opt);
 	else if (nodename_get(host, sizeof(host)) < 0)
 		return ctl_error("Error: cannot tell this host's name: give --name.");
+	if (bird_backend_check())
+		return 1;
 	if ((pid = agent_running_pid()) > 0)
 		return ctl_error("calico-node is already running (pid %d).", (int)pid);
 	if (!ip_opt) {

@@ -5,6 +5,8 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/cli.sh"
 export CALICO_RUN_DIR="$CLI_TMP/run" CALICO_LOG_DIR="$CLI_TMP/log" CALICO_STATE_DIR="$CLI_TMP/state"
+# This suite runs in the root namespace: no BIRD here (tests/lab/bgp.sh runs it in namespaces).
+export CALICO_NETWORKING_BACKEND=none
 mkdir -p "$CLI_TMP/bin"
 cp "$CTL" "$CLI_TMP/bin/calicoctl"
 CTL="$CLI_TMP/bin/calicoctl"

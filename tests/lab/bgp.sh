@@ -93,6 +93,11 @@ run lab_exec h2 env HOSTNAME=h3 CALICO_RUN_DIR="$LAB_TMP/h3/run" CALICO_LOG_DIR=
 expect_eq "node --ip with h1's address is refused" "$RC:$ERR" "1:Error: IP address 172.30.0.11 is already in use by host h1."
 expect_eq "... writing nothing" "$("$DSTOOL" rev)" "$rev0"
 check "... starting nothing" [ ! -e "$LAB_TMP/h3/run/calico-node.pid" ]
+run lab_exec h2 env HOSTNAME=h3 CALICO_NETWORKING_BACKEND=gobgp CALICO_RUN_DIR="$LAB_TMP/h3/run" \
+  CALICO_LOG_DIR="$LAB_TMP/h3/log" CALICO_STATE_DIR="$LAB_TMP/h3/state" "$CTL" node --ip=172.30.0.13
+expect_eq "an unknown CALICO_NETWORKING_BACKEND is refused" "$RC:$ERR" \
+  '1:Error: CALICO_NETWORKING_BACKEND must be "bird" or "none", not "gobgp".'
+expect_eq "... writing nothing" "$("$DSTOOL" rev)" "$rev0"
 
 # ---- the mesh session ----
 T0=$SECONDS

@@ -31,8 +31,11 @@ T0=$SECONDS
 run ctl node
 PID=$(cat "$PIDFILE" 2>/dev/null)
 [ -n "$PID" ] && LAB_PIDS+=("$PID")
+BIRD_PID=$(cat "$CALICO_RUN_DIR/bird.pid" 2>/dev/null)
+[ -n "$BIRD_PID" ] && LAB_PIDS+=("$BIRD_PID")
 expect_contains "node: the address is autodetected on h1's eth0" "$OUT" "Using detected IP: 172.30.0.11 (on eth0)"
-expect_eq "node: started" "$(printf '%s\n' "$OUT" | tail -n 1)" "calico-node started (pid $PID), host h1, IP 172.30.0.11"
+expect_eq "node: started" "$(printf '%s\n' "$OUT" | grep '^calico-node started')" "calico-node started (pid $PID), host h1, IP 172.30.0.11"
+expect_eq "node: ... and BIRD" "$(printf '%s\n' "$OUT" | tail -n 1)" "BIRD started (pid $BIRD_PID)"
 [ "$RC" -eq 0 ] || { echo "# $ERR"; sed 's/^/# log: /' "$CALICO_LOG_DIR/calico-node.log" | tail -n 20; }
 echo "# node became ready in $((SECONDS - T0)) s"
 check "the agent runs" alive "$PID"
@@ -62,6 +65,7 @@ ctl container remove "$(lab_nspath wa)" >/dev/null
 run ctl node stop
 expect_eq "node stop" "$OUT" "Node stopped"
 check "... the agent is gone" retry 2 eval "! alive $PID"
+check "... BIRD too" retry 2 eval "! alive ${BIRD_PID:-0}"
 check "... and its pid file" [ ! -e "$PIDFILE" ]
 run ctl status
 expect_eq "status after stop" "$RC:$(printf '%s\n' "$OUT" | head -n 1)" "1:calico-node is not running, host h1"
