@@ -191,5 +191,6 @@ check "h1's status shows the session down" retry 10 eval '! status_has h1 "| 172
 
 hctl h1 node stop --force >/dev/null
 check "h1: BIRD stopped too" retry 5 eval "! alive ${BPID1:-0}"
+check "no sanitizer report in the agents' logs" eval '! grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$LAB_TMP"/h*/log/calico-node.log'
 expect_eq "the root namespace's links are unchanged" "$(ip -o link | awk -F': ' '{print $2}' | sort | tr '\n' ' ')" "$ROOT_LINKS"
 tap_done
