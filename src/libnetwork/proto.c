@@ -290,16 +290,20 @@ static int interface_addr(const json_t *iface, const char *key, int family, bool
 			  char *err, size_t errlen)
 {
 	const char *text;
+	char addr[IP_STR_MAX + 1];
 	struct cidr c;
 	int rc = get_str(iface, key, false, &text, err, errlen);
 	*has = false;
 	if (rc < 0 || !text[0])
 		return rc;
-	if (ip_parse(text, &c.addr) < 0 && cidr_parse(text, false, true, &c) < 0)
+	/* The address itself, not its network: "10.65.3.5/16" is 10.65.3.5
+	 * (Docker sends the network's prefix with --subnet). */
+	size_t n = strcspn(text, "/");
+	if (n > IP_STR_MAX || cidr_parse(text, true, true, &c) < 0 ||
+	    (snprintf(addr, sizeof(addr), "%.*s", (int)n, text), ip_parse(addr, out)) < 0)
 		return refuse(err, errlen, "\"Interface.%s\" '%.64s' is not an IP address", key, text);
-	if (c.addr.family != family)
+	if (out->family != family)
 		return refuse(err, errlen, "\"Interface.%s\" '%.64s' is not an IPv%d address", key, text, family);
-	*out = c.addr;
 	*has = true;
 	return 0;
 }

@@ -6,7 +6,8 @@
  * Docker sends JSON without a Content-Type and with fields we do not use
  * (Options of every kind), so decoding is lenient about unknown keys but
  * strict about the ones we read: a wrong type or a bad address is refused with
- * one line naming the field. */
+ * one line naming the field. The strings of a decoded request point into the
+ * body: they live as long as it does. */
 #ifndef CALICO_LNW_PROTO_H
 #define CALICO_LNW_PROTO_H
 

@@ -219,6 +219,9 @@ check "network create with --subnet of a Calico pool" [ "$RC" -eq 0 ]
 run dk run -d --name fix1 --net fixed --ip 10.65.77.7 lab/busybox sleep 600
 check "docker run --ip 10.65.77.7" [ "$RC" -eq 0 ]
 expect_contains "... has it" "$(dk exec fix1 ip -4 addr show eth0 2>&1)" "inet 10.65.77.7/32"
+expect_contains "... so does its endpoint record (not the subnet's network address)" \
+	"$("$DSTOOL" get "$EP_PREFIX$(eid fix1 fixed)")" '"ipv4_nets":["10.65.77.7/32"]'
+expect_contains "... and h1's route" "$(ip -n "$(lab_ns h1)" route show 10.65.77.7)" "dev cali"
 links0=$(cali_links) used0=$(used) eps0=$(n_endpoints)
 run dk run -d --name fix2 --net fixed --ip 10.65.77.7 lab/busybox sleep 600
 check "a second container with the same --ip fails" [ "$RC" -ne 0 ]
