@@ -267,6 +267,8 @@ if remote_routes_ok; then
 	for h in "${DEMO_HOSTS[@]}"; do
 		ip -n "$(demo_ns "$h")" route show proto bird | sed "s/^/      $h: /"
 	done
+	demo_say "    host1: calicoctl status"
+	demo_on_host host1 "$DEMO_BUILD/calicoctl" status 2>&1 | sed -n '/IPv4 BGP status/,/^$/p' | sed 's/^/      /'
 else
 	# BIRD not running (or no session): keep the demo usable, but say so loudly.
 	demo_say "    WARNING: no BGP routes after 15 s (is BIRD running? see $DEMO_DIR/hosts/*/log);"

@@ -110,9 +110,14 @@ ok "the demo comes up (two hosts, four workloads, forwarder on 127.0.0.1:$PORT) 
 ID=$(cat "$DEMO_DIR/id")
 echo "# demo namespaces: $(ip netns list | awk '{print $1}' | grep "^calico-demo-$ID-" | tr '\n' ' ')"
 grep -E '^    (management-ui|client|frontend|backend) ' "$TMP/demo.out" | sed 's/^ */# /'
-if grep -q 'WARNING: no BGP routes' "$TMP/demo.out"; then
-	echo "# NOTE: BGP routes did not appear; the demo fell back to static routes"
+if grep -q 'BGP routes in place' "$TMP/demo.out" && ! grep -q 'WARNING: no BGP routes' "$TMP/demo.out"; then
+	ok "the hosts exchange their blocks over BGP (BIRD, started by calicoctl node)"
+else
+	fail "the hosts exchange their blocks over BGP (BIRD, started by calicoctl node)"
+	sed -n '/Waiting for BGP/,/stars demo is up/p' "$TMP/demo.out" | sed 's/^/#   /'
 fi
+check "calicoctl status on host1 shows the mesh session Established" \
+	grep -qE '172\.30\.0\.12 +\| node-to-node mesh \| up .*Established' "$TMP/demo.out"
 check "both containerizer paths ran: 2 endpoints from mesos, 2 from cni" \
 	test "$(CALICO_DATASTORE="sqlite:$DEMO_DIR/calico.db" "$CALICO_BUILD/calicoctl" endpoint show |
 		awk -F'|' '$3 ~ /mesos/ {m += $5} $3 ~ /cni/ {c += $5} END {print m + 0, c + 0}')" = "2 2"
