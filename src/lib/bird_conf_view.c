@@ -135,9 +135,6 @@ static int add_borrowed(struct bird_family *f, const struct cidr *net)
 {
 	if (!in_any(f->pools, f->n_pools, &net->addr) || in_any(f->blocks, f->n_blocks, &net->addr))
 		return 0;
-	for (size_t i = 0; i < f->n_borrowed; i++)
-		if (ip_cmp(&f->borrowed[i], &net->addr) == 0)
-			return 0;
 	struct ip_addr *slot = push((void **)&f->borrowed, &f->n_borrowed, sizeof(*slot));
 	if (!slot)
 		return -ENOMEM;
@@ -227,8 +224,15 @@ static void settle(struct bird_family *f)
 		qsort(f->pools, f->n_pools, sizeof(*f->pools), cmp_cidr);
 	if (f->n_blocks)
 		qsort(f->blocks, f->n_blocks, sizeof(*f->blocks), cmp_cidr);
-	if (f->n_borrowed)
+	if (f->n_borrowed) {
+		/* sorted, then one of each (two endpoints may claim one address) */
 		qsort(f->borrowed, f->n_borrowed, sizeof(*f->borrowed), cmp_ip);
+		out = 1;
+		for (size_t i = 1; i < f->n_borrowed; i++)
+			if (ip_cmp(&f->borrowed[i], &f->borrowed[out - 1]) != 0)
+				f->borrowed[out++] = f->borrowed[i];
+		f->n_borrowed = out;
+	}
 	if (f->n_peers)
 		qsort(f->peers, f->n_peers, sizeof(*f->peers), cmp_peer);
 	for (size_t i = 0; i < f->n_peers; i++) {

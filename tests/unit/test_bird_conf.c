@@ -116,6 +116,12 @@ static void test_changes(void)
 	    "\"ipv4_nets\":[\"10.65.0.5/32\"],\"ipv6_nets\":[],\"labels\":{}}");
 	char *t1 = render(&c, "a");
 	CHECK(t0 && t1 && strstr(t1, "net ~ [ 10.65.0.5/32 ]"), "an address outside every block of this host is borrowed");
+	put(&c, "/calico/v1/host/a/workload/o/w/endpoint/e0",
+	    "{\"state\":\"active\",\"name\":\"cali0\",\"mac\":\"ee:ee:ee:ee:ee:ee\",\"profile_ids\":[],"
+	    "\"ipv4_nets\":[\"10.65.0.5/32\",\"10.65.0.3/32\"],\"ipv6_nets\":[],\"labels\":{}}");
+	char *t1b = render(&c, "a");
+	CHECK(t1b && strstr(t1b, "net ~ [ 10.65.0.3/32, 10.65.0.5/32 ]"), "borrowed addresses: sorted, each once");
+	free(t1b);
 	put(&c, "/calico/ipam/v2/host/a/ipv4/block/10.65.0.0-26", "{}");
 	char *t2 = render(&c, "a");
 	CHECK(t2 && !strstr(t2, "10.65.0.5/32") && strstr(t2, "route 10.65.0.0/26 blackhole;"),
