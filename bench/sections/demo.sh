@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The stars demo (scripts/demo.sh): how long `DEMO=up` takes to bring the
 # cluster up, how long each step takes from `calicoctl profile ... rule add`
 # until the collector's /graph (read through the forwarder, as the browser

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The stars demo's pieces (sourced by scripts/demo.sh and scripts/demo/down.sh).
 #
 # Everything the demo makes is recorded in its state dir $DEMO_DIR before it
