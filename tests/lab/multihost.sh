@@ -146,7 +146,6 @@ for h in "${HOSTS[@]}"; do
 done
 
 # ---- teardown checks ----
-mh_stop_all
-mh_sanitizer_check
+mh_finish
 [ "$TAP_FAILED" -eq 0 ] || mh_dump_logs 20
 tap_done

@@ -34,7 +34,7 @@ expect_probes() {
 	local n=${2% *} f=${2#* }
 	if [ "$n" -ge "$3" ] && [ "$f" -eq 0 ]; then ok "$1 ($n probes)"; else fail "$1"; echo "#   $f of $n probes failed"; fi
 }
-alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
+alive() { [ -n "$1" ] && mh_alive "$1"; }
 pid_in() { head -n 1 "$(mh_dir "$1")/run/$2.pid" 2>/dev/null; }
 run() { OUT=$("$@" 2>"$LAB_TMP/err"); RC=$?; ERR=$(cat "$LAB_TMP/err"); }
 
@@ -126,8 +126,7 @@ check "... reachable: a1 -> x1, x1 -> a3" mh_wait 15 eval 'through a1 x1 && thro
 check "rule remove after recovery" eval 'mh_ds "$MH_CTL" profile pb rule remove inbound allow from tag pa >/dev/null'
 check "... applies: a1 -> b2 blocked again" mh_wait 15 blocked a1 b2
 
-mh_stop_all
-mh_sanitizer_check
+mh_finish
 [ "$TAP_FAILED" -eq 0 ] || mh_dump_logs 20
 echo "# suite took $((SECONDS - T0)) s"
 tap_done

@@ -32,6 +32,8 @@
 #   mh_bird_routes H                    `ip route show proto bird` in H that go via a next hop
 #   mh_wait SECS CMD...                 until CMD succeeds (by the clock), polling every 50 ms
 #   mh_stop_all                         node stop --force on every host, then mh_reap (keeps etcd)
+#   mh_finish                           mh_stop_all, then TAP lines: no daemon left, root links
+#                                       unchanged, no sanitizer report
 #   mh_sanitizer_check                  one TAP line: no ASan/UBSan/LSan report in any host's logs
 #   mh_cleanup                          the EXIT trap: stop every host (calicoctl, then pid files:
 #                                       only pids whose cmdline is calico-node or bird), etcd, lab
@@ -39,6 +41,8 @@
 # Lab rules (DESIGN §9): everything lives in run-unique namespaces removed at
 # exit; processes are ended by pid only, never by name.
 
+_mh_root_links() { ip -o link show | awk '{ print $2 }' | sort | tr '\n' ' '; }
+MH_ROOT_LINKS=$(_mh_root_links)
 declare -A MH_IP=() MH_WL_IP=() MH_WL_HOST=()
 MH_HOSTS=()
 MH_ETCD_N=0
@@ -219,10 +223,36 @@ mh_reap() {
     [ -e "$f" ] || continue
     pid=$(_mh_pid_of_ours "$f") || continue
     kill -TERM "$pid" 2>/dev/null
-    for ((i = 0; i < 40; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL "$pid" 2>/dev/null
+    for ((i = 0; i < 40; i++)); do mh_alive "$pid" || break; sleep 0.05; done
+    mh_alive "$pid" && kill -KILL "$pid" 2>/dev/null
     echo "# mh: $h: killed leftover ${f##*/} pid $pid" >&2
   done
+}
+
+# A zombie is gone: the daemons are reparented when calicoctl exits, and who
+# reaps them (and when) is not ours to decide.
+mh_alive() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$st" ] && [ "${st#Z}" = "$st" ]; }
+
+# Every calico-node and bird pid of every host, from their pid files.
+mh_daemon_pids() {
+  local h f
+  for h in "${MH_HOSTS[@]}"; do
+    for f in "$(mh_dir "$h")"/run/*.pid; do [ -e "$f" ] && _mh_pid_of_ours "$f"; done
+  done
+  return 0
+}
+
+# mh_finish: stops every host and reports, as TAP lines, that no daemon is left,
+# that the root namespace's links are those of MH_ROOT_LINKS (taken when this
+# file was sourced) and that no sanitizer complained.
+mh_finish() {
+  local pids left="" p
+  pids=$(mh_daemon_pids)
+  mh_stop_all
+  for p in $pids; do mh_alive "$p" && left+=" $p"; done
+  expect_eq "every calico-node and bird stopped" "$left" ""
+  expect_eq "the root namespace's links are unchanged" "$(_mh_root_links)" "$MH_ROOT_LINKS"
+  mh_sanitizer_check
 }
 
 mh_stop_all() {
