@@ -25,6 +25,19 @@ fi
 . "$here/../lib/stars.sh"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 
+# calico-stars forward refuses bad arguments with one line naming them.
+fwd_err() { "$CALICO_BUILD/calico-stars" forward "$@" 2>&1 >/dev/null; echo "rc=$?"; }
+expect_eq "forward: a bad --listen is named" "$(fwd_err --listen 127.0.0.1 --netns /proc/self/ns/net --to 127.0.0.1:1)" \
+	"calico-stars forward: bad --listen '127.0.0.1' (want ADDR:PORT)
+rc=1"
+expect_eq "forward: a missing --to is named" "$(fwd_err --listen 127.0.0.1:1 --netns /proc/self/ns/net)" \
+	"calico-stars forward: missing --to ADDR:PORT
+rc=1"
+expect_eq "forward: a namespace that does not exist is named" \
+	"$(fwd_err --listen 127.0.0.1:1 --netns /var/run/netns/calico-demo-none --to 10.0.0.1:1)" \
+	"calico-stars forward: cannot open namespace '/var/run/netns/calico-demo-none': No such file or directory
+rc=1"
+
 TMP=$(mktemp -d /tmp/calico-demo-test.XXXXXX)
 DEMO_DIR="$TMP/state" # not exported: the test's own processes must not carry it
 ARTIFACT="$repo/tests/artifacts/demo-final.png"
