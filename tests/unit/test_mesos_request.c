@@ -132,7 +132,7 @@ static void catalogue(void)
 		  "OK" },
 	};
 	for (size_t i = 0; i < N(cases); i++)
-		CHECK_STR(parse_msg(cases[i].request), cases[i].message, "request %zu: %s", i, cases[i].message);
+		CHECK_STR(parse_msg(cases[i].request), cases[i].message, "request %zu: %s", i, cases[i].message ? cases[i].message : "?");
 }
 
 static void accepted(void)
