@@ -14,6 +14,7 @@
 #include "ipam.h"
 #include "log.h"
 #include "pool_store.h"
+#include "records.h"
 
 /* -ENOENT when no Calico pool has exactly this CIDR. */
 static int find_pool(struct ds *ds, const struct cidr *c, char *err, size_t errlen)
@@ -132,9 +133,11 @@ int lnw_request_address(struct lnw *d, json_t *body, json_t **reply, char *err, 
 	return 0;
 }
 
-/* Only an address this driver holds is given back: if IPAM already took it
- * back (a reconcile after a crash) and gave it to someone else, Docker's late
- * release must not take it from them. */
+/* Only an address this driver holds and no live endpoint of ours uses is
+ * given back: when a reconcile after a crash released an address and IPAM
+ * gave it out again, Docker's late release of the old endpoint's address
+ * must not take it from the new holder (another orchestrator: the handle
+ * differs; another Docker endpoint: its record still holds it). */
 int lnw_release_address(struct lnw *d, json_t *body, json_t **reply, char *err, size_t errlen)
 {
 	struct lnw_release_req r;
@@ -146,6 +149,13 @@ int lnw_release_address(struct lnw *d, json_t *body, json_t **reply, char *err, 
 		return rc;
 	if (r.marker)
 		return 0;
+	char holder[LNW_ID_MAX + 1];
+	if ((rc = lnw_endpoint_holding(d->ds, d->host, &r.address, holder, sizeof(holder), err, errlen)) < 0)
+		return rc;
+	if (rc == 1) {
+		log_warn("address %s: endpoint %s holds it now; not releasing it", ip_format(&r.address, text), holder);
+		return 0;
+	}
 	rc = ipam_release_if(d->ds, &r.address, d->handle, time(NULL) + 1, err, errlen);
 	if (rc == -ENOENT) {
 		log_info("address %s: not held by %s, nothing to release", ip_format(&r.address, text), d->handle);

@@ -2,8 +2,12 @@
  * told us (dockerd killed, the host rebooted with the datastore elsewhere)
  * still has its record, but no cali interface any more. Its record and the
  * driver's state go, and its addresses go back to IPAM. Docker may later
- * release the same addresses; lnw_release_address only releases what this
- * driver still holds, so that late call cannot free someone else's. */
+ * release the same addresses; lnw_release_address skips an address that
+ * another orchestrator or a live endpoint of ours holds by then, so that late
+ * call cannot free someone else's. Docker's own restart cleans up after
+ * itself (it calls Leave, DeleteEndpoint and ReleaseAddress for the
+ * containers that died with it), so this is for what nobody else will tell
+ * us: the driver was down when the container went away. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "keys.h"
 
@@ -99,6 +100,30 @@ int lnw_endpoint_put(struct ds *ds, const char *host, const char *endpoint_id, c
 	else if (rc < 0)
 		ds_fail(ds, rc, "writing endpoint", endpoint_id, err, errlen);
 	free(json);
+	return rc;
+}
+
+int lnw_endpoint_holding(struct ds *ds, const char *host, const struct ip_addr *ip, char *endpoint_id, size_t len,
+			 char *err, size_t errlen)
+{
+	char prefix[KEY_MAX], msg[256];
+	struct ds_kv_list l = { 0 };
+	int rc;
+	if (!key_fmt(prefix, LNW_KEY_PREFIX "host/%s/endpoint/", host))
+		return snprintf(err, errlen, "host name too long"), -ENAMETOOLONG;
+	if ((rc = ds_list(ds, prefix, &l)) < 0)
+		return snprintf(err, errlen, "listing endpoints: %s", ds_strerror(ds)), rc;
+	rc = 0;
+	for (size_t i = 0; i < l.n && rc == 0; i++) {
+		struct lnw_endpoint_state st;
+		if (lnw_endpoint_decode(l.items[i].value, &st, msg, sizeof(msg)) < 0)
+			continue;
+		if ((st.has_v4 && ip_cmp(&st.v4, ip) == 0) || (st.has_v6 && ip_cmp(&st.v6, ip) == 0)) {
+			snprintf(endpoint_id, len, "%s", l.items[i].key + strlen(prefix));
+			rc = 1;
+		}
+	}
+	ds_kv_list_free(&l);
 	return rc;
 }
 

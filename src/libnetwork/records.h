@@ -27,6 +27,11 @@ int lnw_endpoint_get(struct ds *ds, const char *host, const char *endpoint_id, s
 /* Create-if-absent: -EEXIST when Docker already created this endpoint. */
 int lnw_endpoint_put(struct ds *ds, const char *host, const char *endpoint_id, const struct lnw_endpoint_state *s,
 		     char *err, size_t errlen);
+/* Whether an endpoint of host that Docker has not deleted yet holds ip:
+ * 1 (its id in endpoint_id), 0, or -errno. Records that do not decode are
+ * skipped. */
+int lnw_endpoint_holding(struct ds *ds, const char *host, const struct ip_addr *ip, char *endpoint_id, size_t len,
+			 char *err, size_t errlen);
 /* Absent is fine. */
 int lnw_endpoint_forget(struct ds *ds, const char *host, const char *endpoint_id, char *err, size_t errlen);
 

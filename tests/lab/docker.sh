@@ -230,8 +230,6 @@ expect_eq "... no interface left" "$(cali_links)" "$links0"
 expect_eq "... no address left" "$(used)" "$used0"
 expect_eq "... no endpoint record left" "$(n_endpoints)" "$eps0"
 dk rm -f fix1 fix2 >/dev/null 2>&1
-run dk network rm fixed
-check "network rm fixed" [ "$RC" -eq 0 ]
 
 # ---- docker rm -f leaves nothing ----
 EID_DB2=$(eid db2 databases)
@@ -243,16 +241,37 @@ check "... and cali${EID_DB2:0:11}" [ -z "$(ip -n "$(lab_ns h1)" -o link show "c
 expect_eq "... and its address (IPAM holds 2)" "$(used)" 2
 
 # ---- the plugin restarts; Docker keeps using it ----
+run dk run -d --name orphan --net fixed --ip 10.65.88.8 lab/busybox sleep 600
+check "docker run orphan --ip 10.65.88.8" [ "$RC" -eq 0 ]
+EID_ORPHAN=$(eid orphan fixed)
 kill "$PLUGIN_PID"
 retry 5 eval '! alive "$PLUGIN_PID"'
 check "SIGTERM stops calico-libnetwork" eval '! alive "$PLUGIN_PID"'
 check "... and removes its socket" [ ! -e "$CALICO_LIBNETWORK_SOCKET" ]
+# While it is down, orphan's interface goes away and nobody tells the driver
+# (as when a container dies while the plugin is not running).
+ip -n "$(lab_ns h1)" link del "cali${EID_ORPHAN:0:11}"
 lab_spawn h1 "$CALICO_BUILD/calico-libnetwork" --name h1 >>"$PLOG" 2>&1
 PLUGIN_PID=$LAB_LAST_PID
 check "calico-libnetwork serves again" retry 5 test -S "$CALICO_LIBNETWORK_SOCKET"
+expect_eq "on start it removed orphan's endpoint record (its interface was gone)" \
+	"$("$DSTOOL" count "$EP_PREFIX$EID_ORPHAN")" 0
+expect_eq "... and released its address" "$(used)" 2
+expect_contains "... saying so in its log" "$(grep "$EID_ORPHAN" "$PLOG")" "is gone; removing the endpoint"
 run dk run -d --name app2 --net apps lab/busybox httpd -f -p 8080 -h /www
 check "docker run app2 after the plugin restart" [ "$RC" -eq 0 ]
 IP_APP2=$(cip app2 apps)
+run dk run -d --name reuse --net fixed --ip 10.65.88.8 lab/busybox sleep 600
+check "a new container can take orphan's address" [ "$RC" -eq 0 ]
+EID_REUSE=$(eid reuse fixed)
+run dk rm -f orphan
+check "docker rm -f orphan (Docker releases the old address)" [ "$RC" -eq 0 ]
+expect_contains "... which stays with the new container" "$("$CTL" ipam info 10.65.88.8 2>&1)" "libnetwork.h1"
+expect_eq "... IPAM holds app1, db1, app2 and reuse" "$(used)" 4
+expect_contains "... the driver said why it kept it" "$(grep 10.65.88.8 "$PLOG")" "endpoint $EID_REUSE holds it now"
+run dk rm -f reuse
+check "docker rm -f reuse" [ "$RC" -eq 0 ]
+expect_eq "... its address goes" "$(used)" 3
 allowed "app2 -> app1 (same network)" app2 "$IP_APP1"
 allowed "app2 -> db1 (databases admits apps)" app2 "$IP_DB1"
 
@@ -277,8 +296,8 @@ allowed "app1 -> db1 after the restart" app1 "$IP_DB1"
 # ---- docker rm, network rm ----
 run dk rm -f db1 app1 app2
 check "docker rm -f every container" [ "$RC" -eq 0 ]
-run dk network rm databases apps
-check "docker network rm databases apps" [ "$RC" -eq 0 ]
+run dk network rm databases apps fixed
+check "docker network rm databases apps fixed" [ "$RC" -eq 0 ]
 expect_eq "no endpoint record left" "$(n_endpoints)" 0
 expect_eq "no address left" "$(used)" 0
 expect_eq "no cali interface left" "$(cali_links)" ""
