@@ -109,7 +109,12 @@ expect_refused() {
 # ---- the lab ----
 lab_fabric_add && lab_host_add h1 172.30.0.11 && lab_host_add h2 172.30.0.12 ||
 	{ echo "Bail out! cannot build the lab"; exit 1; }
-"$CALICO_BUILD/calicoctl" pool add 10.65.0.0/16 fd00:65::/64 >/dev/null || echo "# pool add failed"
+"$CALICO_BUILD/calicoctl" pool add 10.65.0.0/16 >/dev/null || echo "# pool add failed"
+# allocate is all or nothing: with no IPv6 pool yet, asking for 1 + 1 keeps no IPv4 address either
+hook h1 '{"command":"allocate","args":{"hostname":"h1","uid":"uid-x","num_ipv4":1,"num_ipv6":1}}'
+expect_eq "allocate without an IPv6 pool fails" "$CALL_RC/$ERR" "0/no available IP addresses in the configured pools"
+expect_eq "... and holds no address (no handle uid-x)" "$("$DSTOOL" count /calico/ipam/v2/handle/uid-x)" 0
+"$CALICO_BUILD/calicoctl" pool add fd00:65::/64 >/dev/null || echo "# pool add failed"
 # Calico's node sets this for Mesos: traffic from a task to its own host is
 # then up to the task's profiles (default_<host> allows it).
 "$DSTOOL" put /calico/v1/config/DefaultEndpointToHostAction RETURN
