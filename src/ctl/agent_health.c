@@ -1,6 +1,6 @@
 #include "agent_health.h"
 
-#include <curl/curl.h>
+#include "curl_dl.h"
 #include <errno.h>
 #include <jansson.h>
 #include <string.h>
@@ -61,17 +61,19 @@ static size_t discard(char *p, size_t size, size_t n, void *arg)
 
 bool agent_http_ready(int timeout_ms)
 {
-	CURL *c = curl_easy_init();
 	long code = 0;
+	if (curl_api_load(NULL, 0) < 0)
+		return false;
+	CURL *c = curl_api.easy_init();
 	if (!c)
 		return false;
-	curl_easy_setopt(c, CURLOPT_URL, AGENT_HEALTH_URL);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(c);
+	curl_api.easy_setopt(c, CURLOPT_URL, AGENT_HEALTH_URL);
+	curl_api.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	curl_api.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_api.easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_api.easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	if (curl_api.easy_perform(c) == CURLE_OK)
+		curl_api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_api.easy_cleanup(c);
 	return code == 200;
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
+#include "curl_dl.h"
 
 #include "ds_etcd.h"
 #include "etcd_json.h"

@@ -63,8 +63,8 @@ static struct etcd_conn *conn_of(struct etcd_watch *w)
 static void drop_stream(struct etcd_watch *w)
 {
 	if (w->h) {
-		curl_multi_remove_handle(w->multi, w->h);
-		curl_easy_cleanup(w->h);
+		curl_api.multi_remove_handle(w->multi, w->h);
+		curl_api.easy_cleanup(w->h);
 		w->h = NULL;
 	}
 	w->line.len = 0;
@@ -100,7 +100,7 @@ static int start_stream(struct etcd_watch *w)
 
 	w->conn_start_rev = w->received_rev + 1;
 	body = etcd_req_watch(w->prefix, w->conn_start_rev);
-	w->h = curl_easy_init();
+	w->h = curl_api.easy_init();
 	if (!body || !w->h) {
 		free(body);
 		lost_stream(w, -ENOMEM, false, "out of memory starting a watch");
@@ -108,19 +108,19 @@ static int start_stream(struct etcd_watch *w)
 	}
 	snprintf(url, sizeof(url), "%s/v3/watch", c->urls[w->url_idx]);
 	etcd_http_setup(c, w->h);
-	curl_easy_setopt(w->h, CURLOPT_URL, url);
-	curl_easy_setopt(w->h, CURLOPT_COPYPOSTFIELDS, body);
-	curl_easy_setopt(w->h, CURLOPT_WRITEFUNCTION, membuf_write);
-	curl_easy_setopt(w->h, CURLOPT_WRITEDATA, &w->line);
+	curl_api.easy_setopt(w->h, CURLOPT_URL, url);
+	curl_api.easy_setopt(w->h, CURLOPT_COPYPOSTFIELDS, body);
+	curl_api.easy_setopt(w->h, CURLOPT_WRITEFUNCTION, membuf_write);
+	curl_api.easy_setopt(w->h, CURLOPT_WRITEDATA, &w->line);
 	/* An idle watch is normal; a dead peer is found by TCP keepalive instead. */
-	curl_easy_setopt(w->h, CURLOPT_TIMEOUT_MS, 0L);
-	curl_easy_setopt(w->h, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(w->h, CURLOPT_TCP_KEEPIDLE, 5L);
-	curl_easy_setopt(w->h, CURLOPT_TCP_KEEPINTVL, 2L);
+	curl_api.easy_setopt(w->h, CURLOPT_TIMEOUT_MS, 0L);
+	curl_api.easy_setopt(w->h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_api.easy_setopt(w->h, CURLOPT_TCP_KEEPIDLE, 5L);
+	curl_api.easy_setopt(w->h, CURLOPT_TCP_KEEPINTVL, 2L);
 	free(body);
 	w->line.len = 0;
 	w->created = false;
-	if (curl_multi_add_handle(w->multi, w->h) != CURLM_OK) {
+	if (curl_api.multi_add_handle(w->multi, w->h) != CURLM_OK) {
 		lost_stream(w, -ENOMEM, false, "cannot start a watch stream");
 		return -ENOMEM;
 	}
@@ -217,15 +217,15 @@ static void pump(struct etcd_watch *w)
 	int running, left;
 	CURLMsg *msg;
 
-	curl_multi_perform(w->multi, &running);
+	curl_api.multi_perform(w->multi, &running);
 	handle_lines(w);
-	while ((msg = curl_multi_info_read(w->multi, &left))) {
+	while ((msg = curl_api.multi_info_read(w->multi, &left))) {
 		if (msg->msg != CURLMSG_DONE || msg->easy_handle != w->h)
 			continue;
 		CURLcode cc = msg->data.result;
 		char reason[256];
 		long status = 0;
-		curl_easy_getinfo(w->h, CURLINFO_RESPONSE_CODE, &status);
+		curl_api.easy_getinfo(w->h, CURLINFO_RESPONSE_CODE, &status);
 		if (cc != CURLE_OK) {
 			int err = etcd_http_curl_error(w->h, cc, reason, sizeof(reason));
 			bool connect = cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST;
@@ -296,7 +296,7 @@ int etcd_watch_next(struct ds_watch *base, struct ds_event *ev, int timeout_ms)
 			wait = w->next_try_ms - now;
 		if (wait < 0)
 			wait = 0;
-		curl_multi_poll(w->multi, NULL, 0, (int)wait, NULL);
+		curl_api.multi_poll(w->multi, NULL, 0, (int)wait, NULL);
 	}
 }
 
@@ -310,7 +310,7 @@ int etcd_watch_open(struct ds *ds, const char *prefix, int64_t from_rev, struct 
 	w->base.ds = ds;
 	w->backoff_ms = BACKOFF_MIN_MS;
 	w->prefix = strdup(prefix);
-	w->multi = curl_multi_init();
+	w->multi = curl_api.multi_init();
 	if (!w->prefix || !w->multi) {
 		rc = ds_fail(ds, -ENOMEM, "out of memory");
 		goto fail;
@@ -345,7 +345,7 @@ void etcd_watch_close(struct ds_watch *base)
 		return;
 	drop_stream(w);
 	if (w->multi)
-		curl_multi_cleanup(w->multi);
+		curl_api.multi_cleanup(w->multi);
 	for (size_t i = 0; i < w->q_len; i++)
 		ds_event_free(&w->q[w->q_head + i]);
 	free(w->q);

@@ -72,6 +72,8 @@ int etcd_http_init(struct etcd_conn *c, const struct ds_config *cfg, char *err, 
 	int rc;
 
 	memset(c, 0, sizeof(*c));
+	if ((rc = curl_api_load(err, errlen)) < 0)
+		return rc; /* nothing made yet: no curl call may run before this */
 	rc = cfg->etcd_endpoints ? split_endpoints(c, cfg->etcd_endpoints) : 0;
 	if (rc == 0 && c->n_urls == 0)
 		rc = -EINVAL;
@@ -83,10 +85,10 @@ int etcd_http_init(struct etcd_conn *c, const struct ds_config *cfg, char *err, 
 	c->ca_cert = dup_or_null(cfg->etcd_ca_cert);
 	c->cert = dup_or_null(cfg->etcd_cert);
 	c->key = dup_or_null(cfg->etcd_key);
-	c->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+	c->hdrs = curl_api.slist_append(NULL, "Content-Type: application/json");
 	/* No "Expect: 100-continue" round trip on bodies over 1 KiB. */
-	struct curl_slist *h2 = c->hdrs ? curl_slist_append(c->hdrs, "Expect:") : NULL;
-	c->curl = curl_easy_init();
+	struct curl_slist *h2 = c->hdrs ? curl_api.slist_append(c->hdrs, "Expect:") : NULL;
+	c->curl = curl_api.easy_init();
 	if (!h2 || !c->curl || (cfg->etcd_ca_cert && *cfg->etcd_ca_cert && !c->ca_cert) ||
 	    (cfg->etcd_cert && *cfg->etcd_cert && !c->cert) || (cfg->etcd_key && *cfg->etcd_key && !c->key)) {
 		rc = -ENOMEM;
@@ -103,8 +105,8 @@ fail:
 void etcd_http_close(struct etcd_conn *c)
 {
 	if (c->curl)
-		curl_easy_cleanup(c->curl);
-	curl_slist_free_all(c->hdrs);
+		curl_api.easy_cleanup(c->curl);
+	curl_api.slist_free_all(c->hdrs);
 	for (size_t i = 0; i < c->n_urls; i++)
 		free(c->urls[i]);
 	free(c->urls);
@@ -121,17 +123,17 @@ const char *etcd_http_url(const struct etcd_conn *c)
 
 void etcd_http_setup(const struct etcd_conn *c, CURL *h)
 {
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdrs);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->timeout_ms);
-	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(h, CURLOPT_PROXY, ""); /* etcd is never reached through a proxy */
+	curl_api.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_api.easy_setopt(h, CURLOPT_HTTPHEADER, c->hdrs);
+	curl_api.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->timeout_ms);
+	curl_api.easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	curl_api.easy_setopt(h, CURLOPT_PROXY, ""); /* etcd is never reached through a proxy */
 	if (c->ca_cert)
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_cert);
+		curl_api.easy_setopt(h, CURLOPT_CAINFO, c->ca_cert);
 	if (c->cert)
-		curl_easy_setopt(h, CURLOPT_SSLCERT, c->cert);
+		curl_api.easy_setopt(h, CURLOPT_SSLCERT, c->cert);
 	if (c->key)
-		curl_easy_setopt(h, CURLOPT_SSLKEY, c->key);
+		curl_api.easy_setopt(h, CURLOPT_SSLKEY, c->key);
 }
 
 static void lower(char *s)
@@ -145,7 +147,7 @@ int etcd_http_curl_error(CURL *h, CURLcode cc, char *reason, size_t len)
 	long os_errno = 0;
 	int rc;
 
-	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+	curl_api.easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
 	switch (cc) {
 	case CURLE_COULDNT_CONNECT:
 		rc = os_errno ? -(int)os_errno : -ECONNREFUSED;
@@ -174,7 +176,7 @@ int etcd_http_curl_error(CURL *h, CURLcode cc, char *reason, size_t len)
 	else if (cc == CURLE_OPERATION_TIMEDOUT)
 		snprintf(reason, len, "timed out");
 	else
-		snprintf(reason, len, "%s", curl_easy_strerror(cc));
+		snprintf(reason, len, "%s", curl_api.easy_strerror(cc));
 	lower(reason);
 	return rc;
 }
@@ -207,7 +209,7 @@ static bool is_connect_failure(CURL *h, CURLcode cc)
 	case CURLE_SSL_CONNECT_ERROR:
 		return true;
 	case CURLE_OPERATION_TIMEDOUT:
-		curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
+		curl_api.easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
 		return connect_us == 0;
 	default:
 		return false;
@@ -222,18 +224,18 @@ int etcd_http_post(struct etcd_conn *c, const char *path, const char *body, char
 	int rc = -EIO;
 
 	etcd_http_setup(c, c->curl);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
-	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, membuf_write);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &b);
+	curl_api.easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+	curl_api.easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+	curl_api.easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	curl_api.easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, membuf_write);
+	curl_api.easy_setopt(c->curl, CURLOPT_WRITEDATA, &b);
 	for (size_t k = 0; k < c->n_urls; k++) {
 		size_t i = (c->cur + k) % c->n_urls;
 		long status = 0;
 		b.len = 0;
 		snprintf(url, sizeof(url), "%s%s", c->urls[i], path);
-		curl_easy_setopt(c->curl, CURLOPT_URL, url);
-		CURLcode cc = curl_easy_perform(c->curl);
+		curl_api.easy_setopt(c->curl, CURLOPT_URL, url);
+		CURLcode cc = curl_api.easy_perform(c->curl);
 		if (cc != CURLE_OK) {
 			rc = etcd_http_curl_error(c->curl, cc, reason, sizeof(reason));
 			size_t tl = strlen(tried);
@@ -244,7 +246,7 @@ int etcd_http_post(struct etcd_conn *c, const char *path, const char *body, char
 			goto out;
 		}
 		c->cur = i;
-		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+		curl_api.easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 		if (status == 200) {
 			*resp = b.p ? b.p : strdup("{}");
 			b.p = NULL;
@@ -262,7 +264,7 @@ int etcd_http_post(struct etcd_conn *c, const char *path, const char *body, char
 	snprintf(msg, msglen, "cannot reach etcd at %s: %s", tried, reason);
 out:
 	/* The handle must not keep pointers to this call's buffers. */
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, NULL);
+	curl_api.easy_setopt(c->curl, CURLOPT_WRITEDATA, NULL);
 	free(b.p);
 	return rc;
 }

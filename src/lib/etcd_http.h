@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include <curl/curl.h>
+#include "curl_dl.h"
 
 #include "datastore.h"
 
