@@ -104,6 +104,7 @@ int calico_add(struct cni_ctx *ctx)
 			     same ? "" : ": one Calico interface per container");
 		goto out;
 	}
+	log_debug("ADD: datastore open, no endpoint yet");
 	/* The network's profile, shared by every container on it (so not undone). */
 	if ((rc = profile_ensure(a.ds, ctx->conf.name)) < 0) {
 		rc = ds_failure(ctx, &a, "creating profile", rc);
@@ -114,6 +115,7 @@ int calico_add(struct cni_ctx *ctx)
 		goto out;
 	}
 
+	log_debug("ADD: profile %s and MTU %u ready", ctx->conf.name, mtu);
 	if ((rc = attachment_ipam(ctx, CNI_CMD_ADD, &ipam_res)) < 0)
 		goto out;
 	ipam_done = true;
@@ -134,6 +136,7 @@ int calico_add(struct cni_ctx *ctx)
 		goto out;
 	}
 	wired = true;
+	log_debug("ADD: endpoint %s wired", a.ep_id);
 	if (ctx->conf.policy_setup_timeout > 0 &&
 	    attachment_wait_up(&a, ctx->conf.policy_setup_timeout, status, sizeof(status)) < 0) {
 		/* Chosen: fail and undo. A container whose policy is not in place
