@@ -49,6 +49,8 @@ cni() {
 }
 jqo() { jq -r "$1" <<<"$OUT" 2>/dev/null; }
 code() { jqo .code; }
+# no_link IF: IF is a name and h1 has no such link
+no_link() { [ -n "$1" ] && ! ip -n "$(lab_ns h1)" link show "$1" >/dev/null 2>&1; }
 cali_count() { ip -n "$(lab_ns h1)" -o link | grep -c ': cali'; }
 ep_count() { "$DSTOOL" count "/calico/v1/host/h1/workload/cni/$1/"; }
 assigned() { "$CTL" ipam info "$1" >/dev/null 2>&1; }
@@ -202,7 +204,7 @@ cni ADD bb "$(lab_nspath bb)" eth0 "$(conf 0.4.0 blue)"
 BB=$(jqo '.ips[0].address' | cut -d/ -f1)
 cni ADD rc "$(lab_nspath rc)" eth0 "$(conf 0.4.0 red)"
 RCIP=$(jqo '.ips[0].address' | cut -d/ -f1)
-check "three containers added (blue, blue, red)" [ -n "$BA" ] && [ -n "$BB" ] && [ -n "$RCIP" ]
+check "three containers added (blue, blue, red)" test -n "$BA" -a -n "$BB" -a -n "$RCIP"
 check "profile blue created for the network, tag blue" bash -c "'$DSTOOL' get /calico/v1/policy/profile/blue/tags | grep -q '\"blue\"'"
 lab_tcp_server ba 8080
 lab_tcp_server rc 8080
@@ -267,7 +269,7 @@ cni DEL rc "/var/run/netns/$(lab_ns rc)" eth0 "$(conf 0.4.0 red)"
 expect_eq "DEL after the netns was deleted" "$RC" 0
 check "... rc's address released" bash -c "! '$CTL' ipam info '$RCIP' >/dev/null 2>&1"
 expect_eq "... rc's record gone" "$(ep_count rc)" 0
-check "... veth $RCIF gone" [ -n "$RCIF" ] && ! ip -n "$(lab_ns h1)" link show "$RCIF" >/dev/null 2>&1
+check "... veth $RCIF gone" no_link "$RCIF"
 cni DEL never "" eth0 "$(conf 0.4.0 red)"
 expect_eq "DEL of a container never added" "$RC" 0
 
@@ -319,7 +321,7 @@ cni ADD g3 "$(lab_nspath g3)" eth0 "$(conf 1.1.0 othernet)"
 cni GC "" "" "" "$(conf 1.1.0 gcnet '{"type":"calico-ipam"}' '{"cni.dev/valid-attachments":[{"containerID":"g1","ifname":"eth0"}]}')"
 expect_eq "GC listing only g1 succeeds" "$RC:$OUT" "0:"
 expect_eq "... g1 kept, g2 removed, g3 (another network) kept" "$(ep_count g1) $(ep_count g2) $(ep_count g3)" "1 0 1"
-check "... g2's veth gone" ! ip -n "$(lab_ns h1)" link show "$G2IF" >/dev/null 2>&1
+check "... g2's veth $G2IF gone" no_link "$G2IF"
 check "... g2's address released" bash -c "! '$CTL' ipam info '$G2' >/dev/null 2>&1"
 expect_eq "... g1's handle kept" "$("$DSTOOL" count /calico/ipam/v2/handle/gcnet.g1)" 1
 cni GC "" "" "" "$(conf 1.1.0 gcnet)"
@@ -350,7 +352,7 @@ if [ -x "$HOSTLOCAL" ]; then
 			expect_eq "$v host-local: CHECK (delegated too)" "$RC" 0
 		fi
 		cni DEL "$c" "$(lab_nspath "$c")" eth0 "$cfg"
-		check "$v host-local: DEL released it" [ "$RC" -eq 0 ] && [ ! -e "$LAB_TMP/host-local/blue/${got%/*}" ]
+		check "$v host-local: DEL released it" test "$RC" -eq 0 -a ! -e "$LAB_TMP/host-local/blue/${got%/*}"
 	done
 else
 	ok "# SKIP host-local not installed"

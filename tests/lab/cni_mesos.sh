@@ -109,7 +109,7 @@ expect_eq "Mesos labels stored on the endpoint, sanitised" "$(jq -c .labels <<<"
 
 isolator ADD "$CID2" t2 '[{"key":"app","value":"backend"}]'
 IP2=$(jq -r '.ip4.ip' <<<"$OUT")
-check "ADD for task 2" [ "$RC" -eq 0 ] && [ -n "$IP2" ]
+check "ADD for task 2" test "$RC" -eq 0 -a -n "$IP2"
 ok_ping=1
 for i in 1 2 3; do in_task t1 busybox ping -c 1 -W 1 "${IP2%/*}" >/dev/null 2>&1 && { ok_ping=0; break; }; done
 check "task 1 pings task 2 (same network, same profile)" [ "$ok_ping" -eq 0 ]
@@ -121,7 +121,7 @@ check "... with an error object Mesos can show" q jq -e '.code and .msg' <<<"$OU
 for n in 1 2; do
 	eval "cid=\$CID$n ip=\$IP$n"
 	isolator DEL "$cid" "t$n" '[]'
-	check "DEL task $n" [ "$RC" -eq 0 ] && [ -z "$OUT" ]
+	check "DEL task $n" test "$RC" -eq 0 -a -z "$OUT"
 	expect_eq "... endpoint gone" "$("$DSTOOL" count "/calico/v1/host/h1/workload/cni/$cid/")" 0
 	check "... address released" bash -c "! '$CTL' ipam info '${ip%/*}' >/dev/null 2>&1"
 	umount "$LAB_TMP/ns-t$n"
