@@ -58,13 +58,31 @@ static int ipam_info_cmd(const char *text)
 
 /* ---- show ---- */
 
-static int add_row(struct table *t, const char *pool, const char *block, const char *host, uint64_t used,
-		   uint64_t free_)
+/* Free addresses of a range of `size` addresses (2^size_bits when size_bits
+ * is given, else `size`): an IPv6 pool of /64 or wider holds more than a
+ * uint64_t counts, so this is done in 128 bits (and ::/0's 2^128 by hand). */
+static const char *free_text(int size_bits, uint64_t size, uint64_t used, char buf[48])
 {
-	char u[24], f[24];
+	if (size_bits >= 128 && used == 0)
+		return "340282366920938463463374607431768211456";
+	unsigned __int128 n = size_bits >= 128 ? ~(unsigned __int128)0 - (used - 1)
+			    : size_bits >= 0  ? ((unsigned __int128)1 << size_bits) - used
+					      : (unsigned __int128)size - used;
+	char *p = buf + 47;
+	*p = '\0';
+	do {
+		*--p = (char)('0' + (int)(n % 10));
+		n /= 10;
+	} while (n);
+	return p;
+}
+
+static int add_row(struct table *t, const char *pool, const char *block, const char *host, uint64_t used,
+		   const char *free_)
+{
+	char u[24];
 	snprintf(u, sizeof(u), "%" PRIu64, used);
-	snprintf(f, sizeof(f), "%" PRIu64, free_);
-	const char *cells[] = { pool, block, host, u, f };
+	const char *cells[] = { pool, block, host, u, free_ };
 	return table_add_row(t, cells);
 }
 
@@ -72,7 +90,7 @@ static int add_row(struct table *t, const char *pool, const char *block, const c
 static int show_pool(struct table *t, const struct cidr *pool, const struct pool_entry *pools, size_t n_pools,
 		     const struct ipam_block_entry *blocks, size_t n_blocks)
 {
-	char ptext[CIDR_STR_MAX + 16], btext[CIDR_STR_MAX], summary[64], hosts_text[32];
+	char ptext[CIDR_STR_MAX + 16], btext[CIDR_STR_MAX], summary[64], hosts_text[32], ftext[48];
 	const char *hosts[4096];
 	size_t n_hosts = 0, n_in = 0;
 	uint64_t used = 0;
@@ -103,14 +121,15 @@ static int show_pool(struct table *t, const struct cidr *pool, const struct pool
 		n_in++;
 		used += ipam_block_used(b);
 		rc = add_row(t, ptext, cidr_format(&b->cidr, btext), h ? h : "(none)", ipam_block_used(b),
-			     IPAM_BLOCK_SIZE - ipam_block_used(b));
+			     free_text(-1, IPAM_BLOCK_SIZE, ipam_block_used(b), ftext));
 	}
 	if (rc < 0 || (!pool && n_in == 0))
 		return rc;
-	uint64_t size = pool ? cidr_size(pool) : n_in * IPAM_BLOCK_SIZE;
 	snprintf(summary, sizeof(summary), "(%zu block%s)", n_in, n_in == 1 ? "" : "s");
 	snprintf(hosts_text, sizeof(hosts_text), "(%zu host%s)", n_hosts, n_hosts == 1 ? "" : "s");
-	return add_row(t, ptext, summary, hosts_text, used, size - used);
+	/* A pool: all its addresses; blocks of removed pools: only what they hold. */
+	int bits = pool ? (pool->addr.family == 4 ? 32 : 128) - pool->prefix : -1;
+	return add_row(t, ptext, summary, hosts_text, used, free_text(bits, n_in * IPAM_BLOCK_SIZE, used, ftext));
 }
 
 static int ipam_show_cmd(void)
