@@ -73,4 +73,36 @@ expect_ok "release the last address" "Address successfully released" "$CTL" ipam
 expect_eq "its block is freed" "$("$DSTOOL" count /calico/ipam/v2/assignment/)" 0
 expect_eq "no affinity left" "$("$DSTOOL" count /calico/ipam/v2/host/)" 0
 expect_eq "no handle left" "$("$DSTOOL" count /calico/ipam/v2/handle/)" 0
+
+# IPv6: a block of a /64 pool, info, show (a /64 holds 2^64 addresses: more
+# than 64 bits count), gc and release.
+"$CTL" pool add fd00:21::/64 >/dev/null
+"$DSTOOL" put /calico/ipam/v2/assignment/ipv6/block/fd00:21::-122 "$(block_json fd00:21::/122 '"host:testhost"' \
+  "0,1,$(nulls 62)" "$(seq_list 2 63)" \
+  "{\"handle_id\":\"h6a\",\"secondary\":{\"host\":\"testhost\",\"timestamp\":\"2000-01-01T00:00:00Z\"}},{\"handle_id\":\"h6b\",\"secondary\":{\"host\":\"testhost\",\"timestamp\":\"2000-01-01T00:00:00Z\"}}")"
+"$DSTOOL" put /calico/ipam/v2/host/testhost/ipv6/block/fd00:21::-122 '{}'
+"$DSTOOL" put /calico/ipam/v2/handle/h6a '{"block":{"fd00:21::/122":1},"id":"h6a"}'
+"$DSTOOL" put /calico/ipam/v2/handle/h6b '{"block":{"fd00:21::/122":1},"id":"h6b"}'
+"$DSTOOL" put /calico/v1/host/testhost/workload/cni/c6/endpoint/e6 \
+  '{"state":"active","name":"cali0ef24b0e6a6","mac":"ee:ee:ee:ee:ee:ee","profile_ids":[],"ipv4_nets":[],"ipv6_nets":["fd00:21::1/128"],"labels":{}}'
+expect_ok "info v6" 'IP fd00:21:: is in use with attributes: {"handle_id":"h6a","secondary":{"host":"testhost","timestamp":"2000-01-01T00:00:00Z"}}' \
+  "$CTL" ipam info fd00:21::
+expect_refused "info v6 unassigned" "IP address fd00:21::2 is not currently assigned" "$CTL" ipam info fd00:21::2
+expect_ok "show v6: the /64's free count is exact (2^64 - 2)" "+---------------+---------------+-------------+------+----------------------+
+|      Pool     |     Block     | Affine host | Used |         Free         |
++---------------+---------------+-------------+------+----------------------+
+| fd00:20::/120 | (0 blocks)    | (0 hosts)   | 0    | 256                  |
+| fd00:21::/64  | fd00:21::/122 | testhost    | 2    | 62                   |
+| fd00:21::/64  | (1 block)     | (1 host)    | 2    | 18446744073709551614 |
++---------------+---------------+-------------+------+----------------------+" "$CTL" ipam show
+expect_ok "gc v6 --dry-run: the address of an endpoint's ipv6_nets stays" "Would release fd00:21:: (handle h6a)
+Would release 1 leaked address." "$CTL" ipam gc --dry-run
+expect_ok "release v6" "Address successfully released" "$CTL" ipam release fd00:21::
+expect_eq "its handle is gone" "$("$DSTOOL" count /calico/ipam/v2/handle/h6a)" 0
+expect_ok "release the other v6" "Address successfully released" "$CTL" ipam release fd00:21::1
+expect_eq "the v6 block is freed" "$("$DSTOOL" count /calico/ipam/v2/assignment/ipv6/)" 0
+"$CTL" pool add fd00:30::/48 >/dev/null
+run "$CTL" ipam show
+case "$OUT" in *"| fd00:30::/48  | (0 blocks) | (0 hosts)   | 0    | 1208925819614629174706176 |"*) ok "a /48's free count (2^80)";;
+  *) fail "a /48's free count: $OUT";; esac
 tap_done
