@@ -40,6 +40,24 @@ run "$CTL" endpoint show --detailed --orchestrator=cni --endpoint=cccc1111
 case $OUT in *"| h2       | cni             | c1          | cccc1111    | 10.0.1.1/32 |"*"web,db"*) ok "filters combine; profiles joined" ;; *) fail "filters combine ($OUT)" ;; esac
 run "$CTL" endpoint show --detailed --workload=c2
 case $OUT in *"| active | app=pg,tier=db |"*) ok "labels shown, sorted by key" ;; *) fail "labels shown ($OUT)" ;; esac
+"$DSTOOL" put /calico/v1/host/h4/workload/cni/c6/endpoint/eeee6666 \
+  '{"state":"active","name":"calieeee6666","mac":"ee:ee:ee:ee:ee:ee","profile_ids":[],"ipv4_nets":["10.0.4.1/32"],"ipv6_nets":["fd00:4::1/128","fd00:4::2/128"],"labels":{}}'
+"$DSTOOL" put /calico/v1/host/h4/workload/cni/c7/endpoint/eeee7777 \
+  '{"state":"active","name":"calieeee7777","mac":"ee:ee:ee:ee:ee:ee","profile_ids":[],"ipv4_nets":[],"ipv6_nets":["fd00:4::7/128"],"labels":{}}'
+expect_ok "endpoint show --detailed: IPv4 then IPv6 addresses; an IPv6-only endpoint" "+----------+-----------------+-------------+-------------+-----------------------------------------+-------------------+----------+--------+--------+
+| Hostname | Orchestrator ID | Workload ID | Endpoint ID |                Addresses                |        MAC        | Profiles | State  | Labels |
++----------+-----------------+-------------+-------------+-----------------------------------------+-------------------+----------+--------+--------+
+| h4       | cni             | c6          | eeee6666    | 10.0.4.1/32,fd00:4::1/128,fd00:4::2/128 | ee:ee:ee:ee:ee:ee |          | active |        |
+| h4       | cni             | c7          | eeee7777    | fd00:4::7/128                           | ee:ee:ee:ee:ee:ee |          | active |        |
++----------+-----------------+-------------+-------------+-----------------------------------------+-------------------+----------+--------+--------+" \
+  "$CTL" endpoint show --detailed --host=h4
+expect_ok "endpoint show: the dual-stack host counted" "+----------+-----------------+--------------+--------------+
+| Hostname | Orchestrator ID | NumWorkloads | NumEndpoints |
++----------+-----------------+--------------+--------------+
+| h4       | cni             | 2            | 2            |
++----------+-----------------+--------------+--------------+" "$CTL" endpoint show --host=h4
+"$DSTOOL" del /calico/v1/host/h4/workload/cni/c6/endpoint/eeee6666
+"$DSTOOL" del /calico/v1/host/h4/workload/cni/c7/endpoint/eeee7777
 run "$CTL" endpoint show --host=nobody --detailed
 expect_eq "no match: an empty table" "$(printf '%s\n' "$OUT" | wc -l)" "4"
 
@@ -94,6 +112,17 @@ expect_refused "container add: bad IP" \
   "$CTL" container add "$NS" 10.0.0.300
 expect_refused "container add: bad CIDR" "10.0.0.0/33 is not a valid IP address or CIDR." \
   "$CTL" container add "$NS" 10.0.0.0/33
+expect_refused "container add: bad IPv6 address" \
+  "fd00::zz is not a valid IP address (give an address, a pool CIDR, ipv4 or ipv6)." \
+  "$CTL" container add "$NS" fd00::zz
+expect_refused "container add: bad IPv6 CIDR" "fd00::/129 is not a valid IP address or CIDR." \
+  "$CTL" container add "$NS" fd00::/129
+expect_refused "container add: not a family" \
+  "ipv5 is not a valid IP address (give an address, a pool CIDR, ipv4 or ipv6)." "$CTL" container add "$NS" ipv5
+expect_refused "container ip add: ipv6 to nothing attached" "Container $NS has no Calico networking." \
+  "$CTL" container "$NS" ip add ipv6
+expect_refused "container ip remove: not an IPv6 address" "fd00::/64 is not a valid IP address." \
+  "$CTL" container "$NS" ip remove fd00::/64
 expect_refused "container add: bad interface" \
   "Invalid interface name \"a/b\": 1-15 characters, no '/', ':' or spaces." \
   "$CTL" container add "$NS" ipv4 --interface=a/b
