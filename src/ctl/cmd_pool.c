@@ -17,7 +17,7 @@
 /* Ranges no pool may overlap: containers cannot live there. */
 static const char *const reserved_ranges[] = {
 	"0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "240.0.0.0/4",
-	"::/128", "::1/128", "fe80::/10", "ff00::/8",
+	"::/128", "::1/128", "::ffff:0:0/96", "fe80::/10", "ff00::/8",
 };
 
 static int check_pool_cidr(const char *text, struct cidr *c)
@@ -81,7 +81,8 @@ static int pools_write(const struct cidr *cidrs, size_t n, const struct pool_fla
 		for (size_t i = 0; i < n && status < 0; i++) {
 			struct pool p = { .cidr = cidrs[i], .masquerade = f->nat, .ipip = f->ipip, .vxlan = f->vxlan };
 			ops[i] = (struct ds_op){ .type = DS_OP_CAS, .key = pool_key(keys[i], &cidrs[i]) };
-			for (size_t k = 0; k < n_have; k++) {
+			/* The first overlap is the one reported: one line. */
+			for (size_t k = 0; k < n_have && status < 0; k++) {
 				const struct cidr *o = &have[k].pool.cidr;
 				if (o->prefix == cidrs[i].prefix && ip_cmp(&o->addr, &cidrs[i].addr) == 0) {
 					ops[i].mod_rev = have[k].mod_rev;
