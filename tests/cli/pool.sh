@@ -53,6 +53,37 @@ expect_usage "unknown option" "$CTL" pool add 10.90.0.0/16 --nat
 expect_usage "show with both families" "$CTL" pool show --ipv4 --ipv6
 expect_usage "remove with a flag" "$CTL" pool remove 10.20.0.0/16 --ipip
 
+# IPv6: one block (/122) is the smallest pool; reserved ranges; one line per refusal
+expect_ok "v6 pool of one /122 block" "" "$CTL" pool add fd00:5::/122
+expect_ok "v6 and v4 pools in one add" "" "$CTL" pool add fd00:5::40/122 10.110.0.0/24 --nat-outgoing
+run "$CTL" pool show --ipv6
+case "$OUT" in *"| fd00:5::/122   |              |"*"| fd00:5::40/122 | nat-outgoing |"*) ok "pool show --ipv6 lists the /122s";;
+  *) fail "pool show --ipv6 lists the /122s: $OUT";; esac
+case "$OUT" in *10.110*) fail "pool show --ipv6 shows no IPv4 pool";; *) ok "pool show --ipv6 shows no IPv4 pool";; esac
+run "$CTL" pool show --ipv4
+case "$OUT" in *fd00*) fail "pool show --ipv4 shows no IPv6 pool";; *"| 10.110.0.0/24 "*) ok "pool show --ipv4 shows no IPv6 pool";;
+  *) fail "pool show --ipv4: $OUT";; esac
+expect_refused "v6 overlap with two existing pools: one line" \
+  "Cannot add pool fd00:5::/120: it overlaps the existing pool fd00:5::/122." "$CTL" pool add fd00:5::/120
+expect_eq "... and only one" "$(printf '%s\n' "$ERR" | wc -l)" 1
+expect_refused "v6 host bits" "fd00:5::1/64 is not a valid IP prefix: host bits are set (did you mean fd00:5::/64?)" \
+  "$CTL" pool add fd00:5::1/64
+expect_refused "v6 link-local" "Pool fe80::/64 overlaps the reserved range fe80::/10." "$CTL" pool add fe80::/64
+expect_refused "v6 multicast" "Pool ff02::/16 overlaps the reserved range ff00::/8." "$CTL" pool add ff02::/16
+expect_refused "v4-mapped v6" "Pool ::ffff:10.0.0.0/120 overlaps the reserved range ::ffff:0:0/96." \
+  "$CTL" pool add ::ffff:10.0.0.0/120
+expect_refused "v6 all or nothing" "Pool fe80::/64 overlaps the reserved range fe80::/10." \
+  "$CTL" pool add fd00:9::/64 fe80::/64
+expect_ok "v6 range add" "" "$CTL" pool range add fd00:7:: fd00:7::ff
+run "$CTL" pool show --ipv6
+case "$OUT" in *"| fd00:7::/120 "*) ok "v6 range became one /120";; *) fail "v6 range add result: $OUT";; esac
+expect_refused "v6 range not on block boundaries" \
+  "Cannot create range fd00:8::1-fd00:8::ff: pools are made of whole blocks of 64 addresses, so the range must start on a multiple of 64 and end just before one." \
+  "$CTL" pool range add fd00:8::1 fd00:8::ff
+expect_ok "v6 pool remove" "" "$CTL" pool remove fd00:5::/122 fd00:5::40/122 fd00:7::/120
+expect_eq "... gone from the datastore" "$("$DSTOOL" count /calico/v1/ipam/v6/pool/fd00:5)$("$DSTOOL" count /calico/v1/ipam/v6/pool/fd00:7)" 00
+expect_refused "v6 remove unknown" "fd00:5::/122 is not a configured pool." "$CTL" pool remove fd00:5::/122
+
 expect_ok "range add" "" "$CTL" pool range add 10.100.0.0 10.100.1.255
 run "$CTL" pool show --ipv4
 case "$OUT" in *"| 10.100.0.0/23 |"*) ok "range became one /23";; *) fail "range add result: $OUT";; esac
