@@ -19,6 +19,9 @@
 #   lab_sysctl NAME KEY VALUE   KEY like net.ipv4.ip_forward, written inside NAME
 #   lab_fabric_add [NAME]       the fabric namespace with bridge br0 (default name "fab")
 #   lab_host_add NAME FABRIC_IP host on the fabric (FABRIC_IP/24 on eth0), forwarding on, default route
+#   lab_fabric_v6               IPv6 on the fabric too: $LAB_FABRIC_GW6/64 on br0 (call after lab_fabric_add)
+#   lab_host_v6 NAME FABRIC_IP6 IPv6 beside a host's IPv4: FABRIC_IP6/64 on eth0 (no DAD), default via
+#                               $LAB_FABRIC_GW6 (lab_host_add first)
 #   lab_workload_ns NAME        empty namespace for a workload (lo up)
 #   lab_spawn NAME CMD...       start CMD in the background inside NAME; pid recorded; sets LAB_LAST_PID
 #   lab_tcp_server NAME PORT    persistent TCP server answering "ok" (labnet), waits until bound
@@ -35,6 +38,7 @@ LAB_NAMESPACES=()
 LAB_PIDS=()
 LAB_FABRIC=""
 LAB_FABRIC_GW=172.30.0.1
+LAB_FABRIC_GW6=fd00:172:30::1
 LAB_PORTS=0
 LAB_TIMEOUT=${LAB_TIMEOUT:-1}
 LAB_TMP=$(mktemp -d /tmp/calico-lab.XXXXXX)
@@ -90,6 +94,18 @@ lab_host_add() {
     ip -n "$(lab_ns "$name")" route add default via "$LAB_FABRIC_GW" dev eth0 &&
     lab_sysctl "$name" net.ipv4.ip_forward 1 &&
     lab_sysctl "$name" net.ipv6.conf.all.forwarding 1
+}
+
+# No DAD on the fabric's addresses: they are usable at once, and the lab
+# gives every host a distinct one.
+lab_fabric_v6() {
+  [ -n "$LAB_FABRIC" ] || lab_fabric_add || return 1
+  ip -n "$(lab_ns "$LAB_FABRIC")" -6 addr add "$LAB_FABRIC_GW6/64" dev br0 nodad
+}
+
+lab_host_v6() {
+  ip -n "$(lab_ns "$1")" -6 addr add "$2/64" dev eth0 nodad &&
+    ip -n "$(lab_ns "$1")" -6 route add default via "$LAB_FABRIC_GW6" dev eth0
 }
 
 lab_workload_ns() { lab_ns_add "$1"; }
