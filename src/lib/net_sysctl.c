@@ -89,7 +89,14 @@ static const char *const v4_settings[][2] = {
 	{ "ipv4/conf/%s/rp_filter", "1" },
 };
 
+/* accept_dad 0: the host end's link-local fe80::ecee:eeff:feee:eeee is the
+ * workload's IPv6 gateway, on a link of two where nobody else can have it;
+ * with duplicate address detection it stays tentative (unanswered) for the
+ * first second or so of the workload's life. Takes effect for link-locals
+ * made after it (workload_attach sets it before the veth has carrier), and
+ * only while net.ipv6.conf.all.accept_dad is 0 too (the kernel default). */
 static const char *const v6_settings[][2] = {
+	{ "ipv6/conf/%s/accept_dad", "0" },
 	{ "ipv6/conf/%s/proxy_ndp", "1" },
 	{ "ipv6/conf/%s/accept_ra", "0" },
 	{ "ipv6/conf/%s/forwarding", "1" },

@@ -69,6 +69,13 @@ struct nl_link_list {
  * The kernel makes both ends or neither. */
 int nl_veth_create(struct nl *nl, const char *host_name, const char *peer_name, int peer_ns_fd,
 		   unsigned mtu);
+/* nl_veth_create in two steps: the pair with the peer left down, so the host
+ * end has no carrier and hence no IPv6 link-local address yet (settings that
+ * must come before it, such as accept_dad, can be made now); then the peer
+ * up. The caller deletes the pair if the second step fails. */
+int nl_veth_create_peer_down(struct nl *nl, const char *host_name, const char *peer_name, int peer_ns_fd,
+			     unsigned mtu);
+int nl_veth_peer_up(struct nl *nl, const char *peer_name, int peer_ns_fd);
 /* Deleting one end of a veth deletes both, and every route through them. */
 int nl_link_del(struct nl *nl, const char *name);
 int nl_link_get(struct nl *nl, const char *name, struct nl_link *out);

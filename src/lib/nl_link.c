@@ -56,7 +56,7 @@ static struct nlmsghdr *link_msg(struct nl *nl, uint16_t type, uint16_t flags, s
 }
 
 /* Sets the peer up through a handle in its namespace; the message lands in nl. */
-static int peer_up(struct nl *nl, const char *peer_name, int peer_ns_fd)
+int nl_veth_peer_up(struct nl *nl, const char *peer_name, int peer_ns_fd)
 {
 	struct nl *peer_nl = nl;
 	int rc = 0;
@@ -70,8 +70,8 @@ static int peer_up(struct nl *nl, const char *peer_name, int peer_ns_fd)
 	return rc;
 }
 
-int nl_veth_create(struct nl *nl, const char *host_name, const char *peer_name, int peer_ns_fd,
-		   unsigned mtu)
+int nl_veth_create_peer_down(struct nl *nl, const char *host_name, const char *peer_name, int peer_ns_fd,
+			     unsigned mtu)
 {
 	static const uint8_t host_mac[6] = CALICO_HOST_MAC;
 	struct ifinfomsg *ifi, *peer;
@@ -111,7 +111,16 @@ int nl_veth_create(struct nl *nl, const char *host_name, const char *peer_name, 
 	mnl_attr_nest_end(nlh, linkinfo);
 	if ((rc = nl_exchange(nl, nlh, NULL, NULL)) < 0)
 		return nl_fail(nl, rc, "cannot create veth %s (peer %s)", host_name, peer_name);
-	if ((rc = peer_up(nl, peer_name, peer_ns_fd)) < 0) {
+	return 0;
+}
+
+int nl_veth_create(struct nl *nl, const char *host_name, const char *peer_name, int peer_ns_fd,
+		   unsigned mtu)
+{
+	int rc = nl_veth_create_peer_down(nl, host_name, peer_name, peer_ns_fd, mtu);
+	if (rc < 0)
+		return rc;
+	if ((rc = nl_veth_peer_up(nl, peer_name, peer_ns_fd)) < 0) {
 		char msg[NL_ERR_MAX];
 		memcpy(msg, nl->err, sizeof(msg));
 		nl_link_del(nl, host_name); /* takes the peer with it */

@@ -94,19 +94,26 @@ int workload_attach(const char *netns_path, const char *host_ifname, const char 
 	    (netns_path && (rc = nl_open(&cont, ns_fd, msg, sizeof(msg))) < 0))
 		goto out;
 
-	if ((rc = nl_veth_create(host, host_ifname, container_ifname, ns_fd, mtu)) < 0) {
+	if ((rc = nl_veth_create_peer_down(host, host_ifname, container_ifname, ns_fd, mtu)) < 0) {
 		set_err(msg, sizeof(msg), nl_strerror(host));
 		goto out;
 	}
 	made = true;
+	/* The host end's settings before its peer comes up: its IPv6
+	 * link-local (the workload's gateway) is made at carrier, and must be
+	 * made without duplicate address detection (see net_sysctl.c).
+	 * IPv4 settings always: proxy ARP and rp_filter are what keep a v6-only
+	 * workload from using the host as an IPv4 router, too. */
+	if ((rc = net_sysctl_workload_host(-1, host_ifname, true, has_v6, msg, sizeof(msg))) < 0)
+		goto out;
+	if ((rc = nl_veth_peer_up(host, container_ifname, ns_fd)) < 0) {
+		set_err(msg, sizeof(msg), nl_strerror(host));
+		goto out;
+	}
 	if (cont && (rc = setup_container(cont, container_ifname, addrs, n_addrs, has_v4, has_v6)) < 0) {
 		set_err(msg, sizeof(msg), nl_strerror(cont));
 		goto out;
 	}
-	/* IPv4 settings always: proxy ARP and rp_filter are what keep a v6-only
-	 * workload from using the host as an IPv4 router, too. */
-	if ((rc = net_sysctl_workload_host(-1, host_ifname, true, has_v6, msg, sizeof(msg))) < 0)
-		goto out;
 	if ((rc = add_host_routes(host, host_ifname, addrs, n_addrs)) < 0) {
 		set_err(msg, sizeof(msg), nl_strerror(host));
 		goto out;
