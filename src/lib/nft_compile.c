@@ -200,6 +200,47 @@ out:
 	return rc;
 }
 
+/* Neighbour advertisements from a workload may only claim its own addresses
+ * (or a link-local one, which only names something on its own veth): a
+ * workload must not answer neighbour solicitations for another workload's
+ * address. nftables 1.0.6 has no "icmpv6 taddr", so the target (bytes 8-23
+ * of the ICMPv6 header) is matched as a raw payload, one compare per address
+ * as in add_anti_spoof. Then the NAs left are accepted when they are for the
+ * host itself: ND comes from link-local sources that anti-spoofing would drop,
+ * conntrack does not track it, and a real NA has hop limit 255, which a
+ * forwarded packet has lost before the forward hook. */
+static int add_na_guard(struct nft_chain *ch, const struct cidr *nets, size_t n)
+{
+	struct ip_addr *addrs = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int rc = -ENOMEM;
+
+	if (!(text = malloc(n * 56 + 128)) || (n && !(addrs = calloc(n, sizeof(*addrs)))))
+		goto out;
+	len = (size_t)sprintf(text, "icmpv6 type nd-neighbor-advert @th,64,16 & 0xffc0 != 0xfe80 ");
+	for (size_t i = 0; i < n; i++)
+		addrs[i] = nets[i].addr;
+	if (n > 1)
+		qsort(addrs, n, sizeof(*addrs), ip_ptr_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (addrs[i].family != 6 || (i && ip_cmp(&addrs[i - 1], &addrs[i]) == 0))
+			continue;
+		len += (size_t)sprintf(text + len, "@th,64,128 != 0x");
+		for (int b = 0; b < 16; b++)
+			len += (size_t)sprintf(text + len, "%02x", addrs[i].bytes[b]);
+		text[len++] = ' ';
+	}
+	sprintf(text + len, "drop");
+	if ((rc = nft_chain_add_rule(ch, "%s", text)) < 0)
+		goto out;
+	rc = nft_chain_add_rule(ch, "ip6 hoplimit 255 icmpv6 type nd-neighbor-advert accept");
+out:
+	free(addrs);
+	free(text);
+	return rc;
+}
+
 /* Profiles in order; an allow returns at once. Any missing profile, or an
  * inactive endpoint, leaves the endpoint with nothing: drop. */
 static int add_profile_jumps(struct compiler *c, struct nft_chain *ch, const struct endpoint *e, const char *dir)
@@ -243,6 +284,7 @@ static int add_endpoint(struct compiler *c, const struct endpoint *e, struct nft
 	if (!(ch = nft_model_add_chain(c->m, name, NULL)))
 		return -ENOMEM;
 	if ((rc = nft_chain_add_rule(ch, "ct state established,related accept")) < 0 ||
+	    (rc = add_na_guard(ch, e->ipv6_nets, e->n_ipv6_nets)) < 0 ||
 	    (rc = nft_chain_add_rule(ch, "ct state invalid drop")) < 0 ||
 	    (rc = add_anti_spoof(ch, e->ipv4_nets, e->n_ipv4_nets, 4)) < 0 ||
 	    (rc = add_anti_spoof(ch, e->ipv6_nets, e->n_ipv6_nets, 6)) < 0 ||
@@ -494,11 +536,13 @@ static int add_dispatch(struct compiler *c)
 	if (!(ch = nft_model_add_chain(c->m, "cali-input", "type filter hook input priority filter; policy accept;")))
 		return -ENOMEM;
 	/* Neighbour discovery comes from link-local sources that anti-spoofing
-	 * would drop; IPv6 does not work without it (Felix accepts it too). */
+	 * would drop; IPv6 does not work without it (Felix accepts it too).
+	 * Advertisements are the endpoint chain's: only its own addresses
+	 * (add_na_guard). */
 	if ((rc = nft_chain_add_rule(ch, "ct state established,related accept")) < 0 ||
 	    (rc = nft_chain_add_rule(ch,
 				     "iifname \"%s*\" icmpv6 type { mld-listener-query, mld-listener-report, "
-				     "mld-listener-done, nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } accept",
+				     "mld-listener-done, nd-router-solicit, nd-neighbor-solicit } accept",
 				     pfx)) < 0 ||
 	    (rc = nft_chain_add_rule(ch, "jump cali-from-wl")) < 0)
 		return rc;

@@ -7,13 +7,16 @@
  *   cali-forward      base, filter/forward: ct established,related accept;
  *                     jump cali-from-wl; jump cali-to-wl
  *   cali-input        base, filter/input: ct established,related accept;
- *                     IPv6 neighbour discovery from workloads accept;
+ *                     IPv6 neighbour discovery from workloads accept (but
+ *                     advertisements: the endpoint chain's);
  *                     jump cali-from-wl; then DefaultEndpointToHostAction
  *   cali-postrouting  base, nat/postrouting: masquerade @masq4/@masq6 sources
  *                     going outside @pools4/@pools6
  *   cali-from-wl      iifname vmap @from-wl (goto wl-from-<if>); iifname "<prefix>*" drop
  *   cali-to-wl        oifname vmap @to-wl (goto wl-to-<if>);    oifname "<prefix>*" drop
- *   wl-from-<if>      the endpoint's outbound policy: ct, anti-spoofing, profiles, drop
+ *   wl-from-<if>      the endpoint's outbound policy: ct, neighbour advertisements
+ *                     for its own addresses only (accepted when for the host),
+ *                     anti-spoofing, profiles, drop
  *   wl-to-<if>        the endpoint's inbound policy: ct, profiles, drop
  *   prof-out-<p>      a profile's outbound rules, prof-in-<p> its inbound rules
  *   sets tag4-<t>, tag6-<t>  the members of tag t; masq4/6, pools4/6 for NAT;
