@@ -25,7 +25,7 @@ fi
 mkdir -p "$CALICO_LOG_DIR" && echo "agent log line" >"$CALICO_LOG_DIR/calico-node.log"
 run "$CTL" diags
 TGZ=$(printf '%s\n' "$OUT" | sed -n 's/^Diags saved to \(\/tmp\/[^ ]*\.tar\.gz\).*/\1/p')
-check "diags: prints the path of a tar.gz in /tmp" [ "$RC" -eq 0 ] && [ -f "$TGZ" ]
+check "diags: prints the path of a tar.gz in /tmp" [ "$RC" -eq 0 -a -f "$TGZ" ]
 if [ -f "$TGZ" ]; then
   LIST=$(tar tzf "$TGZ")
   for f in ip-addr-4.txt ip-addr-6.txt ip-route-4.txt ip-route-6.txt ip-neigh-4.txt ip-neigh-6.txt ip-link.txt \

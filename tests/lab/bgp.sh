@@ -121,13 +121,13 @@ add_wl h1 a1 10.65.0.0/16; A1=$WL_IP
 add_wl h1 a2 10.65.0.0/16; A2=$WL_IP
 add_wl h2 b1 10.65.0.0/16; B1=$WL_IP
 add_wl h2 b2 10.65.0.0/16; B2=$WL_IP
-check "four workloads got addresses ($A1 $A2 $B1 $B2)" [ -n "$A1" ] && [ -n "$A2" ] && [ -n "$B1" ] && [ -n "$B2" ]
+check "four workloads got addresses ($A1 $A2 $B1 $B2)" [ -n "$A1" -a -n "$A2" -a -n "$B1" -a -n "$B2" ]
 BLK1=$(ip -n "$(lab_ns h1)" route show proto bird | awk '$1 == "blackhole" {print $2}' | head -n 1)
 BLK2=$(ip -n "$(lab_ns h2)" route show proto bird | awk '$1 == "blackhole" {print $2}' | head -n 1)
 retry 10 cfg_has h2 "route $BLK2 blackhole" >/dev/null
 BLK2=$(cfg h2 | awk '/^\troute .* blackhole;/ {print $2}' | head -n 1)
 BLK1=$(cfg h1 | awk '/^\troute .* blackhole;/ {print $2}' | head -n 1)
-check "each host has a block blackhole in its config ($BLK1, $BLK2)" [ -n "$BLK1" ] && [ -n "$BLK2" ] && [ "$BLK1" != "$BLK2" ]
+check "each host has a block blackhole in its config ($BLK1, $BLK2)" [ -n "$BLK1" -a -n "$BLK2" -a "$BLK1" != "$BLK2" ]
 T0=$SECONDS
 check "h1: route to h2's block $BLK2 from BIRD" retry 15 has_route_via h1 "$BLK2" 172.30.0.12
 check "h2: route to h1's block $BLK1 from BIRD" retry 15 has_route_via h2 "$BLK1" 172.30.0.11
@@ -181,7 +181,7 @@ BPID2=$(cat "$LAB_TMP/h2/run/bird.pid" 2>/dev/null)
 run hctl h2 node stop --force
 expect_eq "h2: node stop" "$RC:$OUT" "0:Node stopped"
 check "h2: BIRD is gone" retry 5 eval "! alive ${BPID2:-0}"
-check "... with its pid file and socket" [ ! -e "$LAB_TMP/h2/run/bird.pid" ] && [ ! -e "$LAB_TMP/h2/run/bird.ctl" ]
+check "... with its pid file and socket" [ ! -e "$LAB_TMP/h2/run/bird.pid" -a ! -e "$LAB_TMP/h2/run/bird.ctl" ]
 run hctl h2 status
 expect_contains "h2: status says BIRD is not running" "$OUT" "BIRD is not running."
 sleep 2

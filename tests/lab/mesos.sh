@@ -235,7 +235,7 @@ task_start t9 h1 "ip link add eth0 type veth peer name eth0p"
 hook h1 '{"command":"reserve","args":{"hostname":"h1","uid":"uid-t9","ipv4_addrs":["10.65.99.10"],"ipv6_addrs":[]}}'
 links0=$(cali_links h1); eps0=$(endpoints h1)
 hook h1 "$(isolate_req t9 h1 '["ng1"]' '["10.65.99.10"]' '[]')"
-check "isolate failing half-way answers an error ($ERR)" [ "$CALL_RC" -eq 0 ] && [ "$ERR" != null ] && [ -n "$ERR" ]
+check "isolate failing half-way answers an error ($ERR)" [ "$CALL_RC" -eq 0 -a "$ERR" != null -a -n "$ERR" ]
 expect_eq "... no host interface left" "$(cali_links h1)" "$links0"
 expect_eq "... no endpoint record" "$(endpoints h1)" "$eps0"
 expect_eq "... the task's namespace has only lo, eth0 and eth0p" \

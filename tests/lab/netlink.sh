@@ -205,7 +205,7 @@ expect_eq "address add twice: one line with the kernel's reason" "$ERR" \
   "nltool: cannot add address 10.65.2.1/32 on vxlan9: File exists (kernel: ipv4: Address already assigned)"
 check "address delete" h1 addr-del vxlan9 10.65.2.1/32
 run "$NLTOOL" -n "$(lab_nspath h1)" link-index vxlan9
-check "link-index through a handle opened in h1 from outside" [ "$RC" -eq 0 ] && [ -n "$OUT" ]
+check "link-index through a handle opened in h1 from outside" [ "$RC" -eq 0 -a -n "$OUT" ]
 check "link delete" h1 link-del vxlan9
 run h1 link-del vxlan9
 expect_eq "link delete of a missing link" "$ERR" "nltool: cannot delete link vxlan9: No such device"
