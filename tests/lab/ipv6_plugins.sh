@@ -60,7 +60,7 @@ ns_default() { ip -n "$(lab_ns "$1")" "-$2" route show default | awk '{print $1,
 h1_route() { ip -n "$(lab_ns h1)" "-$1" route show "$2" proto 80; }
 # ping (one echo) and TCP 8080, either family; a first packet may wait for neighbour discovery: 3 tries
 reach() { lab_ping "$1" "$2" && lab_tcp "$1" "$2" 8080; }
-allowed() { local d=$1 i; shift; for i in 1 2 3; do "$@" && { ok "$d"; return; }; done; fail "$d"; }
+allowed() { local d=$1 _; shift; for _ in 1 2 3; do "$@" && { ok "$d"; return; }; done; fail "$d"; }
 denied() { local d=$1; shift; if "$@"; then fail "$d"; else ok "$d"; fi; }
 # status_up ORCH WORKLOAD: calico-node reported the workload's endpoint programmed
 status_up() { "$DSTOOL" list "/calico/felix/v1/host/h1/workload/$1/$2/" | grep -q '"up"'; }
@@ -267,6 +267,8 @@ hook() {
 	ANSWER=$(lab_exec h1 "$CALLER" "$HOOK" "$1" 2>>"$LAB_TMP/hook.log")
 	CALL_RC=$?
 	MERR=$(jq -r 'if .error == null then "null" else .error end' <<<"$ANSWER" 2>/dev/null)
+	# (mesos_caller exits non-zero when the hook broke the isolator's protocol)
+	[ "$CALL_RC" -eq 0 ] || MERR="protocol broken (mesos_caller exit $CALL_RC): $ANSWER"
 }
 # task NAME NETGROUP: a task (own namespace, TCP 8080 on both families), allocated 1 + 1, isolated
 task() {
