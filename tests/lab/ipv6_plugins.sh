@@ -45,7 +45,8 @@ ln -s "$CALICO_BUILD/calico" "$CNIBIN/calico"
 ln -s "$CALICO_BUILD/calico-ipam" "$CNIBIN/calico-ipam"
 
 # ---- helpers ----
-run() { OUT=$("$@" 2>"$LAB_TMP/err"); RC=$?; ERR=$(head -n 1 "$LAB_TMP/err"); }
+# every plugin's and calicoctl's stderr is kept in stderr.log for the sanitizer check at the end
+run() { OUT=$("$@" 2>"$LAB_TMP/err"); RC=$?; ERR=$(head -n 1 "$LAB_TMP/err"); cat "$LAB_TMP/err" >>"$LAB_TMP/stderr.log"; }
 ctl() { lab_exec h1 "$CTL" "$@"; }
 q() { "$@" >/dev/null 2>&1; }
 contains() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
@@ -177,6 +178,7 @@ cni() {
 		CNI_IFNAME=eth0 CNI_PATH="$CNIBIN" "$CALICO_BUILD/calico" 2>"$LAB_TMP/err")
 	RC=$?
 	ERR=$(cat "$LAB_TMP/err")
+	cat "$LAB_TMP/err" >>"$LAB_TMP/stderr.log"
 }
 jqo() { jq -r "$1" <<<"$OUT" 2>/dev/null; }
 handle_count() { "$DSTOOL" count "/calico/ipam/v2/handle/$1.$2"; }
@@ -340,7 +342,7 @@ expect_eq "no handle, no mesos endpoint, no cali*, no /128 route left" \
 expect_eq "IPAM: no address in use" "$("$CTL" ipam show | awk -F'|' '$3 ~ /block/ {s += $5} END {print s + 0}')" 0
 agent_stop
 expect_eq "calico-node stopped cleanly" "$?" 0
-if grep -q 'ERROR: \(Address\|Leak\|Undefined\)Sanitizer\|runtime error:' "$AGENT_LOG" "$LAB_TMP/hook.log" "$LAB_TMP/err" 2>/dev/null; then
+if grep -q 'ERROR: \(Address\|Leak\|Undefined\)Sanitizer\|runtime error:' "$AGENT_LOG" "$LAB_TMP/hook.log" "$LAB_TMP/stderr.log" 2>/dev/null; then
 	fail "no sanitizer report from the agent or the plugins"
 else
 	ok "no sanitizer report from the agent or the plugins"
