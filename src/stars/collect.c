@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +13,7 @@
 #include "log.h"
 #include "opts.h"
 #include "rules_file.h"
-#include "run.h"
-#include "server.h"
+#include "serve.h"
 #include "ui.h"
 
 #define COLLECT_TIMEOUT_MS 1000L
@@ -26,8 +24,7 @@ struct collector {
 	const char **urls;
 	size_t n;
 	const char *rules_path;
-	pthread_mutex_t lock;
-	char *graph; /* the rendered /graph body, under lock */
+	struct serve_doc graph; /* the /graph body */
 };
 
 static int route(void *ctx, const char *path, struct server_reply *r)
@@ -42,15 +39,7 @@ static int route(void *ctx, const char *path, struct server_reply *r)
 		*r = (struct server_reply){ 404, "text/plain", "not found\n", 0 };
 		return 0;
 	}
-	pthread_mutex_lock(&c->lock);
-	r->body = c->graph ? strdup(c->graph) : NULL;
-	pthread_mutex_unlock(&c->lock);
-	if (!r->body)
-		return -ENOMEM;
-	r->status = 200;
-	r->type = "application/json";
-	r->must_free = 1;
-	return 0;
+	return serve_doc_reply(&c->graph, r);
 }
 
 /* Builds the graph from c->svcs and the rules file, and publishes it. */
@@ -58,25 +47,16 @@ static int publish(struct collector *c)
 {
 	json_t *rules = rules_file_read(c->rules_path);
 	json_t *g = graph_build(c->svcs, c->n, rules, (long long)time(NULL));
-	char *text = g ? json_dumps(g, JSON_COMPACT) : NULL;
-	int rc = 0;
+	int rc = serve_doc_set(&c->graph, g);
 
-	if (!text) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	pthread_mutex_lock(&c->lock);
-	free(c->graph);
-	c->graph = text;
-	pthread_mutex_unlock(&c->lock);
-out:
 	json_decref(g);
 	json_decref(rules);
 	return rc;
 }
 
-static int collect_round(struct collector *c)
+static int collect_round(void *ctx)
 {
+	struct collector *c = ctx;
 	struct fetch_result *res = calloc(c->n ? c->n : 1, sizeof(*res));
 	int rc;
 
@@ -139,7 +119,7 @@ int collect_main(int argc, char **argv)
 		{ "rules-file", required_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct collector c = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct collector c = { .graph = SERVE_DOC_INIT };
 	struct listen_addr addr;
 	struct server *srv = NULL;
 	double interval = 1;
@@ -151,16 +131,12 @@ int collect_main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "l:i:r:h", longs, NULL)) != -1) {
 		switch (ch) {
 		case 'l':
-			if (opts_listen(optarg, &addr) < 0) {
-				fprintf(stderr, "calico-stars: bad --listen '%s' (want ADDR:PORT)\n", optarg);
+			if (serve_opt_listen(optarg, &addr) < 0)
 				goto out;
-			}
 			break;
 		case 'i':
-			if (opts_interval(optarg, &interval) < 0) {
-				fprintf(stderr, "calico-stars: bad --interval '%s' (want seconds, 0.1 to 3600)\n", optarg);
+			if (serve_opt_interval(optarg, &interval) < 0)
 				goto out;
-			}
 			break;
 		case 'r':
 			c.rules_path = optarg;
@@ -178,18 +154,10 @@ int collect_main(int argc, char **argv)
 		goto out;
 	if (publish(&c) < 0)
 		goto out;
-	stars_signals_install();
-	if (server_start(&srv, &addr, route, &c) < 0) {
-		fprintf(stderr, "calico-stars: cannot listen on %s\n", addr.text);
+	if (serve_start(&srv, &addr, route, &c) < 0)
 		goto out;
-	}
 	log_info("collector serving http://%s/ for %zu services every %g s", addr.text, c.n, interval);
-	while (!stars_stop) {
-		double next = stars_now() + interval;
-		if (collect_round(&c) < 0)
-			log_warn("collect round: out of memory");
-		stars_sleep_until(next);
-	}
+	serve_rounds(interval, collect_round, &c, "collect");
 	log_info("collector stopping");
 	rc = 0;
 out:
@@ -201,6 +169,6 @@ out:
 	free(c.svcs);
 	free(c.names);
 	free(c.urls);
-	free(c.graph);
+	serve_doc_free(&c.graph);
 	return rc;
 }

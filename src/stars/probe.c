@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,17 +10,16 @@
 
 #include "log.h"
 #include "opts.h"
-#include "run.h"
-#include "server.h"
+#include "serve.h"
 
 #define PROBE_TIMEOUT_MS 1000L
 
 struct probe {
 	const char *name;
 	struct probe_target *targets;
+	const char *const *urls; /* targets[i].url, as fetch_all takes them */
 	size_t n;
-	pthread_mutex_t lock;
-	char *status; /* the rendered /status body, under lock */
+	struct serve_doc status; /* the /status body */
 };
 
 json_t *probe_status_json(const char *name, const struct probe_target *t, size_t n, long long updated)
@@ -65,18 +63,8 @@ out:
 static int publish(struct probe *p, long long updated)
 {
 	json_t *j = probe_status_json(p->name, p->targets, p->n, updated);
-	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	int rc = 0;
+	int rc = serve_doc_set(&p->status, j);
 
-	if (!text) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	pthread_mutex_lock(&p->lock);
-	free(p->status);
-	p->status = text;
-	pthread_mutex_unlock(&p->lock);
-out:
 	json_decref(j);
 	return rc;
 }
@@ -89,29 +77,25 @@ static int route(void *ctx, const char *path, struct server_reply *r)
 		*r = (struct server_reply){ 404, "text/plain", "not found\n", 0 };
 		return 0;
 	}
-	pthread_mutex_lock(&p->lock);
-	r->body = p->status ? strdup(p->status) : NULL;
-	pthread_mutex_unlock(&p->lock);
-	if (!r->body)
-		return -ENOMEM;
-	r->status = 200;
-	r->type = "application/json";
-	r->must_free = 1;
-	return 0;
+	return serve_doc_reply(&p->status, r);
 }
 
-static int probe_round(struct probe *p, const char *const *urls)
+/* Probes every target, then publishes what it found. */
+static int probe_round(void *ctx)
 {
+	struct probe *p = ctx;
 	struct fetch_result *res = calloc(p->n ? p->n : 1, sizeof(*res));
 	int rc;
 
 	if (!res)
 		return -ENOMEM;
-	rc = fetch_all(urls, p->n, PROBE_TIMEOUT_MS, res);
+	rc = fetch_all(p->urls, p->n, PROBE_TIMEOUT_MS, res);
 	for (size_t i = 0; rc == 0 && i < p->n; i++)
 		rc = probe_target_update(&p->targets[i], &res[i]);
 	fetch_results_free(res, p->n);
 	free(res);
+	if (rc == 0)
+		rc = publish(p, (long long)time(NULL));
 	return rc;
 }
 
@@ -127,7 +111,7 @@ int probe_main(int argc, char **argv)
 		{ "interval", required_argument, NULL, 'i' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct probe p = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct probe p = { .status = SERVE_DOC_INIT };
 	struct listen_addr addr;
 	struct server *srv = NULL;
 	double interval = 2;
@@ -146,16 +130,12 @@ int probe_main(int argc, char **argv)
 			p.name = optarg;
 			break;
 		case 'l':
-			if (opts_listen(optarg, &addr) < 0) {
-				fprintf(stderr, "calico-stars: bad --listen '%s' (want ADDR:PORT)\n", optarg);
+			if (serve_opt_listen(optarg, &addr) < 0)
 				goto out;
-			}
 			break;
 		case 'i':
-			if (opts_interval(optarg, &interval) < 0) {
-				fprintf(stderr, "calico-stars: bad --interval '%s' (want seconds, 0.1 to 3600)\n", optarg);
+			if (serve_opt_interval(optarg, &interval) < 0)
 				goto out;
-			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -171,6 +151,7 @@ int probe_main(int argc, char **argv)
 		goto out;
 	}
 	p.n = (size_t)(argc - optind);
+	p.urls = (const char *const *)(argv + optind);
 	for (int i = optind; i < argc; i++) {
 		if (opts_http_url(argv[i]) < 0) {
 			fprintf(stderr, "calico-stars: bad target '%s' (want http://HOST[:PORT]/PATH)\n", argv[i]);
@@ -183,18 +164,10 @@ int probe_main(int argc, char **argv)
 		p.targets[i].url = argv[optind + (int)i];
 	if (publish(&p, (long long)time(NULL)) < 0)
 		goto out;
-	stars_signals_install();
-	if (server_start(&srv, &addr, route, &p) < 0) {
-		fprintf(stderr, "calico-stars: cannot listen on %s\n", addr.text);
+	if (serve_start(&srv, &addr, route, &p) < 0)
 		goto out;
-	}
 	log_info("probe %s serving http://%s/status, %zu targets every %g s", p.name, addr.text, p.n, interval);
-	while (!stars_stop) {
-		double next = stars_now() + interval;
-		if (probe_round(&p, (const char *const *)(argv + optind)) < 0 || publish(&p, (long long)time(NULL)) < 0)
-			log_warn("probe round: out of memory");
-		stars_sleep_until(next);
-	}
+	serve_rounds(interval, probe_round, &p, "probe");
 	log_info("probe %s stopping", p.name);
 	rc = 0;
 out:
@@ -202,6 +175,6 @@ out:
 	for (size_t i = 0; p.targets && i < p.n; i++)
 		free(p.targets[i].name);
 	free(p.targets);
-	free(p.status);
+	serve_doc_free(&p.status);
 	return rc;
 }
