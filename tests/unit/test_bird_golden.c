@@ -10,7 +10,6 @@
  * $TMPDIR/bird-<case>.got.cfg and the first differing line is printed.
  * That every expected.cfg parses with `bird -p` is checked by tests/lab/bgp.sh
  * (bird may not be installed where unit tests run). */
-#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -19,53 +18,9 @@
 
 #include "bird_conf.h"
 #include "file_read.h"
+#include "golden.h"
 #include "node_cache.h"
 #include "tap.h"
-
-static int write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return -errno;
-	int ok = fputs(text, f) >= 0;
-	return fclose(f) == 0 && ok ? 0 : -EIO;
-}
-
-static void golden_dir(char *out, size_t len)
-{
-	const char *env = getenv("GOLDEN_DIR");
-	if (env) {
-		snprintf(out, len, "%s", env);
-		return;
-	}
-	/* __FILE__ is .../tests/unit/test_bird_golden.c */
-	snprintf(out, len, "%s", __FILE__);
-	for (int i = 0; i < 2; i++) {
-		char *slash = strrchr(out, '/');
-		if (slash)
-			*slash = '\0';
-	}
-	size_t n = strlen(out);
-	snprintf(out + n, len - n, "/golden/bird");
-}
-
-static void report_first_difference(const char *got, const char *want)
-{
-	int line = 1;
-	const char *g = got, *w = want;
-	while (*g && *g == *w) {
-		if (*g == '\n')
-			line++;
-		g++;
-		w++;
-	}
-	while (g > got && g[-1] != '\n') {
-		g--;
-		w--;
-	}
-	printf("#   first difference at line %d\n#   got:  %.*s\n#   want: %.*s\n", line, (int)strcspn(g, "\n"), g,
-	       (int)strcspn(w, "\n"), w);
-}
 
 /* Fills c from the "keys" object. 0 or -EINVAL. */
 static int load_keys(json_t *keys, struct node_cache *c)
@@ -88,7 +43,7 @@ static void run_case(const char *dir, const char *name, bool update)
 	char path[1024], err[512] = "";
 	struct node_cache c;
 	json_error_t jerr;
-	char *got = NULL, *again = NULL, *want = NULL;
+	char *got = NULL, *again = NULL;
 
 	node_cache_init(&c);
 	snprintf(path, sizeof(path), "%s/%s/state.json", dir, name);
@@ -107,59 +62,21 @@ static void run_case(const char *dir, const char *name, bool update)
 	CHECK_INT(rc, 0, "%s: renders %s", name, err);
 	if (rc < 0)
 		goto out;
-	snprintf(path, sizeof(path), "%s/%s/expected.cfg", dir, name);
-	if (update) {
-		CHECK_INT(write_file(path, got), 0, "%s: expected.cfg rewritten", name);
-	} else {
-		want = read_path(path, 16u << 20, NULL);
-		bool same = want && strcmp(got, want) == 0;
-		CHECK(same, "%s: matches expected.cfg", name);
-		if (!same) {
-			char gotpath[1024];
-			const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-			snprintf(gotpath, sizeof(gotpath), "%s/bird-%s.got.cfg", tmp, name);
-			if (write_file(gotpath, got) == 0)
-				printf("#   diff -u %s %s\n", path, gotpath);
-			if (want)
-				report_first_difference(got, want);
-		}
-	}
+	golden_compare(dir, name, "expected.cfg", got, update, "matches", "bird-", ".got.cfg");
 	CHECK_INT(bird_conf_render(&c, host, &opt, &again, err, sizeof(err)), 0, "%s: renders again", name);
 	CHECK_STR(again, got, "%s: the same state gives the same bytes", name);
 out:
 	free(got);
 	free(again);
-	free(want);
 	json_decref(root);
 	node_cache_free(&c);
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 int main(void)
 {
 	char dir[1024];
-	char *names[128];
-	size_t n = 0;
-	bool update = getenv("GOLDEN_UPDATE") && strcmp(getenv("GOLDEN_UPDATE"), "1") == 0;
 
-	golden_dir(dir, sizeof(dir));
-	DIR *d = opendir(dir);
-	CHECK(d != NULL, "golden directory %s opens", dir);
-	if (!d)
-		return tap_done();
-	for (struct dirent *e; (e = readdir(d)) && n < 128;)
-		if (e->d_name[0] != '.' && (names[n] = strdup(e->d_name)))
-			n++;
-	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
-	CHECK(n >= 5, "at least 5 golden cases (%zu)", n);
-	for (size_t i = 0; i < n; i++) {
-		run_case(dir, names[i], update);
-		free(names[i]);
-	}
+	golden_dir(dir, sizeof(dir), __FILE__, "golden/bird");
+	golden_run(dir, NULL, 5, run_case);
 	return tap_done();
 }
