@@ -158,7 +158,7 @@ if mh_workload h1 x1 "$x1ip" >/dev/null && mh_ctl h1 container "$(lab_nspath x1)
 else
 	fail "x1 on h1 gets $x1ip from h3's block $b3blk"
 fi
-MH_WL_IP[x1.6]=$x1ip
+MH_WL_IP["x1.6"]=$x1ip
 borrowed_route() { ds_bird_routes "$1" 6 | grep -q "^$x1ip via ${DS_IP6[h1]} "; }
 check "h2 routes the borrowed $x1ip/128 via h1" mh_wait 15 borrowed_route h2
 check "h3 (the block's owner) routes it via h1 too" mh_wait 15 borrowed_route h3

@@ -50,7 +50,7 @@ echo "# pd: $(mh_ds "$MH_CTL" profile pd rule show | tr '\n' ' ')"
 ds_workload h1 wa 46 pa && ds_workload h1 wb 46 pa && ds_workload h1 w6 6 pa &&
 	ds_workload h1 wc 46 pc && ds_workload h1 wd 46 pd || bail "workloads"
 lab_tcp_server h1 8080 && lab_udp_echo h1 5005 || bail "host servers"
-MH_WL_IP[h1.4]=172.30.0.11 MH_WL_IP[h1.6]=fd00:172:30::11
+MH_WL_IP["h1.4"]=172.30.0.11 MH_WL_IP["h1.6"]=fd00:172:30::11
 
 # ---- what the host and the workloads got ----
 up_count() { mh_ctl h1 status 2>/dev/null | grep -q 'Endpoints: 5 on this host, 5 up'; }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Dual-stack lab helpers, on top of netns.sh, etcd.sh and multihost.sh (source
 # those first, then tap.sh). A workload may have an IPv4 address, an IPv6
 # address, or both; matrices name the family a probe uses.
@@ -60,7 +61,7 @@ ds_workload() {
 ds_addr() { _mh_target "$1"; }
 
 ds_matrix() {
-  local desc=$1 from to want line got pids=() n=0 dir bits tries k p
+  local desc=$1 from to want got pids=() n=0 dir bits tries k p
   dir=$(mktemp -d "$LAB_TMP/matrix.XXXXXX")
   while read -r from to want; do
     [ -n "$from" ] || continue
