@@ -16,64 +16,28 @@ export CALICO_BUILD=$build
 . "$root/tests/lib/netns.sh"
 unset CALICO_DATASTORE ETCD_ENDPOINTS ETCD_AUTHORITY HOSTNAME
 
-# stop_pid PID: end a process this script started, and forget it (so the
-# lab's cleanup never signals a pid that may have been reused).
-stop_pid() {
-	local p keep=()
-	kill "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	for p in "${LAB_PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-	LAB_PIDS=("${keep[@]}")
-}
-until_ok() { local i; for ((i = 0; i < 400; i++)); do "$@" && return 0; sleep 0.05; done; return 1; }
-ready() { [ "$(lab_exec h1 curl -s -o /dev/null -w '%{http_code}' --max-time 1 http://127.0.0.1:9099/readiness)" = 200 ]; }
-etcd_up() { lab_exec h1 curl -s --max-time 1 http://127.0.0.1:23790/health | grep -q true; }
+. "$root/bench/lib.sh"
 
 lab_fabric_add && lab_host_add h1 172.30.0.11 || { echo "bench_mesos: cannot build the lab" >&2; exit 1; }
 
 # bench_calico BACKEND: a fresh datastore, an agent, the measurement
 bench_calico() {
-	local b=$1 etcd_pid="" agent out
-	if [ "$b" = etcd ]; then
-		lab_spawn h1 etcd --name b1 --data-dir "$LAB_TMP/etcd" \
-			--listen-client-urls http://127.0.0.1:23790 --advertise-client-urls http://127.0.0.1:23790 \
-			--listen-peer-urls http://127.0.0.1:23800 --initial-advertise-peer-urls http://127.0.0.1:23800 \
-			--initial-cluster b1=http://127.0.0.1:23800 --log-level error >"$LAB_TMP/etcd.log" 2>&1
-		etcd_pid=$LAB_LAST_PID
-		until_ok etcd_up || { echo "bench_mesos: etcd did not start" >&2; return 1; }
-		export ETCD_ENDPOINTS=http://127.0.0.1:23790
-		unset CALICO_DATASTORE
-	else
-		export CALICO_DATASTORE="sqlite:$LAB_TMP/calico.db"
-		unset ETCD_ENDPOINTS
-	fi
-	lab_exec h1 "$build/calicoctl" pool add 10.65.0.0/16 >/dev/null || return 1
-	mkdir -p "$LAB_TMP/$b"
-	lab_spawn h1 env CALICO_RUN_DIR="$LAB_TMP/$b" CALICO_LOG_DIR="$LAB_TMP/$b" CALICO_STATE_DIR="$LAB_TMP/$b" \
-		HOSTNAME=h1 "$build/calico-node" --log-level warning >>"$LAB_TMP/$b/agent.log" 2>&1
-	agent=$LAB_LAST_PID
-	if until_ok ready; then
+	local b=$1 out="" st
+	bench_calico_start bench_mesos "$b"
+	st=$?
+	if [ $st -eq 0 ]; then
 		out=$(lab_exec h1 "$build/bench_mesos" mesos "$build/calico_mesos" "$N" "$PAR" 2>>"$LAB_TMP/$b/bench.log") &&
 			echo "{\"variant\":\"calico_mesos\",\"backend\":\"$b\",${out#\{}"
-	else
-		echo "bench_mesos: calico-node not ready on $b" >&2
 	fi
-	stop_pid "$agent"
-	[ -n "$etcd_pid" ] && stop_pid "$etcd_pid"
-	[ -n "${out:-}" ] || { tail -n 5 "$LAB_TMP/$b/bench.log" "$LAB_TMP/$b/agent.log" >&2; return 1; }
+	bench_calico_stop
+	[ $st -ne 1 ] || return 1
+	[ -n "$out" ] || { tail -n 5 "$LAB_TMP/$b/bench.log" "$LAB_TMP/$b/agent.log" >&2; return 1; }
 }
 
-# The reference: Debian's bridge + host-local, driven by hand (LAB-NOTES §8.2)
-bench_cni_bridge() {
-	local conf out
-	conf="{\"cniVersion\":\"0.4.0\",\"name\":\"benchbr\",\"type\":\"bridge\",\"bridge\":\"cnibench0\",\"isGateway\":true,\"ipMasq\":false,\"ipam\":{\"type\":\"host-local\",\"subnet\":\"10.99.0.0/16\",\"dataDir\":\"$LAB_TMP/host-local\"}}"
-	out=$(lab_exec h1 "$build/bench_mesos" cni /usr/lib/cni/bridge "$conf" "$N" "$PAR" 2>>"$LAB_TMP/cni.log") ||
-		{ tail -n 5 "$LAB_TMP/cni.log" >&2; return 1; }
-	echo "{\"variant\":\"cni bridge+host-local\",\"backend\":\"host-local\",${out#\{}"
-}
-
+# The reference, Debian's bridge + host-local, is driven by hand (LAB-NOTES §8.2):
+# bench_cni_bridge in bench/lib.sh.
 rc=0
-bench_cni_bridge || rc=1
+bench_cni_bridge "cni bridge+host-local" "$LAB_TMP/cni.log" || rc=1
 bench_calico sqlite || rc=1
 bench_calico etcd || rc=1
 exit $rc

@@ -36,17 +36,15 @@ unset CALICO_DATASTORE ETCD_ENDPOINTS ETCD_AUTHORITY
 # netns.sh: run-unique names ct<pid>-*, and the EXIT trap that kills our pids
 # and deletes our namespaces.
 . "$root/tests/lib/netns.sh"
+. "$here/lib.sh"
 say() { echo "# throughput: $*" >&2; }
 die() { say "$*"; exit 1; }
-ROOT_LINKS=$(ip -o link | awk -F': ' '{print $2}' | sort)
+ROOT_LINKS=$(bench_root_links)
 t_start=$(date +%s)
 
 # ---- a: the anchor, one veth pair (both ends born inside lab namespaces) ----
 lab_ns_add pa && lab_ns_add pb || die "cannot create namespaces"
-ip -n "$(lab_ns pa)" link add eth0 type veth peer name eth0 netns "$(lab_ns pb)" &&
-	ip -n "$(lab_ns pa)" addr add 10.66.0.1/24 dev eth0 && ip -n "$(lab_ns pa)" link set eth0 up &&
-	ip -n "$(lab_ns pb)" addr add 10.66.0.2/24 dev eth0 && ip -n "$(lab_ns pb)" link set eth0 up ||
-	die "veth pair"
+bench_veth_pair pa pb || die "veth pair"
 
 # ---- b and c: two hosts on one fabric. The hosts need a default route:
 # proxy ARP for 169.254.1.1 only answers for targets the host can route
@@ -101,41 +99,23 @@ say "programmed in ${ready_ms} ms; a set of tag t999 holds ${set_members} member
 
 # ---- servers: persistent iperf3 in the server namespaces, started (and later
 # killed) by pid through lab_spawn; wait until each listens ----
-for s in pb:10.66.0.2 b2:10.65.1.3 c2:10.65.2.3; do
-	IFS=: read -r ns ip <<<"$s"
-	lab_spawn "$ns" iperf3 -s -B "$ip" >/dev/null 2>&1
-done
-listening() { lab_exec "$1" ss -ltn 2>/dev/null | grep -q ":5201 "; }
-for ns in pb b2 c2; do
-	for ((i = 0; i < 100; i++)); do listening $ns && break; sleep 0.05; done
-	listening $ns || die "iperf3 server in $ns"
-done
+bench_iperf_servers pb:10.66.0.2 b2:10.65.1.3 c2:10.65.2.3 || die "iperf3 server in $BENCH_FAILED"
 # first contact (ARP for 169.254.1.1 and the neighbour) outside the measurement
-for p in pa:10.66.0.2 b1:10.65.1.3 c1:10.65.2.3; do
-	IFS=: read -r ns ip <<<"$p"
-	lab_exec "$ns" iperf3 -c "$ip" -t 1 >/dev/null 2>&1 || die "no TCP path $ns -> $ip (policy or routing)"
-done
+bench_iperf_reach pa:10.66.0.2 b1:10.65.1.3 c1:10.65.2.3 || die "no TCP path $BENCH_FAILED (policy or routing)"
 
 # run CLIENT_NS SERVER_IP: Gbit/s received, one iperf3 run
-run() {
-	lab_exec "$1" iperf3 -c "$2" -t "$SECS" -J 2>/dev/null |
-		jq -r '.end.sum_received.bits_per_second / 1e9 | . * 100 | round / 100'
-}
+run() { bench_iperf_gbps "$1" "$2" "$SECS"; }
 A=() B=() C=()
 for ((r = 1; r <= ROUNDS; r++)); do
 	A+=("$(run pa 10.66.0.2)") B+=("$(run b1 10.65.1.3)") C+=("$(run c1 10.65.2.3)")
 	say "round $r: a ${A[-1]} b ${B[-1]} c ${C[-1]} Gbit/s"
 done
 
-# stats V...: "median min max" (median of an even count: mean of the middle two)
-stats() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-	m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f %.2f %.2f", m, v[1], v[NR] }'; }
-read -r am amin amax <<<"$(stats "${A[@]}")"
-read -r bm bmin bmax <<<"$(stats "${B[@]}")"
-read -r cm cmin cmax <<<"$(stats "${C[@]}")"
-ratio() { awk -v x="$1" -v y="$2" 'BEGIN { if (y > 0) printf "%.3f", x / y; else print 0 }'; }
-[ "$(ip -o link | awk -F': ' '{print $2}' | sort)" = "$ROOT_LINKS" ] || say "WARNING: the root namespace's links changed"
+read -r am amin amax <<<"$(bench_stats "${A[@]}")"
+read -r bm bmin bmax <<<"$(bench_stats "${B[@]}")"
+read -r cm cmin cmax <<<"$(bench_stats "${C[@]}")"
+[ "$(bench_root_links)" = "$ROOT_LINKS" ] || say "WARNING: the root namespace's links changed"
 printf '{"a_gbps":%s,"a_min":%s,"a_max":%s,"b_gbps":%s,"b_min":%s,"b_max":%s,"c_gbps":%s,"c_min":%s,"c_max":%s,"ratio_b_a":%s,"ratio_c_b":%s,"rounds":%d,"seconds":%d,"rules":%d,"tags":%d,"members":%d,"programmed_ms":%d,"elapsed_s":%d,"a_runs":"%s","b_runs":"%s","c_runs":"%s"}\n' \
-	"$am" "$amin" "$amax" "$bm" "$bmin" "$bmax" "$cm" "$cmin" "$cmax" "$(ratio "$bm" "$am")" "$(ratio "$cm" "$bm")" \
+	"$am" "$amin" "$amax" "$bm" "$bmin" "$bmax" "$cm" "$cmin" "$cmax" "$(bench_ratio "$bm" "$am")" "$(bench_ratio "$cm" "$bm")" \
 	"$ROUNDS" "$SECS" $NRULES $NTAGS $((NTAGS * MEMBERS)) "$ready_ms" $(($(date +%s) - t_start)) \
 	"${A[*]}" "${B[*]}" "${C[*]}"

@@ -27,16 +27,15 @@ done
 export CALICO_BUILD=$build
 unset CALICO_DATASTORE ETCD_ENDPOINTS ETCD_AUTHORITY
 . "$root/tests/lib/netns.sh"
+. "$here/lib.sh"
 say() { echo "# vxlan bench: $*" >&2; }
 die() { say "$*"; exit 1; }
-ROOT_LINKS=$(ip -o link | awk -F': ' '{print $2}' | sort)
+ROOT_LINKS=$(bench_root_links)
 t_start=$(date +%s)
 
 # ---- a: one veth pair ----
 lab_ns_add pa && lab_ns_add pb || die "cannot create namespaces"
-ip -n "$(lab_ns pa)" link add eth0 type veth peer name eth0 netns "$(lab_ns pb)" &&
-	ip -n "$(lab_ns pa)" addr add 10.66.0.1/24 dev eth0 && ip -n "$(lab_ns pa)" link set eth0 up &&
-	ip -n "$(lab_ns pb)" addr add 10.66.0.2/24 dev eth0 && ip -n "$(lab_ns pb)" link set eth0 up || die "veth pair"
+bench_veth_pair pa pb || die "veth pair"
 
 # ---- n and v: four hosts on one fabric, two datastores ----
 DB_N="sqlite:$LAB_TMP/n.db" DB_V="sqlite:$LAB_TMP/v.db"
@@ -76,25 +75,11 @@ ready_ms=$(($(date +%s%3N) - t0))
 mtu_v=$(ip -n "$(lab_ns vw1)" -o link show eth0 | sed 's/.* mtu \([0-9]*\) .*/\1/')
 say "programmed in ${ready_ms} ms; VXLAN workload MTU ${mtu_v}"
 
-for s in pb:10.66.0.2 nw2:10.65.2.2 vw2:10.75.2.2; do
-	IFS=: read -r ns ip <<<"$s"
-	lab_spawn "$ns" iperf3 -s -B "$ip" >/dev/null 2>&1
-done
-listening() { lab_exec "$1" ss -ltn 2>/dev/null | grep -q ":5201 "; }
-for ns in pb nw2 vw2; do
-	for ((i = 0; i < 100; i++)); do listening $ns && break; sleep 0.05; done
-	listening $ns || die "iperf3 server in $ns"
-done
-for p in pa:10.66.0.2 nw1:10.65.2.2 vw1:10.75.2.2; do
-	IFS=: read -r ns ip <<<"$p"
-	lab_exec "$ns" iperf3 -c "$ip" -t 1 >/dev/null 2>&1 || die "no TCP path $ns -> $ip"
-done
+bench_iperf_servers pb:10.66.0.2 nw2:10.65.2.2 vw2:10.75.2.2 || die "iperf3 server in $BENCH_FAILED"
+bench_iperf_reach pa:10.66.0.2 nw1:10.65.2.2 vw1:10.75.2.2 || die "no TCP path $BENCH_FAILED"
 tx0=$(ip -n "$(lab_ns v1)" -j -s link show vxlan.calico | jq '.[0].stats64.tx.packets')
 
-run() {
-	lab_exec "$1" iperf3 -c "$2" -t "$SECS" -J 2>/dev/null |
-		jq -r '.end.sum_received.bits_per_second / 1e9 | . * 100 | round / 100'
-}
+run() { bench_iperf_gbps "$1" "$2" "$SECS"; }
 A=() N=() V=()
 for ((r = 1; r <= ROUNDS; r++)); do
 	A+=("$(run pa 10.66.0.2)") N+=("$(run nw1 10.65.2.2)") V+=("$(run vw1 10.75.2.2)")
@@ -103,14 +88,11 @@ done
 tx1=$(ip -n "$(lab_ns v1)" -j -s link show vxlan.calico | jq '.[0].stats64.tx.packets')
 say "vxlan.calico on v1 sent $((tx1 - tx0)) packets during the VXLAN runs (encapsulated)"
 
-stats() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-	m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f %.2f %.2f", m, v[1], v[NR] }'; }
-read -r am amin amax <<<"$(stats "${A[@]}")"
-read -r nm nmin nmax <<<"$(stats "${N[@]}")"
-read -r vm vmin vmax <<<"$(stats "${V[@]}")"
-ratio() { awk -v x="$1" -v y="$2" 'BEGIN { if (y > 0) printf "%.3f", x / y; else print 0 }'; }
-[ "$(ip -o link | awk -F': ' '{print $2}' | sort)" = "$ROOT_LINKS" ] || say "WARNING: the root namespace's links changed"
+read -r am amin amax <<<"$(bench_stats "${A[@]}")"
+read -r nm nmin nmax <<<"$(bench_stats "${N[@]}")"
+read -r vm vmin vmax <<<"$(bench_stats "${V[@]}")"
+[ "$(bench_root_links)" = "$ROOT_LINKS" ] || say "WARNING: the root namespace's links changed"
 printf '{"a_gbps":%s,"a_min":%s,"a_max":%s,"native_gbps":%s,"native_min":%s,"native_max":%s,"vxlan_gbps":%s,"vxlan_min":%s,"vxlan_max":%s,"ratio_native_a":%s,"ratio_vxlan_a":%s,"ratio_vxlan_native":%s,"vxlan_mtu":%s,"vxlan_tx_packets":%d,"rounds":%d,"seconds":%d,"programmed_ms":%d,"elapsed_s":%d,"a_runs":"%s","native_runs":"%s","vxlan_runs":"%s"}\n' \
-	"$am" "$amin" "$amax" "$nm" "$nmin" "$nmax" "$vm" "$vmin" "$vmax" "$(ratio "$nm" "$am")" "$(ratio "$vm" "$am")" \
-	"$(ratio "$vm" "$nm")" "${mtu_v:-0}" "$((tx1 - tx0))" "$ROUNDS" "$SECS" "$ready_ms" $(($(date +%s) - t_start)) \
+	"$am" "$amin" "$amax" "$nm" "$nmin" "$nmax" "$vm" "$vmin" "$vmax" "$(bench_ratio "$nm" "$am")" "$(bench_ratio "$vm" "$am")" \
+	"$(bench_ratio "$vm" "$nm")" "${mtu_v:-0}" "$((tx1 - tx0))" "$ROUNDS" "$SECS" "$ready_ms" $(($(date +%s) - t_start)) \
 	"${A[*]}" "${N[*]}" "${V[*]}"
