@@ -11,6 +11,8 @@
 #   - an IPv6-only workload talks to dual-stack ones on other hosts;
 #   - an IPv6 address borrowed from another host's block is announced as a
 #     /128 by the host that holds it, and reachable;
+#   - `calicoctl node stop` on h3: its IPv6 (and IPv4) block routes stay on the
+#     peers and traffic to it keeps flowing (graceful restart); it comes back;
 #   - a workload removed: its addresses are released, its host still routes
 #     its block, the others still reach the rest.
 #
@@ -167,6 +169,34 @@ a2 x1.6 allow
 x1 a3.6 allow
 a3 x1.6 allow
 b3 x1.6 deny
+EOF
+
+# ---- calicoctl node stop on h3: its IPv6 routes stay on the peers (graceful restart) ----
+GR_SECS=${GR_CHECK_SECS:-6}
+B3_6=$(ds_blocks h3 6 | head -n 1)
+mh_probe_loop to3v6 a1 a3.6
+mh_probe_loop to3v4 a1 a3.4
+sleep 0.5
+stopped=$(mh_node_stop h3 --force 2>&1)
+expect_eq "node stop on h3" "$stopped" "Node stopped"
+sleep "$GR_SECS"
+kept6() { ds_bird_routes "$1" 6 | grep -q "^$B3_6 via ${DS_IP6[h3]} "; }
+check "h1 keeps h3's IPv6 block $B3_6 while h3's BIRD is down" kept6 h1
+check "so does h2" kept6 h2
+probes() {
+	local n=${2% *} f=${2#* }
+	if [ "$n" -ge "$3" ] && [ "$f" -eq 0 ]; then ok "$1 ($n probes)"; else fail "$1"; echo "#   $f of $n probes failed"; fi
+}
+probes "a1 -> a3 over IPv6 keeps flowing for ${GR_SECS} s" "$(mh_probe_stop to3v6)" $((GR_SECS * 5))
+probes "a1 -> a3 over IPv4 too" "$(mh_probe_stop to3v4)" $((GR_SECS * 5))
+check "h3 starts again" quiet ds_node_start h3
+check "... its IPv6 mesh sessions come back" mh_wait 20 mesh_established h3 6
+check "... and h1 routes its IPv6 block as before" mh_wait 15 routes_match h1 6
+ds_matrix "after h3's restart" <<EOF
+a1 a3.6 allow
+a3 a1.6 allow
+s3 a2.6 allow
+b1 a3.6 deny
 EOF
 
 # ---- a workload goes ----
