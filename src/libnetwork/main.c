@@ -11,13 +11,11 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "daemon.h"
 #include "driver.h"
 #include "log.h"
 #include "server.h"
@@ -25,14 +23,6 @@
 #define DEFAULT_SOCKET        "/run/docker/plugins/calico.sock"
 #define DEFAULT_DOCKER_SOCKET "/var/run/docker.sock"
 #define PID_NAME              "calico-libnetwork.pid"
-
-static volatile sig_atomic_t stop_flag;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
 
 struct options {
 	const char *socket, *scope, *docker_socket;
@@ -122,44 +112,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-static void pid_path(char *buf, size_t len)
-{
-	snprintf(buf, len, "%s/" PID_NAME, calico_run_dir());
-}
-
-static void pid_write(void)
-{
-	char path[4096];
-	FILE *f;
-	mkdir(calico_run_dir(), 0755);
-	pid_path(path, sizeof(path));
-	if (!(f = fopen(path, "w"))) {
-		log_warn("cannot write %s: %s", path, strerror(errno));
-		return;
-	}
-	fprintf(f, "%ld\n", (long)getpid());
-	fclose(f);
-}
-
-/* Only our own pid file: a newer plugin may have written its pid meanwhile. */
-static void pid_remove(void)
-{
-	char path[4096];
-	long pid = 0;
-	FILE *f;
-	pid_path(path, sizeof(path));
-	if (!(f = fopen(path, "r")))
-		return;
-	if (fscanf(f, "%ld", &pid) != 1)
-		pid = 0;
-	fclose(f);
-	if (pid == (long)getpid())
-		unlink(path);
-}
-
 int main(int argc, char **argv)
 {
-	struct sigaction stop = { .sa_handler = on_stop }, ign = { .sa_handler = SIG_IGN };
 	struct lnw d = { 0 };
 	struct options o;
 	struct lnw_server *srv = NULL;
@@ -169,10 +123,7 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
-	/* no SA_RESTART: a signal cuts the wait short, the loop sees the flag */
-	sigaction(SIGTERM, &stop, NULL);
-	sigaction(SIGINT, &stop, NULL);
-	sigaction(SIGPIPE, &ign, NULL);
+	daemon_signals_install(false); /* SIGHUP: nothing to re-read */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	snprintf(d.host, sizeof(d.host), "%s", o.host);
 	snprintf(d.handle, sizeof(d.handle), "libnetwork.%s", o.host);
@@ -190,12 +141,12 @@ int main(int argc, char **argv)
 		log_error("calico-libnetwork: %s", err);
 		goto out;
 	}
-	pid_write();
+	daemon_pid_write(PID_NAME);
 	log_info("calico-libnetwork serving on %s (host %s, scope %s, datastore %s)", o.socket, d.host, d.scope,
 		 ds_describe(d.ds));
-	rc = lnw_server_run(srv, &stop_flag, lnw_learn_names, LNW_TICK_MS);
+	rc = lnw_server_run(srv, &daemon_stop, lnw_learn_names, LNW_TICK_MS);
 	log_info("calico-libnetwork stopping");
-	pid_remove();
+	daemon_pid_remove(PID_NAME);
 out:
 	lnw_server_free(srv);
 	ds_close(d.ds);

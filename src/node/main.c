@@ -6,29 +6,13 @@
  * SIGTERM/SIGINT: exit 0, dataplane untouched. SIGHUP: re-read everything. */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "agent.h"
+#include "daemon.h"
 #include "log.h"
-
-static volatile sig_atomic_t stop_flag, reload_flag;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
-static void on_hup(int sig)
-{
-	(void)sig;
-	reload_flag = 1;
-}
 
 static void usage(FILE *f)
 {
@@ -107,48 +91,9 @@ static int parse_args(int argc, char **argv, struct agent_options *opt)
 	return 0;
 }
 
-static void pid_path(char *buf, size_t len)
-{
-	snprintf(buf, len, "%s/calico-node.pid", calico_run_dir());
-}
-
-static void pid_write(void)
-{
-	char path[4096];
-	FILE *f;
-
-	mkdir(calico_run_dir(), 0755);
-	pid_path(path, sizeof(path));
-	if (!(f = fopen(path, "w"))) {
-		log_warn("cannot write %s: %s", path, strerror(errno));
-		return;
-	}
-	fprintf(f, "%ld\n", (long)getpid());
-	fclose(f);
-}
-
-/* Only our own pid file: a newer agent may have written its pid meanwhile. */
-static void pid_remove(void)
-{
-	char path[4096];
-	long pid = 0;
-	FILE *f;
-
-	pid_path(path, sizeof(path));
-	if (!(f = fopen(path, "r")))
-		return;
-	if (fscanf(f, "%ld", &pid) != 1)
-		pid = 0;
-	fclose(f);
-	if (pid == (long)getpid())
-		unlink(path);
-}
-
 int main(int argc, char **argv)
 {
 	struct agent_options opt;
-	struct sigaction stop = { .sa_handler = on_stop }, hup = { .sa_handler = on_hup },
-			 ign = { .sa_handler = SIG_IGN };
 	struct agent *a;
 	int rc;
 
@@ -156,18 +101,14 @@ int main(int argc, char **argv)
 		return 2;
 	if (opt.log_level_set)
 		log_set_level(opt.log_level);
-	/* no SA_RESTART: a signal cuts a wait short, the loop sees the flag */
-	sigaction(SIGTERM, &stop, NULL);
-	sigaction(SIGINT, &stop, NULL);
-	sigaction(SIGHUP, &hup, NULL);
-	sigaction(SIGPIPE, &ign, NULL);
+	daemon_signals_install(true);
 	if (!(a = calloc(1, sizeof(*a))))
 		return 1;
 	rc = agent_init(a, &opt);
 	if (rc == 0) {
-		pid_write();
-		rc = agent_run(a, &stop_flag, &reload_flag);
-		pid_remove();
+		daemon_pid_write("calico-node.pid");
+		rc = agent_run(a, &daemon_stop, &daemon_reload);
+		daemon_pid_remove("calico-node.pid");
 	}
 	agent_fini(a);
 	free(a);
