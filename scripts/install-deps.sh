@@ -14,6 +14,8 @@ PKGS=(
   busybox-static iperf3 procps psmisc curl jq util-linux
   # the orchestrators the plugins are tested with, and the demo's browser
   docker.io podman runc containernetworking-plugins chromium
+  # some lab suites send probes from a chosen source address with python3
+  python3
 )
 
 missing=()
