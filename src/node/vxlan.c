@@ -24,6 +24,24 @@ static void note(struct round *r, const char *what)
 		snprintf(r->err, sizeof(r->err), "%s", what);
 }
 
+/* One change made (counted) or refused (its error noted). */
+static void count(struct round *r, int rc)
+{
+	if (rc < 0)
+		note(r, nl_strerror(r->nl));
+	else
+		r->changes++;
+}
+
+/* One removal: what is already gone is neither an error nor a change. */
+static void count_del(struct round *r, int rc)
+{
+	if (rc < 0 && rc != -ENOENT && rc != -ESRCH)
+		note(r, nl_strerror(r->nl));
+	else if (rc == 0)
+		r->changes++;
+}
+
 static bool same_spec(const struct nl_vxlan *have, const struct nl_vxlan *want)
 {
 	return have->vni == want->vni && have->port == want->port && ip_cmp(&have->local, &want->local) == 0 &&
@@ -83,18 +101,10 @@ static bool sync_device(struct round *r, const struct vxlan_desired *d)
 		r->changes++;
 		return true;
 	}
-	if (have.mtu != want.mtu) {
-		if (nl_link_set_mtu(r->nl, VXLAN_IFNAME, want.mtu) < 0)
-			note(r, nl_strerror(r->nl));
-		else
-			r->changes++;
-	}
-	if (!have.up) {
-		if (nl_link_set_up(r->nl, VXLAN_IFNAME, true) < 0)
-			note(r, nl_strerror(r->nl));
-		else
-			r->changes++;
-	}
+	if (have.mtu != want.mtu)
+		count(r, nl_link_set_mtu(r->nl, VXLAN_IFNAME, want.mtu));
+	if (!have.up)
+		count(r, nl_link_set_up(r->nl, VXLAN_IFNAME, true));
 	return true;
 }
 
@@ -121,10 +131,7 @@ static void sync_routes(struct round *r, const struct vxlan_desired *d)
 		struct nl_route rt;
 		nl_route_via_onlink(&rt, &d->routes[i].dst, &d->routes[i].via, VXLAN_IFNAME);
 		/* replace: takes over a stale route to the same destination */
-		if (nl_route_add(r->nl, &rt, true) < 0)
-			note(r, nl_strerror(r->nl));
-		else
-			r->changes++;
+		count(r, nl_route_add(r->nl, &rt, true));
 	}
 	for (size_t k = 0; k < have.n; k++) {
 		struct nl_route *rt = &have.items[k];
@@ -135,11 +142,7 @@ static void sync_routes(struct round *r, const struct vxlan_desired *d)
 			wanted = route_is(rt, &d->routes[i]);
 		if (wanted)
 			continue;
-		int rc = nl_route_del(r->nl, rt);
-		if (rc < 0 && rc != -ESRCH && rc != -ENOENT)
-			note(r, nl_strerror(r->nl));
-		else if (rc == 0)
-			r->changes++;
+		count_del(r, nl_route_del(r->nl, rt));
 	}
 	nl_route_list_free(&have);
 }
@@ -170,21 +173,14 @@ static void sync_neighbours(struct round *r, const struct vxlan_desired *d)
 		}
 		if (present)
 			continue;
-		if (nl_neigh_add(r->nl, VXLAN_IFNAME, &p->ip, p->mac) < 0) /* replaces */
-			note(r, nl_strerror(r->nl));
-		else
-			r->changes++;
+		count(r, nl_neigh_add(r->nl, VXLAN_IFNAME, &p->ip, p->mac)); /* replaces */
 	}
 	for (size_t k = 0; k < have.n; k++) {
 		const struct nl_neigh *n = &have.items[k];
 		/* IPv4 only: the kernel keeps its own IPv6 multicast entries here */
 		if (n->ip.family != 4 || peer_of(d, &n->ip))
 			continue;
-		int rc = nl_neigh_del(r->nl, VXLAN_IFNAME, &n->ip);
-		if (rc < 0 && rc != -ENOENT && rc != -ESRCH)
-			note(r, nl_strerror(r->nl));
-		else if (rc == 0)
-			r->changes++;
+		count_del(r, nl_neigh_del(r->nl, VXLAN_IFNAME, &n->ip));
 	}
 	nl_neigh_list_free(&have);
 }
@@ -206,10 +202,7 @@ static void sync_fdb(struct round *r, const struct vxlan_desired *d)
 		}
 		if (present)
 			continue;
-		if (nl_fdb_append(r->nl, VXLAN_IFNAME, p->mac, &p->ip) < 0)
-			note(r, nl_strerror(r->nl));
-		else
-			r->changes++;
+		count(r, nl_fdb_append(r->nl, VXLAN_IFNAME, p->mac, &p->ip));
 	}
 	for (size_t k = 0; k < have.n; k++) {
 		const struct nl_neigh *n = &have.items[k];
@@ -218,11 +211,7 @@ static void sync_fdb(struct round *r, const struct vxlan_desired *d)
 			continue;
 		if ((p = peer_of(d, &n->ip)) && memcmp(p->mac, n->mac, 6) == 0)
 			continue;
-		int rc = nl_fdb_del(r->nl, VXLAN_IFNAME, n->mac, &n->ip);
-		if (rc < 0 && rc != -ENOENT && rc != -ESRCH)
-			note(r, nl_strerror(r->nl));
-		else if (rc == 0)
-			r->changes++;
+		count_del(r, nl_fdb_del(r->nl, VXLAN_IFNAME, n->mac, &n->ip));
 	}
 	nl_neigh_list_free(&have);
 }
