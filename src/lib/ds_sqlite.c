@@ -953,6 +953,25 @@ static int setup_body(struct sq *s, void *p)
 	return sqlite3_exec(s->db, SCHEMA, NULL, NULL, NULL);
 }
 
+static int count_cb(void *p, int ncols, char **vals, char **names)
+{
+	(void)names;
+	*(int *)p = ncols == 1 && vals[0] ? atoi(vals[0]) : 0;
+	return 0;
+}
+
+/* The schema is made in one transaction, so its four tables exist together
+ * or not at all. Checking that under a read lock lets every later open skip
+ * the write lock: the plugins open the file once per request, often eight at
+ * a time, and a write lock per open serialised them all. */
+static int schema_body(struct sq *s, void *p)
+{
+	return sqlite3_exec(s->db,
+			    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
+			    " name IN ('meta', 'kv', 'events', 'leases')",
+			    count_cb, p, NULL);
+}
+
 static int wal_body(struct sq *s, void *p)
 {
 	sqlite3_stmt *st;
@@ -997,7 +1016,10 @@ static int sq_open_db(struct sq *s, char *err, size_t errlen)
 	/* WAL + NORMAL: a commit survives a crash of the process; only a power
 	 * loss can lose the last transactions, never corrupt the file. */
 	sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
-	if ((rc = sq_run(s, TX_WRITE, setup_body, NULL)) < 0)
+	int tables = 0;
+	if ((rc = sq_run(s, TX_READ, schema_body, &tables)) < 0)
+		goto fail;
+	if (tables != 4 && (rc = sq_run(s, TX_WRITE, setup_body, NULL)) < 0)
 		goto fail;
 	return 0;
 fail:
