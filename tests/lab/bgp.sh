@@ -16,10 +16,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
 . "$here/../lib/netns.sh"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
-if [ "$(id -u)" -ne 0 ]; then echo "1..0 # SKIP needs root"; exit 0; fi
-if [ ! -x "${CALICO_BUILD:?}/calico-node" ]; then echo "1..0 # SKIP calico-node is not built"; exit 0; fi
+tap_skip_unless "needs root" root
+tap_skip_unless "calico-node is not built" "exe:${CALICO_BUILD:?}/calico-node"
 BIRD=$(command -v bird || echo /usr/sbin/bird)
-if [ ! -x "$BIRD" ]; then echo "1..0 # SKIP bird (Debian bird2) is not installed"; exit 0; fi
+tap_skip_unless "bird (Debian bird2) is not installed" "exe:$BIRD"
 
 export CALICO_DATASTORE="sqlite:$LAB_TMP/calico.db" NO_DEFAULT_POOLS=1
 unset ETCD_ENDPOINTS ETCD_AUTHORITY HOSTNAME
@@ -35,8 +35,6 @@ hctl() {
     CALICO_STATE_DIR="$LAB_TMP/$h/state" "$CTL" "$@"
 }
 run() { OUT=$("$@" 2>"$LAB_TMP/err"); RC=$?; ERR=$(head -n 1 "$LAB_TMP/err"); }
-contains() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
-expect_contains() { if contains "$2" "$3"; then ok "$1"; else fail "$1"; printf '#   got:  %s\n#   want: *%s*\n' "$2" "$3"; fi; }
 alive() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$s" ] && [ "${s#Z}" = "$s" ]; }
 # retry SECONDS CMD...
 retry() { local end=$((SECONDS + $1)); shift; until "$@"; do [ $SECONDS -ge $end ] && return 1; sleep 0.2; done; }

@@ -16,11 +16,8 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
-if [ "$(id -u)" -ne 0 ] || ! command -v jq >/dev/null || ! command -v nft >/dev/null ||
-	[ ! -x "${CALICO_BUILD:-}/calico" ] || [ ! -x "$CALICO_BUILD/calico-ipam" ]; then
-	echo "1..0 # SKIP needs root, jq, nft and the calico, calico-ipam plugins"
-	exit 0
-fi
+tap_skip_unless "needs root, jq, nft and the calico, calico-ipam plugins" root cmd:jq cmd:nft \
+	"exe:${CALICO_BUILD:-}/calico" "exe:${CALICO_BUILD:-}/calico-ipam"
 . "$here/../lib/netns.sh"
 . "$here/../lib/agent.sh"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"

@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
 . "$here/../lib/netns.sh"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
-if [ "$(id -u)" -ne 0 ]; then echo "1..0 # SKIP needs root"; exit 0; fi
+tap_skip_unless "needs root" root
 
 export CALICO_DATASTORE="sqlite:$LAB_TMP/calico.db" HOSTNAME=h1
 unset ETCD_ENDPOINTS ETCD_AUTHORITY
@@ -17,8 +17,6 @@ ROOT_LINKS=$(ip -o link | awk '{print $2}')
 
 ctl() { lab_exec h1 "$CTL" "$@"; }
 run() { OUT=$("$@" 2>"$LAB_TMP/err"); RC=$?; ERR=$(head -n 1 "$LAB_TMP/err"); }
-contains() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
-expect_contains() { if contains "$2" "$3"; then ok "$1"; else fail "$1"; printf '#   got:  %s\n#   want: *%s*\n' "$2" "$3"; fi; }
 cali_links() { ip -n "$(lab_ns h1)" -o link | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^cali' | sort | tr '\n' ' '; }
 used() { "$CTL" ipam show | awk -F'|' '$3 ~ /block/ {s += $5} END {print s + 0}'; }
 # expect_refused NAME FIRST_STDERR_LINE CMD...: exit 1, that line, no revision change, no new cali*, no address

@@ -15,11 +15,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
-if [ "$(id -u)" -ne 0 ] || ! command -v bird >/dev/null || ! command -v etcd >/dev/null ||
-	[ ! -x "${CALICO_BUILD:-}/calico-node" ]; then
-	echo "1..0 # SKIP needs root, bird, etcd and calico-node"
-	exit 0
-fi
+tap_skip_unless "needs root, bird, etcd and calico-node" root cmd:bird cmd:etcd "exe:${CALICO_BUILD:-}/calico-node"
 . "$here/../lib/netns.sh"
 . "$here/../lib/etcd.sh"
 . "$here/../lib/multihost.sh"

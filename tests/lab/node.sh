@@ -7,8 +7,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
 . "$here/../lib/netns.sh"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
-if [ "$(id -u)" -ne 0 ]; then echo "1..0 # SKIP needs root"; exit 0; fi
-if [ ! -x "${CALICO_BUILD:?}/calico-node" ]; then echo "1..0 # SKIP calico-node is not built"; exit 0; fi
+tap_skip_unless "needs root" root
+tap_skip_unless "calico-node is not built" "exe:${CALICO_BUILD:?}/calico-node"
 
 export CALICO_DATASTORE="sqlite:$LAB_TMP/calico.db" HOSTNAME=h1 NO_DEFAULT_POOLS=1
 export CALICO_RUN_DIR="$LAB_TMP/h1/run" CALICO_LOG_DIR="$LAB_TMP/h1/log" CALICO_STATE_DIR="$LAB_TMP/h1/state"
@@ -18,8 +18,6 @@ DSTOOL="$CALICO_BUILD/dstool"
 PIDFILE="$CALICO_RUN_DIR/calico-node.pid"
 ctl() { lab_exec h1 "$CTL" "$@"; }
 run() { OUT=$("$@" 2>"$LAB_TMP/err"); RC=$?; ERR=$(cat "$LAB_TMP/err"); }
-contains() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
-expect_contains() { if contains "$2" "$3"; then ok "$1"; else fail "$1"; printf '#   got:  %s\n#   want: *%s*\n' "$2" "$3"; fi; }
 alive() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$s" ] && [ "${s#Z}" = "$s" ]; }
 # retry SECONDS CMD...
 retry() { local end=$((SECONDS + $1)); shift; until "$@"; do [ $SECONDS -ge $end ] && return 1; sleep 0.1; done; }

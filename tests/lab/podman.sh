@@ -10,11 +10,8 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
-if [ "$(id -u)" -ne 0 ] || ! command -v podman >/dev/null || ! command -v runc >/dev/null ||
-	! command -v jq >/dev/null || ! command -v nft >/dev/null || [ ! -x "${CALICO_BUILD:-}/calico" ]; then
-	echo "1..0 # SKIP needs root, podman, runc, jq, nft and the calico plugins"
-	exit 0
-fi
+tap_skip_unless "needs root, podman, runc, jq, nft and the calico plugins" root cmd:podman cmd:runc cmd:jq cmd:nft \
+	"exe:${CALICO_BUILD:-}/calico"
 . "$here/../lib/netns.sh"
 . "$here/../lib/agent.sh"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"

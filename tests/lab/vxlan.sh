@@ -10,16 +10,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
 . "$here/../lib/netns.sh"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
-if [ "$(id -u)" -ne 0 ]; then echo "1..0 # SKIP needs root"; exit 0; fi
-if [ ! -x "${CALICO_BUILD:?}/calico-node" ]; then echo "1..0 # SKIP calico-node is not built"; exit 0; fi
+tap_skip_unless "needs root" root
+tap_skip_unless "calico-node is not built" "exe:${CALICO_BUILD:?}/calico-node"
 
 export CALICO_DATASTORE="sqlite:$LAB_TMP/calico.db" NO_DEFAULT_POOLS=1
 unset ETCD_ENDPOINTS ETCD_AUTHORITY
 . "$here/../lib/multiagent.sh"
 CTL="$CALICO_BUILD/calicoctl"
 ROOT_LINKS=$(ip -o link | awk -F': ' '{print $2}' | sort)
-contains() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
-expect_contains() { if contains "$2" "$3"; then ok "$1"; else fail "$1"; printf '#   got:  %s\n#   want: *%s*\n' "$2" "$3"; fi; }
 not() { ! "$@"; }
 H() { ip -n "$(lab_ns "$1")" "${@:2}"; }
 

@@ -30,3 +30,21 @@ pass_through() {
   rm -f "$errf"
 }
 tap_done() { echo "1..$TAP_N"; [ "$TAP_FAILED" -eq 0 ]; }
+# tap_skip_unless REASON CHECK...: skips the whole suite (TAP "1..0 # SKIP
+# REASON", exit 0) unless every CHECK holds, tried in order: "root" (running
+# as uid 0), "cmd:NAME" (NAME is on PATH), "exe:PATH" (an executable file).
+tap_skip_unless() {
+  local reason=$1 c; shift
+  for c in "$@"; do
+    case $c in
+      root) [ "$(id -u)" -eq 0 ] ;;
+      cmd:*) command -v "${c#cmd:}" >/dev/null ;;
+      exe:*) [ -x "${c#exe:}" ] ;;
+      *) echo "tap_skip_unless: unknown check '$c'" >&2; false ;;
+    esac || { echo "1..0 # SKIP $reason"; exit 0; }
+  done
+}
+# contains TEXT PART: TEXT has PART in it
+contains() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
+# expect_contains "name" got part
+expect_contains() { if contains "$2" "$3"; then ok "$1"; else fail "$1"; printf '#   got:  %s\n#   want: *%s*\n' "$2" "$3"; fi; }
