@@ -146,6 +146,19 @@ etcd_stop() {
   return 0
 }
 
+# _etcd_wait_members P N WAIT: WAIT (_etcd_wait_healthy or _etcd_ns_wait_healthy)
+# gives each of P1..PN 30 s to come up; the first that does not is reported
+# with the end of its log.
+_etcd_wait_members() {
+  local p=$1 n=$2 wait=$3 i
+  for ((i = 1; i <= n; i++)); do
+    if ! "$wait" "$p$i" 30; then
+      echo "# etcd member $p$i did not come up: $(tail -n 3 "$(_etcd_var "$p$i" LOG)" 2>/dev/null)" >&2
+      return 1
+    fi
+  done
+}
+
 etcd_cluster_start() {
   local p=${1:?usage: etcd_cluster_start VAR_PREFIX N} n=${2:-3} i cluster="" eps=""
   for ((i = 1; i <= n; i++)); do
@@ -157,12 +170,7 @@ etcd_cluster_start() {
     export "$p${i}_CLUSTER=$cluster" "$p${i}_TOKEN=$p-$$"
     _etcd_launch "$p$i" "$p$i" "$cluster" new "$p-$$"
   done
-  for ((i = 1; i <= n; i++)); do
-    if ! _etcd_wait_healthy "$p$i" 30; then
-      echo "# etcd member $p$i did not come up: $(tail -n 3 "$(_etcd_var "$p$i" LOG)" 2>/dev/null)" >&2
-      return 1
-    fi
-  done
+  _etcd_wait_members "$p" "$n" _etcd_wait_healthy || return 1
   export "${p}_ENDPOINTS=$eps"
 }
 
@@ -227,12 +235,7 @@ etcd_cluster_start_ns() {
     export "$p${i}_CLUSTER=$cluster" "$p${i}_TOKEN=$p-$$"
     _etcd_ns_launch "$p$i" new
   done
-  for ((i = 1; i <= n; i++)); do
-    if ! _etcd_ns_wait_healthy "$p$i" 30; then
-      echo "# etcd member $p$i did not come up: $(tail -n 3 "$(_etcd_var "$p$i" LOG)" 2>/dev/null)" >&2
-      return 1
-    fi
-  done
+  _etcd_wait_members "$p" "$n" _etcd_ns_wait_healthy || return 1
   export "${p}_ENDPOINTS=$eps"
 }
 
