@@ -1,6 +1,7 @@
 /* Backend-independent part of the datastore: dispatch, environment, helpers. */
 #include "datastore.h"
 #include "ds_backend.h"
+#include "fault.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -167,7 +168,10 @@ int ds_txn(struct ds *ds, const struct ds_op *ops, size_t n, int64_t *rev_out)
 	ds->err[0] = '\0';
 	if (n == 0)
 		return ds_revision(ds, rev_out ? rev_out : &(int64_t){ 0 });
-	return ds->ops->txn(ds, ops, n, rev_out);
+	fault_point("txn-before");
+	int rc = ds->ops->txn(ds, ops, n, rev_out);
+	fault_point("txn-after");
+	return rc;
 }
 
 int ds_put(struct ds *ds, const char *key, const char *value)

@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "keys.h"
 #include "log.h"
 #include "netns.h"
@@ -182,6 +183,7 @@ int workload_create(struct ds *ds, const struct workload_spec *s, struct workloa
 				  errlen)) < 0)
 		goto out;
 	attached = true;
+	fault_point("workload-attached");
 	link_mac(s->netns_path, s->ifname, m->mac);
 	if (!(json = endpoint_json(s, m))) {
 		rc = -ENOMEM;
