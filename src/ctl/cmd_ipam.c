@@ -9,6 +9,8 @@
 #include "ctl.h"
 #include "endpoint_store.h"
 #include "ipam.h"
+#include "ipam_check.h"
+#include "keys.h"
 #include "pool_store.h"
 #include "table.h"
 
@@ -232,6 +234,58 @@ static int ipam_gc_cmd(bool dry_run, long grace)
 	return status;
 }
 
+/* ---- check ---- */
+
+/* The part of a listing under prefix, as a list of its own (no copies: the
+ * listing is sorted, so the keys under a prefix are one run). */
+static struct ds_kv_list sub_list(const struct ds_kv_list *all, const char *prefix)
+{
+	struct ds_kv_list sub = { .rev = all->rev };
+	size_t len = strlen(prefix), i = 0;
+	while (i < all->n && strncmp(all->items[i].key, prefix, len) < 0)
+		i++;
+	sub.items = all->items + i;
+	while (i + sub.n < all->n && strncmp(all->items[i + sub.n].key, prefix, len) == 0)
+		sub.n++;
+	return sub;
+}
+
+static void print_problem(void *arg, const char *line)
+{
+	(void)arg;
+	printf("%s\n", line);
+}
+
+/* One listing of /calico/ (one revision, so a snapshot even while others
+ * write), checked by ipam_check_run. Exit 0 when clean, 1 when not. */
+static int ipam_check_cmd(void)
+{
+	struct ds_kv_list all = { 0 };
+	struct ipam_check_summary s;
+	struct ds *ds = ctl_ds();
+	int rc;
+
+	if (!ds)
+		return 1;
+	if ((rc = ds_list(ds, "/calico/", &all)) < 0)
+		return ctl_ds_error("reading the datastore", rc);
+	struct ds_kv_list handles = sub_list(&all, KEY_HANDLE_PREFIX), markers = sub_list(&all, KEY_IPAM_HOST_PREFIX);
+	struct ds_kv_list eps = sub_list(&all, KEY_HOST_PREFIX);
+	/* Both families' blocks are one run too: ".../ipv4/block/" and ".../ipv6/block/" are neighbours. */
+	struct ds_kv_list blocks = sub_list(&all, "/calico/ipam/v2/assignment/");
+	struct ipam_check_input in = { .blocks = &blocks, .handles = &handles, .markers = &markers, .endpoints = &eps };
+	rc = ipam_check_run(&in, print_problem, NULL, &s);
+	ds_kv_list_free(&all);
+	if (rc < 0)
+		return ctl_error("Error: out of memory");
+	printf("Checked %zu block%s, %zu handle%s, %zu affinity marker%s, %zu endpoint%s: %zu allocated address%s, "
+	       "%zu held by no endpoint; %zu problem%s.\n",
+	       s.blocks, s.blocks == 1 ? "" : "s", s.handles, s.handles == 1 ? "" : "s", s.markers,
+	       s.markers == 1 ? "" : "s", s.endpoints, s.endpoints == 1 ? "" : "s", s.allocated,
+	       s.allocated == 1 ? "" : "es", s.unused, s.problems, s.problems == 1 ? "" : "s");
+	return s.problems ? 1 : 0;
+}
+
 int cmd_ipam(int argc, char **argv)
 {
 	struct ctl_option opts[] = { { .spec = "--dry-run" }, { .spec = "--grace=" } };
@@ -245,6 +299,8 @@ int cmd_ipam(int argc, char **argv)
 		return ipam_info_cmd(argv[1]);
 	if (argc == 1 && strcmp(argv[0], "show") == 0 && !gc_opts)
 		return ipam_show_cmd();
+	if (argc == 1 && strcmp(argv[0], "check") == 0 && !gc_opts)
+		return ipam_check_cmd();
 	if (argc == 1 && strcmp(argv[0], "gc") == 0) {
 		long grace = GC_DEFAULT_GRACE;
 		if (opts[1].present && ctl_parse_int(opts[1].value, 0, 100L * 365 * 86400, &grace) < 0)

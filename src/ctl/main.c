@@ -40,7 +40,7 @@ const struct ctl_command ctl_commands[] = {
 	  "  calicoctl config bgp <NAME> [<VALUE>|--remove] [--force]\n"
 	  "  calicoctl config node felix <NAME> [<VALUE>|--remove] [--force] [--hostname=<HOSTNAME>]\n"
 	  "  calicoctl config node bgp <NAME> [<VALUE>|--remove] [--force] [--hostname=<HOSTNAME>]\n" },
-	{ "ipam", cmd_ipam, "  calicoctl ipam (release <IP> | info <IP> | show | gc [--dry-run] [--grace=<SECONDS>])\n" },
+	{ "ipam", cmd_ipam, "  calicoctl ipam (release <IP> | info <IP> | show | check | gc [--dry-run] [--grace=<SECONDS>])\n" },
 	{ "node", cmd_node,
 	  "  calicoctl node [--ip=<IP>] [--ip6=<IP6>] [--as=<AS_NUM>] [--name=<HOSTNAME>]\n"
 	  "                 [--libnetwork]\n"
