@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "nft_rule.h"
+#include "vxlan_calc.h"
 
 #define ALLOW_VERDICT "meta mark set meta mark | " NFT_ALLOW_MARK " return"
 #define CLEAR_MARK    "meta mark set meta mark & " NFT_ALLOW_MARK_MASK
@@ -241,6 +242,19 @@ out:
 	return rc;
 }
 
+/* A workload must not send what a host would decapsulate: a VXLAN datagram to
+ * a VTEP (its own host's or another's) or an IP-in-IP packet would deliver an
+ * inner packet that no endpoint chain saw, from any source the workload
+ * likes, past its outbound policy and anti-spoofing (the lab showed a forged
+ * VXLAN datagram reaching another host's workload). Felix drops both from
+ * workloads too. Dropped whatever the pools say, so that turning VXLAN on
+ * never opens a window; protocol 4 in both families (IPv4-in-IPv6 too). */
+static int add_encap_guard(struct nft_chain *ch)
+{
+	int rc = nft_chain_add_rule(ch, "udp dport %d drop", VXLAN_PORT);
+	return rc < 0 ? rc : nft_chain_add_rule(ch, "meta l4proto 4 drop");
+}
+
 /* Profiles in order; an allow returns at once. Any missing profile, or an
  * inactive endpoint, leaves the endpoint with nothing: drop. */
 static int add_profile_jumps(struct compiler *c, struct nft_chain *ch, const struct endpoint *e, const char *dir)
@@ -285,7 +299,7 @@ static int add_endpoint(struct compiler *c, const struct endpoint *e, struct nft
 		return -ENOMEM;
 	if ((rc = nft_chain_add_rule(ch, "ct state established,related accept")) < 0 ||
 	    (rc = add_na_guard(ch, e->ipv6_nets, e->n_ipv6_nets)) < 0 ||
-	    (rc = nft_chain_add_rule(ch, "ct state invalid drop")) < 0 ||
+	    (rc = nft_chain_add_rule(ch, "ct state invalid drop")) < 0 || (rc = add_encap_guard(ch)) < 0 ||
 	    (rc = add_anti_spoof(ch, e->ipv4_nets, e->n_ipv4_nets, 4)) < 0 ||
 	    (rc = add_anti_spoof(ch, e->ipv6_nets, e->n_ipv6_nets, 6)) < 0 ||
 	    (rc = add_profile_jumps(c, ch, e, "out")) < 0)

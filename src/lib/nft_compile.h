@@ -16,7 +16,8 @@
  *   cali-to-wl        oifname vmap @to-wl (goto wl-to-<if>);    oifname "<prefix>*" drop
  *   wl-from-<if>      the endpoint's outbound policy: ct, neighbour advertisements
  *                     for its own addresses only (accepted when for the host),
- *                     anti-spoofing, profiles, drop
+ *                     no VXLAN (udp dport 4789) or IP-in-IP, anti-spoofing,
+ *                     profiles, drop
  *   wl-to-<if>        the endpoint's inbound policy: ct, profiles, drop
  *   prof-out-<p>      a profile's outbound rules, prof-in-<p> its inbound rules
  *   sets tag4-<t>, tag6-<t>  the members of tag t; masq4/6, pools4/6 for NAT;
