@@ -50,6 +50,7 @@ for t in m1 m2 m3; do
 	lab_workload_ns "$t" && lab_spawn "$t" sleep 100000 && TPID[$t]=$LAB_LAST_PID
 done
 
+H1NS=$(lab_ns h1)
 h1() { lab_exec h1 "$@"; }
 ctl() { h1 "$CTL" "$@"; }
 ds() { h1 "$DSTOOL" "$@"; }
@@ -72,26 +73,30 @@ agent_ready() {
 
 # ---- a writer, killed ----
 # victim CMD...: runs CMD in h1 (stdin from $VICTIM_IN, default /dev/null) as
-# its own process group, and kills it by one of the two methods. VICTIM_RC gets
+# its own process group, and kills it by one of the two methods. Started with
+# `ip netns exec` directly, not through a shell function: then $! is the
+# writer itself (ip and setsid exec), not a subshell whose kill would leave
+# the writer running beside the "runtime's" next call. VICTIM_RC gets
 # its exit status (137 = killed); KILLS counts the kills.
-KILLS=0 KILL_DELAY=0 KILL_POINT=0
+KILLS=0 KILL_DELAY=0 KILL_POINT=0 VICTIM_DESC=""
 victim() {
-	local pid point="" n
+	local pid point="" n delay=""
 	if [ $((RANDOM % 2)) -eq 0 ]; then
 		case $((RANDOM % 3)) in 0) point=txn-before ;; 1) point=txn-after ;; 2) point=workload-attached ;; esac
 		n=$((RANDOM % 2 + 1))
-		h1 env CALICO_FAULT_AT="$point:$n" setsid "$@" <"${VICTIM_IN:-/dev/null}" >"$LAB_TMP/out" 2>"$LAB_TMP/err" &
+		ip netns exec "$H1NS" env CALICO_FAULT_AT="$point:$n" setsid "$@" <"${VICTIM_IN:-/dev/null}" >"$LAB_TMP/out" \
+			2>"$LAB_TMP/err" &
 		pid=$!
 	else
-		h1 setsid "$@" <"${VICTIM_IN:-/dev/null}" >"$LAB_TMP/out" 2>"$LAB_TMP/err" &
+		ip netns exec "$H1NS" setsid "$@" <"${VICTIM_IN:-/dev/null}" >"$LAB_TMP/out" 2>"$LAB_TMP/err" &
 		pid=$!
-		local delay
 		printf -v delay '0.%03d' $((RANDOM % 31))
 		sleep "$delay"
 		kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null # not yet its own group
 	fi
 	{ wait "$pid"; } 2>/dev/null # no "Killed" notice from the shell
 	VICTIM_RC=$?
+	VICTIM_DESC="${*##*/} ${point:-delay ${delay:-}} rc=$VICTIM_RC $(tail -n 1 "$LAB_TMP/err")"
 	if [ "$VICTIM_RC" -eq 137 ]; then
 		KILLS=$((KILLS + 1))
 		if [ -n "$point" ]; then KILL_POINT=$((KILL_POINT + 1)); else KILL_DELAY=$((KILL_DELAY + 1)); fi
@@ -208,7 +213,8 @@ run_loop() { # BACKEND
 	local be=$1 i op before after lost=0 dup=0 dirty=0 unclean_after=0 survived=0 gc_rel=0 heldb out
 	KILLS=0 KILL_DELAY=0 KILL_POINT=0 ORPHANS=0 AGENT_KILLS=0
 	for ((i = 1; i <= ITER; i++)); do
-		case $((RANDOM % 7)) in
+		VICTIM_DESC=""
+		case ${FAULT_OPS:-$((RANDOM % 7))} in
 			0 | 1) op=container; op_container ;;
 			2) op=release; op_release ;;
 			3) op=profile; op_profile ;;
@@ -216,7 +222,7 @@ run_loop() { # BACKEND
 			5) op=mesos; op_mesos ;;
 			6) op=agent; op_agent ;;
 		esac
-		before=$(ctl ipam check 2>&1) || { dirty=$((dirty + 1)); echo "# $be iteration $i ($op): before gc: $(grep -v '^Checked' <<<"$before" | head -n 3)"; }
+		before=$(ctl ipam check 2>&1) || { dirty=$((dirty + 1)); echo "# $be iteration $i ($op: $VICTIM_DESC): before gc: $(grep -v '^Checked' <<<"$before" | head -n 3)"; }
 		sweep_orphans
 		heldb=$(held)
 		out=$(ctl ipam gc --grace=0 2>&1) || echo "# $be iteration $i: ipam gc failed: $out"
@@ -243,11 +249,40 @@ run_loop() { # BACKEND
 	expect_eq "$be: no address held twice ($ITER iterations)" "$dup" 0
 	expect_eq "$be: iterations survived with zero lost or duplicated addresses" "$survived" "$ITER"
 	check "$be: calico-node still answers /readiness after $AGENT_KILLS kills" agent_ready
-	# the live endpoints are still programmed: every record has its interface
+	# Records whose interface is gone: a remove killed between detaching and
+	# deleting the record (the interface goes first, so that no interface is
+	# ever without policy); running the remove again finishes it.
 	local names missing=0 n
 	names=$(ds list /calico/v1/host/h1/workload/ | grep -o '"name":"cali[0-9a-f]*"' | cut -d'"' -f4)
 	for n in $names; do ip -n "$(lab_ns h1)" link show "$n" >/dev/null 2>&1 || missing=$((missing + 1)); done
-	expect_eq "$be: every endpoint record has its interface" "$missing" 0
+	echo "# $be: $missing endpoint records without their interface (a remove killed half way)"
+	teardown "$be"
+}
+
+# Every workload removed the way its orchestrator does it, then gc: nothing
+# may be left allocated, no record, no interface.
+teardown() {
+	local be=$1 w c t out fails=0
+	for w in w1 w2 w3 w4; do
+		has_ep calicoctl "$(lab_ns $w)" && { quiet "$CTL" container remove "$(lab_nspath $w)" || fails=$((fails + 1)); }
+	done
+	for c in c1 c2 c3 c4; do
+		quiet env CNI_COMMAND=DEL CNI_CONTAINERID="cid-$c" CNI_NETNS="$(lab_nspath $c)" CNI_IFNAME=eth0 \
+			CNI_PATH="$CNIBIN" "$B/calico" <"$LAB_TMP/cni.json" || fails=$((fails + 1))
+	done
+	for t in m1 m2 m3; do
+		echo "{\"command\":\"cleanup\",\"args\":{\"hostname\":\"h1\",\"container_id\":\"ctr-$t\"}}" >"$LAB_TMP/req"
+		has_ep mesos "ctr-$t" && quiet "$B/calico_mesos" <"$LAB_TMP/req"
+		echo "{\"command\":\"release\",\"args\":{\"uid\":\"$(cat "$LAB_TMP/uid-$t" 2>/dev/null || echo none)\"}}" >"$LAB_TMP/req"
+		quiet "$B/calico_mesos" <"$LAB_TMP/req"
+	done
+	expect_eq "$be: every workload's own remove works after the kills" "$fails" 0
+	ctl ipam gc --grace=0 >/dev/null 2>>"$SANLOG"
+	out=$(ctl ipam check 2>&1)
+	expect_contains "$be: after removing everything and gc: nothing allocated, check clean" "$out" \
+		" 0 endpoints: 0 allocated addresses, 0 held by no endpoint; 0 problems."
+	expect_eq "$be: ... and no cali interface left in h1" \
+		"$(ip -n "$(lab_ns h1)" -o link | grep -c ': cali')" 0
 }
 
 # Tears a backend's state down: every endpoint's interface, the agent.
