@@ -19,7 +19,8 @@ bool name_is_valid(const char *name)
 		if (!ok || n >= CALICO_NAME_MAX)
 			return false;
 	}
-	return n > 0;
+	/* "." and ".." would be key path segments that walk the datastore's tree */
+	return n > 0 && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
 }
 
 static void tags_free(char **tags, size_t n)
