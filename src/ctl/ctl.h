@@ -23,6 +23,8 @@ extern const struct ctl_command ctl_commands[];
 int ctl_usage(const char *name);
 /* Prints "<fmt>" as one line to stderr; returns 1. */
 int ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* true once ctl_error has printed a line (ctl_usage then adds none of its own) */
+bool ctl_error_printed(void);
 
 /* Opens the datastore chosen by the environment, once per process; prints a
  * clear line and returns NULL when it cannot. */

@@ -8,13 +8,54 @@
 
 static struct ds *the_ds;
 
+static bool error_printed;
+
+bool ctl_error_printed(void)
+{
+	return error_printed;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if there is none. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
+	if (!len || len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* Errors quote what the user typed: control characters and invalid UTF-8
+ * are written as \xNN, so the error stays one readable line, and a huge
+ * argument is cut short. */
 int ctl_error(const char *fmt, ...)
 {
+	char buf[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	size_t len = n < 0 ? 0 : (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
+	for (size_t i = 0; i < len;) {
+		const unsigned char *c = (const unsigned char *)buf + i;
+		size_t u = *c >= 0x80 ? utf8_len(c, len - i) : 0;
+		if (u) {
+			fwrite(c, 1, u, stderr);
+			i += u;
+			continue;
+		}
+		if (*c < 0x20 || *c >= 0x7f)
+			fprintf(stderr, "\\x%02x", *c);
+		else
+			fputc(*c, stderr);
+		i++;
+	}
+	if (n >= 0 && (size_t)n >= sizeof(buf))
+		fputs("...", stderr);
 	fputc('\n', stderr);
+	error_printed = true;
 	return 1;
 }
 

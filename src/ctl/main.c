@@ -89,7 +89,32 @@ static const char *const usage_tail =
 	"/var/lib/calico/calico.db), or etcd when ETCD_ENDPOINTS or ETCD_AUTHORITY is set;\n"
 	"CALICO_DATASTORE=sqlite:PATH|etcd picks explicitly.\n";
 
-int ctl_usage(const char *name)
+static int main_argc;
+static char **main_argv;
+
+/* A usage error names what was given before the usage text, unless a
+ * more precise line came first. */
+static void say_invalid(const char *name)
+{
+	char words[512];
+	size_t used = 0;
+
+	if (ctl_error_printed())
+		return;
+	if (main_argc < 2) {
+		ctl_error("No command given.");
+		return;
+	}
+	words[0] = '\0';
+	for (int i = 1; i < main_argc && used < sizeof(words); i++)
+		used += (size_t)snprintf(words + used, sizeof(words) - used, "%s%s", i > 1 ? " " : "", main_argv[i]);
+	if (name)
+		ctl_error("Invalid arguments for calicoctl %s: %s", name, words);
+	else
+		ctl_error("Invalid arguments: %s", words);
+}
+
+static void error_free_usage(const char *name)
 {
 	fputs(usage_head, stderr);
 	for (const struct ctl_command *c = ctl_commands; c->name; c++)
@@ -97,15 +122,23 @@ int ctl_usage(const char *name)
 			fputs(c->usage, stderr);
 	if (!name)
 		fputs(usage_tail, stderr);
+}
+
+int ctl_usage(const char *name)
+{
+	say_invalid(name);
+	error_free_usage(name);
 	return 1;
 }
 
 int main(int argc, char **argv)
 {
+	main_argc = argc;
+	main_argv = argv;
 	if (argc < 2)
 		return ctl_usage(NULL);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-		ctl_usage(argc > 2 ? argv[2] : NULL);
+		error_free_usage(argc > 2 ? argv[2] : NULL);
 		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0)
