@@ -9,7 +9,8 @@
 #define CALICO_NETNS_H
 
 /* Opens a namespace file (/var/run/netns/NAME, /proc/PID/ns/net) read-only,
- * close-on-exec. Returns the fd or -errno. */
+ * close-on-exec. Returns the fd or -errno; -EINVAL when the file is not a
+ * network namespace. */
 int netns_open(const char *path);
 
 /* Opens the calling thread's current network namespace. Returns fd or -errno. */
