@@ -6,11 +6,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Length of the valid UTF-8 sequence at p, 0 if there is none. */
+static size_t utf8_seq(const unsigned char *p)
+{
+	size_t len = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
+	for (size_t i = 1; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
 void js_one_line(char *msg)
 {
-	for (unsigned char *p = (unsigned char *)msg; p && *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
+	/* invalid UTF-8 becomes '?' too: a message must fit in a JSON string */
+	for (unsigned char *p = (unsigned char *)msg; p && *p; p++) {
+		size_t u = *p >= 0x80 ? utf8_seq(p) : 0;
+		if (u)
+			p += u - 1;
+		else if (*p < 0x20 || *p >= 0x7f)
 			*p = '?';
+	}
 }
 
 int js_fail(char *err, size_t errlen, const char *fmt, ...)

@@ -9,8 +9,9 @@
 #include <stddef.h>
 
 /* Messages quote what they refuse, and refused input may hold newlines or
- * escape sequences: control characters become '?', so every message stays one
- * line and cannot forge a log line or drive a terminal. */
+ * escape sequences: control characters and invalid UTF-8 become '?', so every
+ * message stays one line, fits in a JSON string, and cannot forge a log line
+ * or drive a terminal. */
 void js_one_line(char *msg);
 /* Writes the message (one line) and returns -EINVAL, so callers can `return js_fail(...)`. */
 int js_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
