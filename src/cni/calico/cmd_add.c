@@ -77,17 +77,23 @@ int calico_add(struct cni_ctx *ctx)
 	if ((rc = cni_labels_from_args(ctx->conf.args, &labels, &n_labels, &ctx->err)) < 0)
 		goto out;
 	if ((fd = netns_open(ctx->env.netns)) < 0) {
-		rc = cni_err(&ctx->err, CNI_ERR_UNKNOWN_CONTAINER, "CNI_NETNS %.200s: no network namespace there (%s)",
-			     ctx->env.netns, strerror(-fd));
+		rc = fd == -EINVAL ? cni_err(&ctx->err, CNI_ERR_UNKNOWN_CONTAINER, "CNI_NETNS %.200s is not a network namespace",
+					     ctx->env.netns)
+				   : cni_err(&ctx->err, CNI_ERR_UNKNOWN_CONTAINER,
+					     "CNI_NETNS %.200s: no network namespace there (%s)", ctx->env.netns, strerror(-fd));
 		goto out;
 	}
 	close(fd);
 	if ((rc = attachment_open(ctx, &a)) < 0)
 		goto out;
 	if (cni_find_plugin(ctx->conf.ipam.type, ctx->env.path ? ctx->env.path : "", plugin, sizeof(plugin)) < 0) {
-		rc = cni_err(&ctx->err, ctx->env.path ? CNI_ERR_INVALID_CONFIG : CNI_ERR_INVALID_ENV,
-			     "IPAM plugin \"%.64s\" not found in CNI_PATH %.200s", ctx->conf.ipam.type,
-			     ctx->env.path ? ctx->env.path : "(not set)");
+		rc = strchr(ctx->conf.ipam.type, '/')
+			     ? cni_err(&ctx->err, CNI_ERR_INVALID_CONFIG,
+				       "IPAM plugin \"%.64s\" is a path: give the name of a plugin in CNI_PATH",
+				       ctx->conf.ipam.type)
+			     : cni_err(&ctx->err, ctx->env.path ? CNI_ERR_INVALID_CONFIG : CNI_ERR_INVALID_ENV,
+				       "IPAM plugin \"%.64s\" not found in CNI_PATH %.200s", ctx->conf.ipam.type,
+				       ctx->env.path ? ctx->env.path : "(not set)");
 		goto out;
 	}
 	/* One Calico interface per container: a second veth would need the same
