@@ -72,15 +72,33 @@ static bool one_of(const char *value, const char *const *words)
 	return false;
 }
 
+/* The value as a message quotes it: at most 64 bytes, anything but printable
+ * ASCII as \xNN, so the message stays one line whatever was stored. */
+static const char *shown(const char *value, char *buf, size_t len)
+{
+	size_t o = 0, i;
+	for (i = 0; value[i] && i < 64 && o + 5 < len; i++) {
+		unsigned char c = (unsigned char)value[i];
+		o += (size_t)snprintf(buf + o, len - o, c < 0x20 || c >= 0x7f ? "\\x%02x" : "%c", c);
+	}
+	if (value[i] && o + 4 < len)
+		o += (size_t)snprintf(buf + o, len - o, "...");
+	buf[o] = '\0';
+	return buf;
+}
+
 int config_value_validate(const struct config_setting *s, const char *value, char *err, size_t errlen)
 {
 	static const char *const levels[] = { "debug", "info", "warning", "error", "critical", "none", NULL };
 	static const char *const actions[] = { "DROP", "RETURN", "ACCEPT", NULL };
 	static const char *const bools[] = { "true", "false", NULL };
 	const char *want = NULL;
+	char why[128], show[300];
 
-	if (config_value_sane(value, err, errlen) < 0)
+	if (config_value_sane(value, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "invalid value \"%s\" for %s: %s", shown(value, show, sizeof(show)), s->name, why);
 		return -EINVAL;
+	}
 	switch (s->kind) {
 	case CFG_LOGLEVEL:
 		if (!one_of(value, levels))
@@ -99,8 +117,8 @@ int config_value_validate(const struct config_setting *s, const char *value, cha
 		unsigned long v = strtoul(value, &end, 10);
 		if (!isdigit((unsigned char)value[0]) || *end || v > s->max || (v < s->min && v != 0) ||
 		    (v == 0 && s->min > 0 && strcmp(s->default_value, "0") != 0)) {
-			snprintf(err, errlen, "invalid value \"%s\" for %s: expected a whole number from %lu to %lu", value,
-				 s->name, s->min, s->max);
+			snprintf(err, errlen, "invalid value \"%s\" for %s: expected a whole number from %lu to %lu",
+				 shown(value, show, sizeof(show)), s->name, s->min, s->max);
 			return -EINVAL;
 		}
 		break;
@@ -115,7 +133,8 @@ int config_value_validate(const struct config_setting *s, const char *value, cha
 		break;
 	}
 	if (want) {
-		snprintf(err, errlen, "invalid value \"%s\" for %s: expected %s", value, s->name, want);
+		snprintf(err, errlen, "invalid value \"%s\" for %s: expected %s", shown(value, show, sizeof(show)), s->name,
+			 want);
 		return -EINVAL;
 	}
 	return 0;

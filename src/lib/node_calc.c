@@ -33,8 +33,7 @@ static int apply_setting(struct node_config *cfg, const char *key, const char *n
 
 	if (!s)
 		return 0;
-	if (config_value_sane(value, why, sizeof(why)) < 0 ||
-	    config_value_validate(s, value, why, sizeof(why)) < 0) {
+	if (config_value_validate(s, value, why, sizeof(why)) < 0) { /* names the setting and the value */
 		snprintf(err, errlen, "%s: %s", key, why);
 		return -EINVAL;
 	}
