@@ -180,10 +180,10 @@ op_mesos() {
 # calico-node killed while an endpoint comes or goes, then restarted.
 AGENT_KILLS=0
 op_agent() {
-	local w=w$((RANDOM % 4 + 1)) sub=add
-	has_ep calicoctl "$(lab_ns $w)" && sub=remove
-	local pid
-	ctl container $sub "$(lab_nspath $w)" $([ $sub = add ] && echo ipv4) >/dev/null 2>>"$SANLOG" &
+	local w=w$((RANDOM % 4 + 1)) args pid
+	args=(add "$(lab_nspath $w)" ipv4)
+	has_ep calicoctl "$(lab_ns $w)" && args=(remove "$(lab_nspath $w)")
+	ctl container "${args[@]}" >/dev/null 2>>"$SANLOG" &
 	pid=$!
 	sleep "0.$((RANDOM % 3))$((RANDOM % 10))"
 	agent_kill
