@@ -120,8 +120,11 @@ static int get_pid(const json_t *args, struct mesos_request *r, char *err, size_
 	if (!v)
 		return refuse(err, errlen, "Missing pid");
 	/* Linux pids stop at 2^22; anything above is not a process. */
-	if (!json_is_integer(v) || json_integer_value(v) <= 0 || json_integer_value(v) > 4194304)
+	if (!json_is_integer(v) || json_integer_value(v) <= 0)
 		return refuse(err, errlen, "pid must be a positive integer");
+	if (json_integer_value(v) > 4194304)
+		return refuse(err, errlen, "pid %" JSON_INTEGER_FORMAT " is not a Linux process id (at most 4194304)",
+			      json_integer_value(v));
 	r->pid = json_integer_value(v);
 	return 0;
 }
