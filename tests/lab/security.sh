@@ -274,6 +274,132 @@ denied "RETURN: the host's own rule decides (its tcp 8080 drop is obeyed)" lab_t
 check "RETURN: ... and what it does not drop passes (udp)" lab_udp wa 172.30.0.11 5005
 lab_exec h1 nft delete table inet lab
 
+# ---- 6. who can write the datastore file and the libnetwork socket ----
+# A directory everyone may enter, so that only the files' own modes decide;
+# the plugin and calicoctl run under umask 000, the worst a caller can give.
+chmod 711 "$LAB_TMP" && SEC=$LAB_TMP/sec && mkdir -p "$SEC/state" "$SEC/run" "$SEC/log" "$SEC/pwn" && chmod -R 755 "$SEC" ||
+	bail "directory for the file-mode checks"
+chmod 777 "$SEC/pwn"
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+SOCK=$SEC/plugins/calico.sock DB=$SEC/state/calico.db
+SEC_ENV=(CALICO_DATASTORE="sqlite:$DB" CALICO_RUN_DIR="$SEC/run" CALICO_LOG_DIR="$SEC/log" CALICO_STATE_DIR="$SEC/state" HOSTNAME=h1)
+lab_exec h1 env "${SEC_ENV[@]}" sh -c 'umask 000; exec "$@"' sh "$MH_CTL" profile add pb >/dev/null ||
+	bail "calicoctl on a fresh datastore"
+expect_eq "calicoctl under umask 000 creates the SQLite file 0600 root" "$(stat -c '%a %U' "$DB")" "600 root"
+lab_spawn h1 env "${SEC_ENV[@]}" sh -c 'umask 000; log=$1; shift; exec "$@" 2>>"$log"' sh "$SEC/log/calico-libnetwork.err" \
+	"$CALICO_BUILD/calico-libnetwork" \
+	--socket "$SOCK" --docker-socket "$SEC/no-docker.sock"
+LNW_PID=$LAB_LAST_PID
+check "calico-libnetwork serves on its socket" mh_wait 10 test -S "$SOCK"
+expect_eq "the libnetwork socket is 0660 root (umask 000)" "$(stat -c '%a %U' "$SOCK")" "660 root"
+activate() { "$@" curl -sf --max-time 2 --unix-socket "$SOCK" -X POST http://plugin/Plugin.Activate 2>/dev/null; }
+answers() { activate "$@" | grep -q NetworkDriver; }
+check "control: root talks to the plugin" answers
+wal_shm=""
+for f in "$DB-wal" "$DB-shm"; do [ -e "$f" ] && wal_shm+=" ${f##*-}=$(stat -c %a "$f")"; done
+echo "# while calico-libnetwork holds the datastore:${wal_shm:- no -wal/-shm file}"
+expect_eq "the datastore's -wal and -shm files are 0600 too" "$(stat -c %a "$DB" "$DB-wal" "$DB-shm" 2>/dev/null | sort -u)" 600
+echo readable >"$SEC/control" && chmod 644 "$SEC/control"
+reads_control() { [ "$(nobody cat "$SEC/control")" = readable ]; }
+check "control: user 65534 reaches files in that directory" reads_control
+denied "user 65534 cannot connect to the libnetwork socket" answers nobody
+denied "user 65534 cannot write the datastore file" nobody sh -c 'echo x 2>/dev/null >>"$0"' "$DB"
+denied "... nor read it" nobody sh -c 'cat "$0" 2>/dev/null' "$DB"
+denied "... nor write its -wal or -shm file" nobody sh -c '{ echo x >>"$0" || echo x >>"$1"; } 2>/dev/null' "$DB-wal" "$DB-shm"
+check "control: user 65534 can run /usr/bin/python3 with sqlite3" nobody /usr/bin/python3 -c 'import sqlite3'
+denied "... nor change it through SQLite" nobody /usr/bin/python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1]); c.execute("DELETE FROM kv"); c.commit()' "$DB" 2>/dev/null
+check "the datastore still holds profile pb" bash -c "env ${SEC_ENV[*]} '$MH_CTL' profile show | grep -qw pb"
+
+# ---- 7. no user-supplied string reaches a shell ----
+# Every exec in the tree passes an argv (no system, popen or sh -c); these
+# strings would each leave a file in $SEC/pwn if a shell ever saw them.
+M=$SEC/pwn
+# Every tool runs in $M, so the payloads need no '/' (which some names refuse
+# for that reason alone).
+PAYLOADS=('$(touch dollar)' '`touch backtick`' 'x;touch semicolon' 'x|touch pipe' 'x&&touch and' '$(touch${IFS}ifs)')
+pwned() { ls -A "$M"; }
+NOTES=$SEC/outcomes.txt
+# note WHAT RC OUTPUT: one line per attempt in $NOTES, shown when a check fails
+note() { if [ "$2" -eq 0 ]; then echo "# $1: taken literally"; else echo "# $1: refused: $(head -n 1 <<<"$3" | head -c 200)"; fi >>"$NOTES"; }
+cd "$M" || bail "cd $M"
+# the CNI plugin, IPAM plugins looked up in CNI_PATH only; a script one level up would be an escape
+CNIBIN=$SEC/cni && mkdir -p "$CNIBIN" && ln -s "$CALICO_BUILD/calico-ipam" "$CNIBIN/calico-ipam"
+printf '#!/bin/sh\ntouch %s/escaped\necho "{}"\n' "$M" >"$SEC/evil" && chmod 755 "$SEC/evil"
+lab_workload_ns wcni || bail "namespace for CNI"
+cni() { # CMD CONTAINERID IFNAME NAME IPAM_TYPE: RC and OUT
+	local cfg
+	cfg=$(jq -nc --arg n "$4" --arg t "$5" '{cniVersion:"0.4.0",name:$n,type:"calico",nodename:"h1",ipam:{type:$t}}')
+	OUT=$(printf '%s' "$cfg" | lab_exec h1 env "${SEC_ENV[@]}" CNI_COMMAND="$1" CNI_CONTAINERID="$2" \
+		CNI_NETNS="$(lab_nspath wcni)" CNI_IFNAME="$3" CNI_PATH="$CNIBIN" CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAME=$2" \
+		"$CALICO_BUILD/calico" 2>&1)
+	RC=$?
+}
+lab_exec h1 env "${SEC_ENV[@]}" "$MH_CTL" pool add 10.66.0.0/16 >/dev/null || bail "pool for CNI"
+for p in "${PAYLOADS[@]}"; do
+	for what in containerid ifname name ipam; do
+		case $what in
+		containerid) cni ADD "$p" eth0 net1 calico-ipam ;;
+		ifname) cni ADD c1 "$p" net1 calico-ipam ;;
+		name) cni ADD c1 eth0 "$p" calico-ipam ;;
+		ipam) cni ADD c1 eth0 net1 "$p" ;;
+		esac
+		note "CNI $what='$p'" "$RC" "$OUT"
+		[ "$RC" -eq 0 ] && case $what in
+			containerid) cni DEL "$p" eth0 net1 calico-ipam ;;
+			*) cni DEL c1 eth0 net1 calico-ipam ;;
+			esac
+	done
+done
+expect_eq "CNI: container id, CNI_IFNAME, network name, ipam.type with shell metacharacters: no file appeared" "$(pwned)" ""
+for t in ../evil "$SEC/evil" .. . "evil/../calico-ipam"; do
+	cni ADD c2 eth0 net1 "$t"
+	if [ "$RC" -ne 0 ] && [ -z "$(pwned)" ]; then ok "CNI: ipam.type '$t' does not escape CNI_PATH ($(jq -r .msg <<<"$OUT"))"
+	else fail "CNI: ipam.type '$t' does not escape CNI_PATH"; echo "#   rc=$RC out=$OUT pwn: $(pwned)"; fi
+done
+expect_eq "CNI: nothing left on h1 (no cali link)" "$(ip -n "$H1" -o link | grep -c ": cali")" 3
+# calicoctl
+for p in "${PAYLOADS[@]}"; do
+	for args in "profile add" "pool add" "container add $(lab_nspath wcni)"; do
+		# shellcheck disable=SC2086 # args is words on purpose
+		out=$(lab_exec h1 env "${SEC_ENV[@]}" "$MH_CTL" $args "$p" 2>&1); rc=$?
+		note "calicoctl $args '$p'" "$rc" "$out"
+	done
+	out=$(lab_exec h1 env "${SEC_ENV[@]}" "$MH_CTL" diags --log-dir="$p" 2>&1); rc=$?
+	rm -f "$(sed -nE 's/^Diags saved to ([^ ]+\.tar\.gz).*/\1/p' <<<"$out")"
+	note "calicoctl diags --log-dir='$p'" "$rc" "$out"
+	out=$(lab_exec h1 env "${SEC_ENV[@]}" HOSTNAME="$p" "$MH_CTL" container add "$(lab_nspath wcni)" ipv4 2>&1); rc=$?
+	note "calicoctl container add with HOSTNAME='$p'" "$rc" "$out"
+	[ "$rc" -eq 0 ] && lab_exec h1 env "${SEC_ENV[@]}" HOSTNAME="$p" "$MH_CTL" container remove "$(lab_nspath wcni)" >/dev/null
+done
+expect_eq "calicoctl: profile, pool, container add, diags --log-dir, HOSTNAME with shell metacharacters: no file appeared" "$(pwned)" ""
+# the net-modules hook and the libnetwork plugin
+for p in "${PAYLOADS[@]}"; do
+	req=$(jq -nc --arg p "$p" '{command:"allocate",args:{hostname:"h1",uid:$p,num_ipv4:1,netgroups:["pb"],labels:[]}}')
+	ans=$(lab_exec h1 env "${SEC_ENV[@]}" "$CALICO_BUILD/mesos_caller" -e "$CALICO_BUILD/calico_mesos" "$req" 2>/dev/null)
+	echo "# calico_mesos allocate uid='$p': error $ans" >>"$NOTES"
+	lab_exec h1 env "${SEC_ENV[@]}" "$CALICO_BUILD/mesos_caller" "$CALICO_BUILD/calico_mesos" \
+		"$(jq -nc --arg p "$p" '{command:"release",args:{uid:$p}}')" >/dev/null 2>&1
+	for req in "$(jq -nc --arg p "$p" '{command:"allocate",args:{hostname:$p,uid:"u1",num_ipv4:1,netgroups:[$p]}}')" \
+		"$(jq -nc --arg p "$p" '{command:"isolate",args:{hostname:"h1",container_id:$p,pid:1,ipv4_addrs:["10.66.0.9"],netgroups:["pb"]}}')"; do
+		ans=$(lab_exec h1 env "${SEC_ENV[@]}" "$CALICO_BUILD/mesos_caller" -e "$CALICO_BUILD/calico_mesos" "$req" 2>/dev/null)
+		echo "# calico_mesos $(jq -r .command <<<"$req") '$p': error $ans" >>"$NOTES"
+	done
+	for call in "NetworkDriver.CreateNetwork:{\"NetworkID\":$(jq -n --arg p "$p" '$p'),\"Options\":{},\"IPv4Data\":[]}" \
+		"IpamDriver.RequestPool:{\"AddressSpace\":$(jq -n --arg p "$p" '$p'),\"Pool\":\"\",\"Options\":{},\"V6\":false}" \
+		"NetworkDriver.CreateEndpoint:{\"NetworkID\":\"n1\",\"EndpointID\":$(jq -n --arg p "$p" '$p'),\"Interface\":{\"Address\":\"10.66.0.7/32\"}}"; do
+		ans=$(curl -s --max-time 5 --unix-socket "$SOCK" -X POST "http://plugin/${call%%:*}" -d "${call#*:}")
+		echo "# libnetwork ${call%%:*} with '$p': $(head -c 200 <<<"$ans")" >>"$NOTES"
+	done
+done
+expect_eq "calico_mesos (uid, hostname, netgroups, container_id) and calico-libnetwork (NetworkID, AddressSpace, EndpointID): no file appeared" "$(pwned)" ""
+check "calico-libnetwork still serves" answers
+cd "$here" || true
+echo "# $(grep -c refused "$NOTES") attempts refused, $(grep -c 'taken literally' "$NOTES") taken literally, $(grep -c 'error null' "$NOTES") hook answers without error (all in $NOTES while running)"
+[ "$TAP_FAILED" -eq 0 ] && [ -z "${SEC_VERBOSE:-}" ] || cat "$NOTES"
+kill "$LNW_PID" 2>/dev/null && wait "$LNW_PID" 2>/dev/null
+check "no sanitizer report from the plugins and calicoctl" bash -c "! grep -rlE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' '$SEC/log' 2>/dev/null | grep -q ."
+
 mh_finish
 [ "$TAP_FAILED" -eq 0 ] || mh_dump_logs 20
 tap_done
