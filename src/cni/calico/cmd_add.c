@@ -5,6 +5,7 @@
 #include "calico_cni.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,11 @@ static int ds_failure(struct cni_ctx *ctx, struct attachment *a, const char *wha
 {
 	return cni_err(&ctx->err, rc == -EIO || rc == -ETIMEDOUT || rc == -ECONNREFUSED ? CNI_ERR_TRY_AGAIN : CNI_ERR_INTERNAL,
 		       "%s: %s", what, ds_strerror(a->ds));
+}
+
+static int ifname_taken(void *ifname)
+{
+	return if_nametoindex(ifname) ? -EEXIST : 0;
 }
 
 int calico_add(struct cni_ctx *ctx)
@@ -110,21 +116,32 @@ int calico_add(struct cni_ctx *ctx)
 			     same ? "" : ": one Calico interface per container");
 		goto out;
 	}
-	log_debug("ADD: datastore open, no endpoint yet");
-	/* The network's profile, shared by every container on it (so not undone). */
-	if ((rc = profile_ensure(a.ds, ctx->conf.name)) < 0) {
-		rc = ds_failure(ctx, &a, "creating profile", rc);
-		goto out;
+	/* An interface of that name in the container would fail the veth
+	 * only after IPAM: refuse it while nothing is taken. */
+	if ((fd = netns_open(ctx->env.netns)) >= 0) {
+		rc = netns_run(fd, ifname_taken, (void *)ctx->env.ifname);
+		close(fd);
+		if (rc == -EEXIST) {
+			rc = cni_err(&ctx->err, CNI_ERR_INTERNAL, "CNI_IFNAME %s already exists in CNI_NETNS %.200s",
+				     ctx->env.ifname, ctx->env.netns);
+			goto out;
+		}
 	}
+	log_debug("ADD: datastore open, no endpoint yet");
 	if (!mtu && (rc = workload_mtu(a.ds, a.host, &mtu)) < 0) {
 		rc = ds_failure(ctx, &a, "reading VethMtu", rc);
 		goto out;
 	}
-
-	log_debug("ADD: profile %s and MTU %u ready", ctx->conf.name, mtu);
 	if ((rc = attachment_ipam(ctx, CNI_CMD_ADD, &ipam_res)) < 0)
 		goto out;
 	ipam_done = true;
+	/* The network's profile, shared by every container on it (so not undone),
+	 * made once IPAM said yes: a refused ADD leaves no profile behind. */
+	if ((rc = profile_ensure(a.ds, ctx->conf.name)) < 0) {
+		rc = ds_failure(ctx, &a, "creating profile", rc);
+		goto out;
+	}
+	log_debug("ADD: profile %s and MTU %u ready", ctx->conf.name, mtu);
 	for (size_t i = 0; i < ipam_res.n_ips; i++)
 		addrs[n_addrs++] = ipam_res.ips[i].addr;
 	if (n_addrs == 0) {
