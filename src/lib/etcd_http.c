@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "etcd_json.h"
 
@@ -142,6 +143,40 @@ static void lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
+/* libcurl's TLS reasons name neither the setting to check nor, for a client
+ * certificate etcd refuses, the cause: with TLS 1.3 the refusal comes after
+ * the handshake, so the client sees only a connection that breaks. */
+static void tls_hint(CURL *h, CURLcode cc, char *reason, size_t len)
+{
+	const char *hint = NULL;
+	char *scheme = NULL;
+	size_t n = strlen(reason);
+
+	switch (cc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+		hint = "etcd's certificate is not signed by ETCD_CA_CERT_FILE's CA";
+		break;
+	case CURLE_SSL_CACERT_BADFILE:
+		hint = "check ETCD_CA_CERT_FILE";
+		break;
+	case CURLE_SSL_CERTPROBLEM:
+		hint = "check ETCD_CERT_FILE and ETCD_KEY_FILE";
+		break;
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_GOT_NOTHING:
+		curl_api.easy_getinfo(h, CURLINFO_SCHEME, &scheme);
+		if (scheme && strcasecmp(scheme, "https") == 0)
+			hint = "etcd closed the TLS connection: does it trust the client certificate in ETCD_CERT_FILE?";
+		break;
+	default:
+		break;
+	}
+	if (hint && n + 3 < len)
+		snprintf(reason + n, len - n, " (%s)", hint);
+}
+
 int etcd_http_curl_error(CURL *h, CURLcode cc, char *reason, size_t len)
 {
 	long os_errno = 0;
@@ -178,6 +213,7 @@ int etcd_http_curl_error(CURL *h, CURLcode cc, char *reason, size_t len)
 	else
 		snprintf(reason, len, "%s", curl_api.easy_strerror(cc));
 	lower(reason);
+	tls_hint(h, cc, reason, len);
 	return rc;
 }
 
