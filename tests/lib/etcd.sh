@@ -267,3 +267,69 @@ etcd_ns_leader() {
   done
   return 1
 }
+
+# ---- one member with TLS and client-certificate authentication ----
+#   etcd_tls_certs DIR        a throw-away CA (ca.crt/key), a server certificate for
+#                             127.0.0.1 (server.*), a client certificate it signed
+#                             (client.*), and a client certificate from another CA
+#                             the server must refuse (rogue.*, rogue-ca.*); EC P-256, 1 day
+#   etcd_tls_start P DIR      like etcd_start, but clients speak https with
+#                             --client-cert-auth against DIR's CA; P_ENDPOINT is https://...
+# Needs openssl.
+_etcd_tls_sign() { # DIR NAME CA CN USAGE [SAN]
+  local d=$1
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=$4" \
+    -keyout "$d/$2.key" -out "$d/$2.csr" 2>/dev/null &&
+    printf 'extendedKeyUsage=%s\n%s' "$5" "${6:+subjectAltName=$6
+}" >"$d/$2.ext" &&
+    openssl x509 -req -in "$d/$2.csr" -CA "$d/$3.crt" -CAkey "$d/$3.key" -CAcreateserial -days 1 \
+      -extfile "$d/$2.ext" -out "$d/$2.crt" 2>/dev/null
+}
+
+etcd_tls_certs() {
+  local d=${1:?usage: etcd_tls_certs DIR} ca
+  for ca in ca rogue-ca; do
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj "/CN=calico test $ca" \
+      -keyout "$d/$ca.key" -out "$d/$ca.crt" 2>/dev/null || return 1
+  done
+  # clientAuth too: etcd's JSON gateway reaches its own gRPC server with the
+  # server certificate as a client certificate (with --client-cert-auth, a
+  # server certificate without it makes every gateway call fail with code 14)
+  _etcd_tls_sign "$d" server ca 127.0.0.1 serverAuth,clientAuth IP:127.0.0.1 &&
+    _etcd_tls_sign "$d" client ca calico clientAuth &&
+    _etcd_tls_sign "$d" rogue rogue-ca calico clientAuth &&
+    chmod 600 "$d"/*.key
+}
+
+_etcd_tls_healthy() {
+  local p=$1 d=$2 end=$((SECONDS + 15)) pid
+  pid=$(_etcd_var "$p" PID)
+  while [ "$SECONDS" -lt "$end" ]; do
+    curl -sf --max-time 1 --noproxy '*' --cacert "$d/ca.crt" --cert "$d/client.crt" --key "$d/client.key" \
+      "$(_etcd_var "$p" ENDPOINT)/health" 2>/dev/null | grep -q '"health":"true"' && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.05
+  done
+  return 1
+}
+
+etcd_tls_start() {
+  local p=${1:?usage: etcd_tls_start VAR_PREFIX CERT_DIR} d=${2:?usage: etcd_tls_start VAR_PREFIX CERT_DIR} try cport dir
+  for try in 1 2 3; do
+    _etcd_new_member "$p" || return 1
+    cport=$(_etcd_var "$p" CPORT); dir=$(_etcd_var "$p" DIR)
+    export "${p}_ENDPOINT=https://127.0.0.1:$cport"
+    "$ETCD_BIN" --name "$p" --data-dir "$dir/data" \
+      --listen-client-urls "https://127.0.0.1:$cport" --advertise-client-urls "https://127.0.0.1:$cport" \
+      --listen-peer-urls "http://127.0.0.1:$(_etcd_var "$p" PPORT)" \
+      --initial-advertise-peer-urls "http://127.0.0.1:$(_etcd_var "$p" PPORT)" \
+      --initial-cluster "$p=http://127.0.0.1:$(_etcd_var "$p" PPORT)" --initial-cluster-state new \
+      --cert-file "$d/server.crt" --key-file "$d/server.key" --trusted-ca-file "$d/ca.crt" --client-cert-auth \
+      --log-level error >>"$dir/etcd.log" 2>&1 &
+    export "${p}_PID=$!"
+    _etcd_tls_healthy "$p" "$d" && return 0
+    echo "# etcd $p (TLS) did not come up (try $try): $(tail -n 3 "$dir/etcd.log" 2>/dev/null)" >&2
+    etcd_stop "$p"
+  done
+  return 1
+}
