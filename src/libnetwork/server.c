@@ -188,8 +188,18 @@ static int bind_socket(const char *path, int *out, char *err, size_t errlen)
 		unlink(path); /* a stale socket from a plugin that died */
 	}
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    chmod(path, 0660) < 0 || listen(fd, 64) < 0) {
+	/* The socket file is born with the umask's mode: under a loose umask
+	 * (000) it would be world-writable until the chmod. Bind under 0117 so
+	 * it is 0660 from its first instant. */
+	int bound = -1;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0) {
+		mode_t old = umask(0117);
+		bound = bind(fd, (struct sockaddr *)&a, sizeof(a));
+		int saved = errno;
+		umask(old);
+		errno = saved;
+	}
+	if (fd < 0 || bound < 0 || chmod(path, 0660) < 0 || listen(fd, 64) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
 		if (fd >= 0)
