@@ -122,7 +122,8 @@ int calico_add(struct cni_ctx *ctx)
 		rc = netns_run(fd, ifname_taken, (void *)ctx->env.ifname);
 		close(fd);
 		if (rc == -EEXIST) {
-			rc = cni_err(&ctx->err, CNI_ERR_INTERNAL, "CNI_IFNAME %s already exists in CNI_NETNS %.200s",
+			rc = cni_err(&ctx->err, CNI_ERR_INTERNAL,
+				     "cannot create CNI_IFNAME %s in CNI_NETNS %.200s: File exists (an interface of that name is there)",
 				     ctx->env.ifname, ctx->env.netns);
 			goto out;
 		}
