@@ -1,5 +1,8 @@
 #include "agent_health.h"
 
+#include <strings.h>
+#include <stdlib.h>
+#include <stdio.h>
 #include "curl_dl.h"
 #include <errno.h>
 #include <jansson.h>
@@ -59,8 +62,30 @@ static size_t discard(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-bool agent_http_ready(int timeout_ms)
+struct pid_header {
+	pid_t want;
+	bool seen;
+};
+
+/* Finds "X-Calico-Node-Pid: <want>" among the response headers. */
+static size_t pid_header_cb(char *line, size_t size, size_t n, void *arg)
 {
+	struct pid_header *h = arg;
+	static const char name[] = "x-calico-node-pid:";
+	size_t len = size * n;
+	if (len > sizeof(name) - 1 && strncasecmp(line, name, sizeof(name) - 1) == 0) {
+		char buf[32];
+		size_t vlen = len - (sizeof(name) - 1);
+		snprintf(buf, sizeof(buf), "%.*s", (int)(vlen < sizeof(buf) ? vlen : sizeof(buf) - 1),
+			 line + sizeof(name) - 1);
+		h->seen = h->seen || atol(buf) == (long)h->want;
+	}
+	return len;
+}
+
+bool agent_http_ready(int timeout_ms, pid_t pid)
+{
+	struct pid_header h = { .want = pid };
 	long code = 0;
 	if (curl_api_load(NULL, 0) < 0)
 		return false;
@@ -72,8 +97,10 @@ bool agent_http_ready(int timeout_ms)
 	curl_api.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_api.easy_setopt(c, CURLOPT_NOPROXY, "*");
 	curl_api.easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_api.easy_setopt(c, CURLOPT_HEADERFUNCTION, pid_header_cb);
+	curl_api.easy_setopt(c, CURLOPT_HEADERDATA, &h);
 	if (curl_api.easy_perform(c) == CURLE_OK)
 		curl_api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_api.easy_cleanup(c);
-	return code == 200;
+	return code == 200 && (pid <= 0 || h.seen);
 }

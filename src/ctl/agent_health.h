@@ -5,6 +5,7 @@
 #define CALICO_CTL_AGENT_HEALTH_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stdint.h>
 
 #include "datastore.h"
@@ -16,7 +17,8 @@
  * bare timestamp), else -1; *mod_rev (may be NULL) the key's revision.
  * -errno on datastore trouble. */
 int heartbeat_get(struct ds *ds, const char *host, bool *present, long *age_s, int64_t *mod_rev);
-/* true when GET AGENT_HEALTH_URL answers 200 within timeout_ms. */
-bool agent_http_ready(int timeout_ms);
+/* true when GET AGENT_HEALTH_URL answers 200 within timeout_ms, from the
+ * agent with this pid (its X-Calico-Node-Pid header; pid <= 0: any agent). */
+bool agent_http_ready(int timeout_ms, pid_t pid);
 
 #endif

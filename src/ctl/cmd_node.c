@@ -150,7 +150,7 @@ static int wait_ready(struct ds *ds, const char *host, pid_t pid, int64_t since)
 			agent_log_tail(20);
 			return 1;
 		}
-		if ((heartbeat_get(ds, host, &present, &age, &rev) == 0 && present && rev > since) || agent_http_ready(200))
+		if ((heartbeat_get(ds, host, &present, &age, &rev) == 0 && present && rev > since) || agent_http_ready(200, pid))
 			return 0;
 		sleep_ms(100);
 	}

@@ -6,7 +6,9 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -25,6 +27,11 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", type);
+	/* Which agent answered: `calicoctl node` waits for the agent it started,
+	 * not for whatever else listens on the port. */
+	char pid[16];
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	MHD_add_response_header(r, "X-Calico-Node-Pid", pid);
 	rc = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return rc;

@@ -49,7 +49,13 @@ check "... and no nodename file" [ ! -e "$CALICO_STATE_DIR/nodename" ]
 # ---- an agent that dies at start ----
 export NO_DEFAULT_POOLS=1
 fake_dying
+# Another agent's /readiness answering 200 on 127.0.0.1:9099 must not count as
+# ours (calicoctl checks the X-Calico-Node-Pid header): a stand-in answers there.
+mkdir -p "$CLI_TMP/www" && echo ready >"$CLI_TMP/www/readiness"
+busybox httpd -f -p 127.0.0.1:9099 -h "$CLI_TMP/www" 2>/dev/null &
+OTHER_HTTP=$!
 run "$CTL" node --ip=10.0.0.5
+kill "$OTHER_HTTP" 2>/dev/null; wait "$OTHER_HTTP" 2>/dev/null
 expect_eq "dying agent: exit 1" "$RC" "1"
 expect_eq "... says so" "$(printf '%s\n' "$ERR" | head -n 1)" "calico-node exited during start-up."
 case $ERR in *"stand-in agent: cannot open the datastore"*) ok "... and shows the log's last lines" ;; *) fail "log tail ($ERR)" ;; esac
