@@ -189,6 +189,12 @@ echo "# after round $round: RSS $RSS1 kB, $FD1 fds ($((round * N)) endpoints cre
 	"ADD $((ADD_MS / (round * N))) ms, DEL $((DEL_MS / (round * N))) ms per endpoint at $BATCH in parallel)"
 echo "# memory: RSS $RSS0 kB -> $RSS1 kB ($((RSS1 - RSS0)) kB), live heap ${HEAP0:-?} -> ${HEAP1:-?} B, fds $FD0 -> $FD1"
 
+# one line for the benchmark (bench/sections/load.sh)
+printf '# figures {"endpoints":%d,"parallel":%d,"rounds":%d,"seconds":%d,"add_ms_per_endpoint":%s,"del_ms_per_endpoint":%s,' \
+	"$N" "$BATCH" "$round" "$((SECONDS - T0))" "$(awk -v t="$ADD_MS" -v n="$((round * N))" 'BEGIN { printf "%.1f", t / n }')" \
+	"$(awk -v t="$DEL_MS" -v n="$((round * N))" 'BEGIN { printf "%.1f", t / n }')"
+printf '"rss_kb_warm":%d,"rss_kb_end":%d,"heap_b_warm":%s,"heap_b_end":%s,"fds_warm":%d,"fds_end":%d,"bad_rounds":%d}\n' \
+	"$RSS0" "$RSS1" "${HEAP0:-null}" "${HEAP1:-null}" "$FD0" "$FD1" "$bad_rounds"
 w=$(grep -c ' WARNING ' "$AGENT_LOG")
 echo "# calico-node logged $w warnings under load$([ "$w" -gt 0 ] && echo ", most often: $(grep ' WARNING ' "$AGENT_LOG" | cut -d' ' -f3- | sed 's/[0-9][0-9.]*\/32 dev cali[0-9a-f]*/<route>/' | sort | uniq -c | sort -rn | head -n 1 | sed 's/^ *//')")"
 expect_eq "every round: all ADDs and DELs succeeded, all endpoints programmed and removed, policy enforced" "$bad_rounds" 0
