@@ -16,6 +16,8 @@ PKGS=(
   docker.io podman runc containernetworking-plugins chromium
   # some lab suites send probes from a chosen source address with python3
   python3
+  # tests/lab/load.sh reads calico-node's live heap exactly through gdb
+  gdb
   # tests/ds/etcd_tls.sh makes its CA and certificates
   openssl
 )
