@@ -65,4 +65,9 @@ int nl_resolve(struct nl *nl, const char *what, const char *name, int *ifindex);
 /* AF_INET/AF_INET6 for an ip_addr family of 4/6; 0 for anything else. */
 int nl_af(int family);
 
+/* A dump that raced a change to what it lists comes back -EAGAIN
+ * (NLM_F_DUMP_INTR): the list functions repeat it this many times, since the
+ * agent lists while plugins create and delete interfaces. */
+#define NL_DUMP_TRIES 5
+
 #endif

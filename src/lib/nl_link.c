@@ -213,7 +213,7 @@ static int collect_link(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
-int nl_link_list_prefix(struct nl *nl, const char *prefix, struct nl_link_list *out)
+static int link_list_once(struct nl *nl, const char *prefix, struct nl_link_list *out)
 {
 	struct list_ctx c = { prefix, strlen(prefix), out, 0 };
 	struct ifinfomsg *ifi;
@@ -228,6 +228,14 @@ int nl_link_list_prefix(struct nl *nl, const char *prefix, struct nl_link_list *
 		return nl_fail(nl, rc, "cannot list links");
 	}
 	return 0;
+}
+
+int nl_link_list_prefix(struct nl *nl, const char *prefix, struct nl_link_list *out)
+{
+	int rc;
+	for (int tries = 1; (rc = link_list_once(nl, prefix, out)) == -EAGAIN && tries < NL_DUMP_TRIES; tries++)
+		;
+	return rc;
 }
 
 void nl_link_list_free(struct nl_link_list *list)

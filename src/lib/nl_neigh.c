@@ -119,7 +119,7 @@ static int collect_neigh(const struct nlmsghdr *nlh, void *data)
 /* A dump of every entry of family af, filtered here by device: a plain ndmsg
  * request dumps all devices on every kernel (a bridge fdb dump reads a longer
  * header as ifinfomsg filters). */
-static int neigh_dump(struct nl *nl, const char *what, const char *ifname, int af, struct nl_neigh_list *out)
+static int neigh_dump_once(struct nl *nl, const char *what, const char *ifname, int af, struct nl_neigh_list *out)
 {
 	struct neigh_filter f = { 0, out, 0 };
 	struct ndmsg *ndm;
@@ -137,6 +137,15 @@ static int neigh_dump(struct nl *nl, const char *what, const char *ifname, int a
 		return nl_fail(nl, rc, "cannot %s of %s", what, ifname);
 	}
 	return 0;
+}
+
+static int neigh_dump(struct nl *nl, const char *what, const char *ifname, int af, struct nl_neigh_list *out)
+{
+	int rc;
+	for (int tries = 1; (rc = neigh_dump_once(nl, what, ifname, af, out)) == -EAGAIN && tries < NL_DUMP_TRIES;
+	     tries++)
+		;
+	return rc;
 }
 
 int nl_neigh_list(struct nl *nl, const char *ifname, struct nl_neigh_list *out)

@@ -166,7 +166,7 @@ static void fill_names(struct nl_route_list *routes, const struct nl_link_list *
 				memcpy(routes->items[i].ifname, links->items[j].name, IFNAMSIZ);
 }
 
-int nl_route_list(struct nl *nl, int family, int proto, uint32_t table, struct nl_route_list *out)
+static int route_list_once(struct nl *nl, int family, int proto, uint32_t table, struct nl_route_list *out)
 {
 	struct route_filter f = { nl_af(family), proto, table ? table : RT_TABLE_MAIN, out, 0 };
 	struct nl_link_list links = { 0 };
@@ -189,6 +189,15 @@ int nl_route_list(struct nl *nl, int family, int proto, uint32_t table, struct n
 	return 0;
 fail:
 	nl_route_list_free(out);
+	return rc;
+}
+
+int nl_route_list(struct nl *nl, int family, int proto, uint32_t table, struct nl_route_list *out)
+{
+	int rc;
+	for (int tries = 1; (rc = route_list_once(nl, family, proto, table, out)) == -EAGAIN && tries < NL_DUMP_TRIES;
+	     tries++)
+		;
 	return rc;
 }
 
