@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_strict.h"
 #include "ipam_handle.h"
 #include "nodename.h"
 
@@ -28,6 +29,7 @@ static int refuse(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	js_one_line(err); /* the quoted value may hold a newline: the message stays one line */
 	return -EINVAL;
 }
 
