@@ -26,17 +26,15 @@ check: build build-san
 
 # The long loops of issue 8 on the sanitizer build: tests/lab/faults.sh with
 # SOAK_FAULT_ITERATIONS kills per datastore (default 1000), then
-# tests/lab/load.sh with SOAK_LOAD_ENDPOINTS endpoints for SOAK_LOAD_SECONDS
-# (skipped while that suite is not in the tree). TAP on stdout.
+# tests/lab/load.sh with SOAK_LOAD_ENDPOINTS endpoints for SOAK_LOAD_SECONDS.
+# TAP on stdout.
 SOAK_FAULT_ITERATIONS ?= 1000
 SOAK_LOAD_ENDPOINTS   ?= 1000
 SOAK_LOAD_SECONDS     ?= 600
 soak: build-san
 	@b=$$(cd $(BUILD_SAN) && pwd); export CALICO_BUILD=$$b PATH=$$b:$$PATH; rc=0; \
 	FAULT_ITERATIONS=$(SOAK_FAULT_ITERATIONS) bash tests/lab/faults.sh || rc=1; \
-	if [ -f tests/lab/load.sh ]; then \
-		LOAD_ENDPOINTS=$(SOAK_LOAD_ENDPOINTS) LOAD_SECONDS=$(SOAK_LOAD_SECONDS) bash tests/lab/load.sh || rc=1; \
-	else echo "# tests/lab/load.sh is not there yet: skipped"; fi; \
+	LOAD_ENDPOINTS=$(SOAK_LOAD_ENDPOINTS) LOAD_SECONDS=$(SOAK_LOAD_SECONDS) bash tests/lab/load.sh || rc=1; \
 	exit $$rc
 
 bench: build
