@@ -53,6 +53,9 @@ struct node_kv {
 	struct cidr block;              /* NKV_AFFINITY */
 };
 
+/* Slots the cache starts with and never shrinks below. */
+#define NODE_CACHE_MIN_CAP 256
+
 struct node_cache {
 	struct node_kv *items; /* sorted by key */
 	size_t n, cap;
