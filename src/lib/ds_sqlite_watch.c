@@ -1,5 +1,6 @@
 /* Watches on the SQLite backend. A commit by any process writes the database's
- * -wal file, so inotify on the database's directory wakes the watcher at once;
+ * -wal file and then touches the database, so inotify on the database's
+ * directory wakes the watcher at once;
  * it then reads only the new history (an indexed range on events.rev). A slow
  * tick remains for sweeping expired leases, which nobody else may be writing. */
 #include <errno.h>
@@ -75,7 +76,9 @@ int sq_watch_open(struct ds *ds, const char *prefix, int64_t from_rev, struct ds
 	}
 	/* Without inotify (limits exhausted) the watch still works, by polling. */
 	w->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (w->ino >= 0 && inotify_add_watch(w->ino, s->dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0) {
+	/* IN_ATTRIB: writers touch the database once their commit is visible
+	 * (notify_watchers in ds_sqlite.c); IN_MODIFY alone can come too early. */
+	if (w->ino >= 0 && inotify_add_watch(w->ino, s->dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_ATTRIB) < 0) {
 		close(w->ino);
 		w->ino = -1;
 	}
