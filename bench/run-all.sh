@@ -179,9 +179,11 @@ mkdir -p "$here/results"
 # BENCH_ONLY runs replace only their own sections' entries in the results file.
 if [ -n "${BENCH_ONLY:-}" ] && [ -f "$TMP/previous.json" ] && command -v jq >/dev/null; then
   ran=$(printf '%s\n' "${SECTIONS[@]}" | jq -R . | jq -s .)
-  jq --argjson ran "$ran" --slurpfile prev "$TMP/previous.json" \
-    '($prev[0] | map(select(.section as $s | $ran | index($s) | not))) + .' \
-    "$here/results/latest.json" >"$TMP/merged.json" && mv "$TMP/merged.json" "$here/results/latest.json"
+  # One entry per line, as a full run writes them (diffs stay readable).
+  jq -c --argjson ran "$ran" --slurpfile prev "$TMP/previous.json" \
+    '($prev[0] | map(select(.section as $s | $ran | index($s) | not))) + . | .[]' "$here/results/latest.json" |
+    awk 'BEGIN { print "[" } NR > 1 { print last "," } { last = "  " $0 } END { if (NR) print last; print "]" }' \
+      >"$TMP/merged.json" && mv "$TMP/merged.json" "$here/results/latest.json"
 fi
 echo "results: $here/results/latest.json ($(jq length "$here/results/latest.json" 2>/dev/null || wc -l <"$ENTRIES") entries)"
 if [ ${#FAILED[@]} -gt 0 ]; then
