@@ -11,12 +11,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *body = fuzz_text(data + 1, size - 1), msg[256];
 	int64_t v;
 	bool more;
-	struct ds_kv_list l = { 0 };
+	struct ds_kv_list l = { 0 }, three[3] = { { 0 } };
 	struct etcd_watch_msg m;
 	struct ds_op ops[2] = { { .type = DS_OP_CAS, .key = "/a", .value = "1", .mod_rev = 3 },
 				{ .type = DS_OP_DELETE, .key = "/b" } };
 
-	switch (data[0] % 7) {
+	switch (data[0] % 8) {
 	case 0: (void)etcd_parse_header_rev(body, &v); break;
 	case 1:
 		if (etcd_parse_range(body, &l, &more) == 0)
@@ -32,6 +32,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&m, 0, sizeof(m));
 		(void)etcd_parse_watch_msg(body, &m);
 		etcd_watch_msg_free(&m); /* also after a refusal: nothing may leak */
+		break;
+	case 7: /* ds_read_many's answer: the lists are freed after a refusal too */
+		if (etcd_parse_read_many(body, 3, three) == 0)
+			for (size_t r = 0; r < 3; r++)
+				for (size_t i = 0; i < three[r].n; i++)
+					FUZZ_ASSERT(three[r].items[i].key && three[r].items[i].value);
+		for (size_t r = 0; r < 3; r++)
+			ds_kv_list_free(&three[r]);
 		break;
 	}
 	free(body);

@@ -157,6 +157,19 @@ int ds_list(struct ds *ds, const char *prefix, struct ds_kv_list *out)
 	return ds->ops->list(ds, prefix, out);
 }
 
+int ds_read_many(struct ds *ds, const struct ds_read *reads, size_t n, struct ds_kv_list *out)
+{
+	ds->err[0] = '\0';
+	memset(out, 0, n * sizeof(*out));
+	if (n == 0)
+		return 0;
+	int rc = ds->ops->read_many(ds, reads, n, out);
+	if (rc < 0)
+		for (size_t i = 0; i < n; i++)
+			ds_kv_list_free(&out[i]);
+	return rc;
+}
+
 int ds_revision(struct ds *ds, int64_t *rev)
 {
 	ds->err[0] = '\0';

@@ -68,6 +68,18 @@ int ds_get(struct ds *ds, const char *key, struct ds_kv *out);
 int ds_list(struct ds *ds, const char *prefix, struct ds_kv_list *out);
 int ds_revision(struct ds *ds, int64_t *rev);
 
+/* Several reads from one snapshot, in one round trip on etcd (one
+ * transaction of ranges) and one read transaction on SQLite: for a client
+ * that needs a handful of unrelated keys before it can act. out[i] answers
+ * reads[i]: every key under a prefix (sorted), or the key itself, 0 or 1
+ * item. out is n lists the caller frees with ds_kv_list_free; on failure
+ * they are left empty. */
+struct ds_read {
+	const char *key;
+	bool prefix;
+};
+int ds_read_many(struct ds *ds, const struct ds_read *reads, size_t n, struct ds_kv_list *out);
+
 /* ---- writes: one atomic transaction of several operations ---- */
 
 enum ds_op_type {

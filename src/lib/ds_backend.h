@@ -8,6 +8,7 @@ struct ds_ops {
 	int (*get)(struct ds *ds, const char *key, struct ds_kv *out);
 	int (*list)(struct ds *ds, const char *prefix, struct ds_kv_list *out);
 	int (*revision)(struct ds *ds, int64_t *rev);
+	int (*read_many)(struct ds *ds, const struct ds_read *reads, size_t n, struct ds_kv_list *out);
 	int (*txn)(struct ds *ds, const struct ds_op *ops, size_t n, int64_t *rev_out);
 	int (*lease_grant)(struct ds *ds, int ttl_seconds, int64_t *id);
 	int (*lease_keepalive)(struct ds *ds, int64_t id);

@@ -147,6 +147,20 @@ out:
 	return rc;
 }
 
+/* One transaction of ranges, retried like any read. A prefix read is not
+ * paged here (a transaction's range has no continuation): it is for the few
+ * small prefixes (pools, config) a client reads before acting. */
+static int etcd_read_many(struct ds *ds, const struct ds_read *reads, size_t n, struct ds_kv_list *out)
+{
+	char *body = etcd_req_read_many(reads, n), *resp = NULL;
+	int rc = post_read(ds, "/v3/kv/txn", body, &resp);
+	if (rc == 0 && (rc = etcd_parse_read_many(resp, n, out)) < 0)
+		rc = proto_fail(ds, rc, "txn");
+	free(body);
+	free(resp);
+	return rc;
+}
+
 static int etcd_revision(struct ds *ds, int64_t *rev)
 {
 	char *body = etcd_req_range("/", 1, NULL, 0, 1, true);
@@ -305,6 +319,7 @@ static const struct ds_ops etcd_ops = {
 	.get = etcd_get,
 	.list = etcd_list,
 	.revision = etcd_revision,
+	.read_many = etcd_read_many,
 	.txn = etcd_txn,
 	.lease_grant = etcd_lease_grant,
 	.lease_keepalive = etcd_lease_keepalive,

@@ -515,6 +515,65 @@ static int sq_list(struct ds *ds, const char *prefix, struct ds_kv_list *out)
 	return rc;
 }
 
+struct many_arg {
+	const struct ds_read *reads;
+	size_t n;
+	char **succ; /* per prefix read: its successor (NULL: none, or not a prefix) */
+	struct ds_kv_list *out;
+};
+
+/* Every read inside one read transaction: one snapshot. */
+static int many_body(struct sq *s, void *p)
+{
+	struct many_arg *m = p;
+	int rc = SQLITE_OK;
+
+	for (size_t i = 0; i < m->n; i++)
+		ds_kv_list_free(&m->out[i]); /* a retried attempt starts over */
+	for (size_t i = 0; i < m->n && rc == SQLITE_OK; i++) {
+		if (m->reads[i].prefix) {
+			struct list_arg a = { m->reads[i].key, m->succ[i], &m->out[i] };
+			rc = list_body(s, &a);
+			continue;
+		}
+		struct ds_kv kv = { 0 };
+		struct get_arg a = { m->reads[i].key, &kv, 0 };
+		if ((rc = get_body(s, &a)) != SQLITE_OK || a.result < 0)
+			continue;
+		if (!(m->out[i].items = malloc(sizeof(kv)))) {
+			ds_kv_free(&kv);
+			rc = SQLITE_NOMEM;
+			continue;
+		}
+		m->out[i].items[0] = kv;
+		m->out[i].n = 1;
+	}
+	int64_t rev = 0;
+	if (rc == SQLITE_OK && (rc = sq_meta_get(s, "rev", &rev)) == SQLITE_OK)
+		for (size_t i = 0; i < m->n; i++)
+			m->out[i].rev = rev;
+	return rc;
+}
+
+static int sq_read_many(struct ds *ds, const struct ds_read *reads, size_t n, struct ds_kv_list *out)
+{
+	char **succ = calloc(n + 1, sizeof(*succ));
+	int rc = succ ? 0 : -ENOMEM;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (reads[i].prefix && sq_prefix_successor(reads[i].key, &succ[i]) < 0)
+			rc = -ENOMEM;
+	if (rc == 0) {
+		struct many_arg m = { reads, n, succ, out };
+		rc = sq_run((struct sq *)ds, TX_READ, many_body, &m);
+	} else {
+		rc = ds_fail(ds, -ENOMEM, "out of memory reading %zu keys", n);
+	}
+	for (size_t i = 0; succ && i < n; i++)
+		free(succ[i]);
+	free(succ);
+	return rc;
+}
+
 static int rev_body(struct sq *s, void *p)
 {
 	return sq_meta_get(s, "rev", p);
@@ -902,6 +961,7 @@ static const struct ds_ops sq_ops = {
 	.get = sq_get,
 	.list = sq_list,
 	.revision = sq_revision,
+	.read_many = sq_read_many,
 	.txn = sq_txn,
 	.lease_grant = sq_lease_grant,
 	.lease_keepalive = sq_lease_keepalive,

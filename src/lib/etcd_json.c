@@ -266,6 +266,39 @@ char *etcd_req_txn(const struct ds_op *ops, size_t n)
 	return j_finish(root, failed);
 }
 
+char *etcd_req_read_many(const struct ds_read *reads, size_t n)
+{
+	json_t *root = json_object(), *success = json_array();
+	bool failed = !root || !success;
+
+	for (size_t i = 0; i < n && !failed; i++) {
+		char *one = etcd_req_range(reads[i].key, strlen(reads[i].key), reads[i].prefix ? reads[i].key : NULL, 0,
+					   0, false);
+		json_t *rr = one ? json_loads(one, 0, NULL) : NULL, *wrap = json_object();
+		free(one);
+		if (!rr || !wrap) {
+			json_decref(rr);
+			json_decref(wrap);
+			failed = true;
+			break;
+		}
+		/* Both _new calls take their reference even when they fail. */
+		if (json_object_set_new(wrap, "request_range", rr) < 0) {
+			json_decref(wrap);
+			failed = true;
+			break;
+		}
+		failed = json_array_append_new(success, wrap) < 0;
+	}
+	/* No compare: the success branch always runs, every range at one revision. */
+	if (!failed) {
+		failed = json_object_set_new(root, "success", success) < 0;
+		success = NULL;
+	}
+	json_decref(success);
+	return j_finish(root, failed);
+}
+
 char *etcd_req_watch(const char *prefix, int64_t start_rev)
 {
 	json_t *root = json_object(), *cr = json_object();
@@ -406,6 +439,29 @@ int etcd_parse_txn(const char *body, const struct ds_op *ops, size_t n, int64_t 
 		}
 	}
 out:
+	json_decref(root);
+	return rc;
+}
+
+int etcd_parse_read_many(const char *body, size_t n, struct ds_kv_list *out)
+{
+	json_t *root = j_load(body);
+	int rc = 0;
+
+	if (!root)
+		return -EPROTO;
+	json_t *responses = json_object_get(root, "responses");
+	int64_t rev = header_rev(root);
+	if (!j_bool(root, "succeeded") || !json_is_array(responses) || json_array_size(responses) != n)
+		rc = -EPROTO;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		json_t *rr = json_object_get(json_array_get(responses, i), "response_range");
+		if (!json_is_object(rr) || j_bool(rr, "more"))
+			rc = -EPROTO;
+		else
+			rc = append_kvs(json_object_get(rr, "kvs"), &out[i]);
+		out[i].rev = rev;
+	}
 	json_decref(root);
 	return rc;
 }

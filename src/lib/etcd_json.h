@@ -28,6 +28,9 @@ char *etcd_req_txn(const struct ds_op *ops, size_t n);
 char *etcd_req_put(const struct ds_op *op);
 /* Watch create_request for every key under prefix from start_rev. */
 char *etcd_req_watch(const char *prefix, int64_t start_rev);
+/* ds_read_many: a transaction without compare whose success branch is one
+ * RangeRequest per read (prefix reads sorted by key). */
+char *etcd_req_read_many(const struct ds_read *reads, size_t n);
 char *etcd_req_lease_grant(int ttl_seconds);
 char *etcd_req_lease_id(int64_t id); /* keepalive, revoke */
 char *etcd_req_compact(int64_t rev);
@@ -46,6 +49,9 @@ int etcd_parse_range(const char *body, struct ds_kv_list *out, bool *more);
 /* A txn response for ops as built by etcd_req_txn: 0 if it succeeded, -EEXIST
  * if it failed and a CREATE's key exists, else -ECANCELED. *rev = header revision. */
 int etcd_parse_txn(const char *body, const struct ds_op *ops, size_t n, int64_t *rev);
+/* The answer to etcd_req_read_many: response i's kvs appended to out[i],
+ * every out[i].rev the header's. -EPROTO unless it succeeded with n ranges. */
+int etcd_parse_read_many(const char *body, size_t n, struct ds_kv_list *out);
 int etcd_parse_lease_grant(const char *body, int64_t *id);
 /* Keepalive ("result"-wrapped): -ENOENT when the lease is gone (TTL absent or 0). */
 int etcd_parse_keepalive(const char *body, int64_t *ttl);

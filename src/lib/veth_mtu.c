@@ -14,103 +14,85 @@
 #include "vxlan_calc.h"
 #include "workload.h"
 
-/* VethMtu from /calico/v1/host/<host>/config, then /calico/v1/config; 0 when unset. */
-static int configured_mtu(struct ds *ds, const char *host, unsigned *mtu)
+/* Everything the rules need, in one datastore round trip: VethMtu per host
+ * and global, the host's ip_addr_v4, and both families' pools. */
+enum { RD_HOST_MTU, RD_GLOBAL_MTU, RD_HOST_IP, RD_POOLS_V4, RD_POOLS_V6, RD_N };
+
+/* VethMtu of the host's config, else the global one; 0 when unset. */
+static unsigned configured_mtu(const struct ds_kv_list *out)
 {
-	char key[KEY_MAX];
-	const char *keys[2] = { key_host_config(key, host, "VethMtu"), NULL };
-	char gkey[KEY_MAX];
-	keys[1] = key_config(gkey, "VethMtu");
-	*mtu = 0;
-	for (int i = 0; i < 2; i++) {
-		struct ds_kv kv;
-		int rc = keys[i] ? ds_get(ds, keys[i], &kv) : -ENOENT;
-		if (rc == -ENOENT)
-			continue;
-		if (rc < 0)
-			return rc;
-		unsigned v = vxlan_parse_veth_mtu(kv.value);
-		ds_kv_free(&kv);
-		if (v) {
-			*mtu = v;
-			return 0;
-		}
+	for (int i = RD_HOST_MTU; i <= RD_GLOBAL_MTU; i++) {
+		unsigned v = out[i].n ? vxlan_parse_veth_mtu(out[i].items[0].value) : 0;
+		if (v)
+			return v;
 	}
 	return 0;
 }
 
 /* Whether any pool (IPv4 or IPv6) has "vxlan": true. */
-static int any_vxlan_pool(struct ds *ds, bool *any)
+static bool any_vxlan_pool(const struct ds_kv_list *out)
 {
-	static const char *const prefixes[] = { KEY_POOL_V4_PREFIX, KEY_POOL_V6_PREFIX };
-	int rc = 0;
-
-	*any = false;
-	for (size_t p = 0; p < 2 && !*any; p++) {
-		struct ds_kv_list l;
-		if ((rc = ds_list(ds, prefixes[p], &l)) < 0)
-			return rc;
-		for (size_t i = 0; i < l.n && !*any; i++) {
+	for (int p = RD_POOLS_V4; p <= RD_POOLS_V6; p++)
+		for (size_t i = 0; i < out[p].n; i++) {
 			struct pool pool;
 			char err[MODEL_ERR_MAX];
-			if (pool_decode(l.items[i].value, &pool, err, sizeof(err)) == 0)
-				*any = pool.vxlan;
+			if (pool_decode(out[p].items[i].value, &pool, err, sizeof(err)) == 0 && pool.vxlan)
+				return true;
 		}
-		ds_kv_list_free(&l);
-	}
-	return 0;
+	return false;
 }
 
-/* The MTU of the interface holding host's ip_addr_v4 in the calling
+/* The MTU of the interface holding the host's ip_addr_v4 in the calling
  * process's namespace; 0 when the address is not registered or not here
  * (the caller then keeps the kernel's default). */
-static int host_mtu(struct ds *ds, const char *host, unsigned *mtu)
+static unsigned host_mtu(const struct ds_kv_list *ip_addr_v4)
 {
-	char key[KEY_MAX], err[NL_ERR_MAX];
-	struct ds_kv kv;
+	char err[NL_ERR_MAX];
 	struct ip_addr ip;
 	struct nl_link link;
 	struct nl *nl = NULL;
-	int rc;
+	unsigned mtu = 0;
 
-	*mtu = 0;
-	if (!key_bgp_host(key, host, "ip_addr_v4"))
+	if (!ip_addr_v4->n || ip_parse(ip_addr_v4->items[0].value, &ip) < 0 || ip.family != 4)
 		return 0;
-	if ((rc = ds_get(ds, key, &kv)) == -ENOENT)
-		return 0;
-	if (rc < 0)
-		return rc;
-	rc = ip_parse(kv.value, &ip);
-	ds_kv_free(&kv);
-	if (rc < 0 || ip.family != 4)
-		return 0;
-	if ((rc = nl_open(&nl, -1, err, sizeof(err))) < 0) {
+	if (nl_open(&nl, -1, err, sizeof(err)) < 0) {
 		log_warn("workload MTU: %s", err);
 		return 0;
 	}
 	if (nl_addr_owner(nl, &ip, &link) == 0)
-		*mtu = link.mtu;
+		mtu = link.mtu;
 	else
 		log_debug("workload MTU: %s", nl_strerror(nl));
 	nl_close(nl);
-	return 0;
+	return mtu;
 }
 
 int workload_mtu(struct ds *ds, const char *host, unsigned *mtu)
 {
-	unsigned configured, from_host;
-	bool vxlan;
+	char host_key[KEY_MAX], global_key[KEY_MAX], ip_key[KEY_MAX];
+	struct ds_kv_list out[RD_N];
 	int rc;
 
 	*mtu = 0;
-	if ((rc = configured_mtu(ds, host, &configured)) < 0)
+	/* A host name too long for a key has no host keys: the global VethMtu
+	 * stands in for both host reads (read twice, used once). */
+	const char *hk = key_host_config(host_key, host, "VethMtu");
+	const char *ik = key_bgp_host(ip_key, host, "ip_addr_v4");
+	struct ds_read reads[RD_N] = {
+		[RD_HOST_MTU] = { hk ? hk : key_config(host_key, "VethMtu"), false },
+		[RD_GLOBAL_MTU] = { key_config(global_key, "VethMtu"), false },
+		[RD_HOST_IP] = { ik ? ik : global_key, false },
+		[RD_POOLS_V4] = { KEY_POOL_V4_PREFIX, true },
+		[RD_POOLS_V6] = { KEY_POOL_V6_PREFIX, true },
+	};
+	if ((rc = ds_read_many(ds, reads, RD_N, out)) < 0)
 		return rc;
-	if (configured) {
+	unsigned configured = configured_mtu(out);
+	if (configured)
 		*mtu = configured;
-		return 0;
-	}
-	if ((rc = host_mtu(ds, host, &from_host)) < 0 || (rc = any_vxlan_pool(ds, &vxlan)) < 0)
-		return rc;
-	*mtu = vxlan_workload_mtu(0, from_host, vxlan);
+	else
+		*mtu = vxlan_workload_mtu(0, ik ? host_mtu(&out[RD_HOST_IP]) : 0, any_vxlan_pool(out));
+	for (int i = 0; i < RD_N; i++)
+		ds_kv_list_free(&out[i]);
 	return 0;
 }

@@ -671,6 +671,42 @@ static void test_compact_again(void)
 	CHECK_INT(rc, -EINVAL, "compact at a future revision is -EINVAL (%s)", ds_strerror(ds));
 }
 
+/* Several reads in one: exact keys (present and absent) and prefixes, each
+ * answered as ds_get / ds_list would, all at one revision. */
+static void test_read_many(void)
+{
+	char k1[256], k2[256], p1[256], p2[256], missing[256];
+	snprintf(k1, sizeof(k1), "%s", K("rm/one"));
+	snprintf(k2, sizeof(k2), "%s", K("rm/sub/b"));
+	snprintf(p1, sizeof(p1), "%s", K("rm/sub/"));
+	snprintf(p2, sizeof(p2), "%s", K("rm/none/"));
+	snprintf(missing, sizeof(missing), "%s", K("rm/missing"));
+	CHECK_INT(ds_put(ds, k1, "1"), 0, "read_many: put one");
+	CHECK_INT(ds_put(ds, k2, "b"), 0, "read_many: put sub/b");
+	CHECK_INT(ds_put(ds, K("rm/sub/a"), "a"), 0, "read_many: put sub/a");
+	CHECK_INT(ds_put(ds, K("rm/subway"), "x"), 0, "read_many: put subway (outside sub/)");
+	const struct ds_read reads[] = { { k1, false }, { missing, false }, { p1, true }, { p2, true }, { k2, false } };
+	struct ds_kv_list out[5];
+	memset(out, 0xff, sizeof(out)); /* ds_read_many must not rely on the caller zeroing them */
+	int64_t before = rev_now();
+	CHECK_INT(ds_read_many(ds, reads, 5, out), 0, "read_many of 5 reads");
+	CHECK(out[0].n == 1 && strcmp(out[0].items[0].key, k1) == 0 && strcmp(out[0].items[0].value, "1") == 0 &&
+		      out[0].items[0].mod_rev > 0,
+	      "an exact key present: one item with its value and revision");
+	CHECK_INT(out[1].n, 0, "an exact key absent: no item, no error");
+	CHECK(out[2].n == 2 && strcmp(out[2].items[0].value, "a") == 0 && strcmp(out[2].items[1].value, "b") == 0,
+	      "a prefix: its keys in order, not the neighbour sharing the letters");
+	CHECK_INT(out[3].n, 0, "an empty prefix: no item");
+	CHECK(out[4].n == 1 && strcmp(out[4].items[0].value, "b") == 0, "a key also under a listed prefix");
+	bool same_rev = true;
+	for (int i = 0; i < 5; i++)
+		same_rev &= out[i].rev == before;
+	CHECK(same_rev, "every answer carries the store revision (%lld)", (long long)before);
+	for (int i = 0; i < 5; i++)
+		ds_kv_list_free(&out[i]);
+	CHECK_INT(ds_read_many(ds, reads, 0, out), 0, "read_many of nothing");
+}
+
 int main(void)
 {
 	char err[512];
@@ -697,6 +733,7 @@ int main(void)
 	test_resume_mid_revision();
 	test_watch_other_processes();
 	test_compact_again();
+	test_read_many();
 
 	struct ds_kv_list l = { 0 };
 	CHECK_INT(ds_delete_prefix(ds, P), 0, "clean up the run's prefix");

@@ -196,6 +196,46 @@ static void test_parse_range(void)
 	ds_kv_list_free(&l);
 }
 
+/* What etcd 3.4 answers to etcd_req_read_many of { /a exact, /p/ prefix, /z exact }. */
+static const char READ_MANY[] =
+	"{\"header\":{\"revision\":\"77\"},\"succeeded\":true,\"responses\":["
+	"{\"response_range\":{\"header\":{\"revision\":\"77\"},\"kvs\":[{\"key\":\"L2E=\",\"create_revision\":\"3\","
+	"\"mod_revision\":\"4\",\"version\":\"2\",\"value\":\"MQ==\"}],\"count\":\"1\"}},"
+	"{\"response_range\":{\"header\":{\"revision\":\"77\"},\"kvs\":[{\"key\":\"L3AvMQ==\",\"create_revision\":\"5\","
+	"\"mod_revision\":\"5\",\"version\":\"1\",\"value\":\"eA==\"},{\"key\":\"L3AvMg==\",\"create_revision\":\"6\","
+	"\"mod_revision\":\"6\",\"version\":\"1\",\"value\":\"eQ==\"}],\"count\":\"2\"}},"
+	"{\"response_range\":{\"header\":{\"revision\":\"77\"}}}]}";
+
+static void test_read_many(void)
+{
+	const struct ds_read reads[] = { { "/a", false }, { "/p/", true }, { "/z", false } };
+	char *req = etcd_req_read_many(reads, 3);
+	json_t *j = req ? json_loads(req, 0, NULL) : NULL;
+	json_t *succ = json_object_get(j, "success");
+	CHECK(j && !json_object_get(j, "compare") && json_array_size(succ) == 3, "request: no compare, 3 ranges");
+	json_t *r1 = json_object_get(json_array_get(succ, 1), "request_range");
+	CHECK(json_is_string(json_object_get(r1, "range_end")) &&
+		      !json_object_get(json_object_get(json_array_get(succ, 0), "request_range"), "range_end"),
+	      "request: only the prefix read has a range_end");
+	json_decref(j);
+	free(req);
+
+	struct ds_kv_list out[3] = { { 0 } };
+	CHECK_INT(etcd_parse_read_many(READ_MANY, 3, out), 0, "answer parses");
+	CHECK(out[0].n == 1 && strcmp(out[0].items[0].value, "1") == 0 && out[0].items[0].mod_rev == 4,
+	      "exact key: its kv");
+	CHECK(out[1].n == 2 && strcmp(out[1].items[0].key, "/p/1") == 0 && strcmp(out[1].items[1].value, "y") == 0,
+	      "prefix: both kvs, in order");
+	CHECK(out[2].n == 0 && out[0].rev == 77 && out[2].rev == 77, "absent key: nothing; every list at revision 77");
+	for (int i = 0; i < 3; i++)
+		ds_kv_list_free(&out[i]);
+	CHECK_INT(etcd_parse_read_many(READ_MANY, 2, out), -EPROTO, "fewer reads than responses: -EPROTO");
+	for (int i = 0; i < 2; i++)
+		ds_kv_list_free(&out[i]);
+	CHECK_INT(etcd_parse_read_many("{\"header\":{},\"responses\":[]}", 0, out), -EPROTO,
+		  "not succeeded: -EPROTO");
+}
+
 static const char TXN_OK[] =
 	"{\"header\":{\"cluster_id\":\"14841639068965178418\",\"member_id\":\"10276657743932975437\","
 	"\"revision\":\"4\",\"raft_term\":\"2\"},\"succeeded\":true,\"responses\":[{\"response_put\":"
@@ -320,6 +360,7 @@ int main(void)
 	test_req_range();
 	test_req_txn();
 	test_parse_range();
+	test_read_many();
 	test_parse_txn();
 	test_leases();
 	test_watch();
