@@ -309,6 +309,11 @@ int etcd_watch_open(struct ds *ds, const char *prefix, int64_t from_rev, struct 
 		return ds_fail(ds, -ENOMEM, "out of memory");
 	w->base.ds = ds;
 	w->backoff_ms = BACKOFF_MIN_MS;
+	char why[256];
+	if ((rc = etcd_http_need_curl(conn_of(w), why, sizeof(why))) < 0) {
+		rc = ds_fail(ds, rc, "%s", why);
+		goto fail;
+	}
 	w->prefix = strdup(prefix);
 	w->multi = curl_api.multi_init();
 	if (!w->prefix || !w->multi) {

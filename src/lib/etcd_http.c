@@ -68,13 +68,32 @@ static int split_endpoints(struct etcd_conn *c, const char *list)
 	return 0;
 }
 
+int etcd_http_need_curl(struct etcd_conn *c, char *err, size_t errlen)
+{
+	int rc;
+	if (c->curl)
+		return 0;
+	if ((rc = curl_api_load(err, errlen)) < 0)
+		return rc; /* nothing made yet: no curl call may run before this */
+	c->hdrs = curl_api.slist_append(NULL, "Content-Type: application/json");
+	/* No "Expect: 100-continue" round trip on bodies over 1 KiB. */
+	struct curl_slist *h2 = c->hdrs ? curl_api.slist_append(c->hdrs, "Expect:") : NULL;
+	if (h2)
+		c->hdrs = h2;
+	c->curl = h2 ? curl_api.easy_init() : NULL;
+	if (!c->curl) {
+		snprintf(err, errlen, "out of memory setting up the etcd client");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int etcd_http_init(struct etcd_conn *c, const struct ds_config *cfg, char *err, size_t errlen)
 {
 	int rc;
 
 	memset(c, 0, sizeof(*c));
-	if ((rc = curl_api_load(err, errlen)) < 0)
-		return rc; /* nothing made yet: no curl call may run before this */
+	etcd_raw_init(&c->raw);
 	rc = cfg->etcd_endpoints ? split_endpoints(c, cfg->etcd_endpoints) : 0;
 	if (rc == 0 && c->n_urls == 0)
 		rc = -EINVAL;
@@ -86,17 +105,17 @@ int etcd_http_init(struct etcd_conn *c, const struct ds_config *cfg, char *err, 
 	c->ca_cert = dup_or_null(cfg->etcd_ca_cert);
 	c->cert = dup_or_null(cfg->etcd_cert);
 	c->key = dup_or_null(cfg->etcd_key);
-	c->hdrs = curl_api.slist_append(NULL, "Content-Type: application/json");
-	/* No "Expect: 100-continue" round trip on bodies over 1 KiB. */
-	struct curl_slist *h2 = c->hdrs ? curl_api.slist_append(c->hdrs, "Expect:") : NULL;
-	c->curl = curl_api.easy_init();
-	if (!h2 || !c->curl || (cfg->etcd_ca_cert && *cfg->etcd_ca_cert && !c->ca_cert) ||
-	    (cfg->etcd_cert && *cfg->etcd_cert && !c->cert) || (cfg->etcd_key && *cfg->etcd_key && !c->key)) {
+	if ((cfg->etcd_ca_cert && *cfg->etcd_ca_cert && !c->ca_cert) || (cfg->etcd_cert && *cfg->etcd_cert && !c->cert) ||
+	    (cfg->etcd_key && *cfg->etcd_key && !c->key)) {
 		rc = -ENOMEM;
 		snprintf(err, errlen, "out of memory setting up the etcd client");
 		goto fail;
 	}
-	c->hdrs = h2;
+	c->use_raw = !c->ca_cert && !c->cert && !c->key;
+	for (size_t i = 0; i < c->n_urls && c->use_raw; i++)
+		c->use_raw = etcd_raw_usable(c->urls[i]);
+	if (!c->use_raw && (rc = etcd_http_need_curl(c, err, errlen)) < 0)
+		goto fail;
 	return 0;
 fail:
 	etcd_http_close(c);
@@ -105,9 +124,11 @@ fail:
 
 void etcd_http_close(struct etcd_conn *c)
 {
+	etcd_raw_close(&c->raw);
 	if (c->curl)
 		curl_api.easy_cleanup(c->curl);
-	curl_api.slist_free_all(c->hdrs);
+	if (c->hdrs)
+		curl_api.slist_free_all(c->hdrs);
 	for (size_t i = 0; i < c->n_urls; i++)
 		free(c->urls[i]);
 	free(c->urls);
@@ -115,6 +136,7 @@ void etcd_http_close(struct etcd_conn *c)
 	free(c->cert);
 	free(c->key);
 	memset(c, 0, sizeof(*c));
+	etcd_raw_init(&c->raw);
 }
 
 const char *etcd_http_url(const struct etcd_conn *c)
@@ -252,9 +274,49 @@ static bool is_connect_failure(CURL *h, CURLcode cc)
 	}
 }
 
+/* etcd_http_post over raw: the same endpoint order, failover and messages. */
+static int raw_post(struct etcd_conn *c, const char *path, const char *body, char **resp, char *msg, size_t msglen)
+{
+	char tried[1024] = "", reason[256] = "";
+	int rc = -EIO;
+
+	for (size_t k = 0; k < c->n_urls; k++) {
+		size_t i = (c->cur + k) % c->n_urls;
+		int status = 0;
+		bool sent;
+		char *out = NULL;
+		rc = etcd_raw_post(&c->raw, (int)i, c->urls[i], path, body, c->timeout_ms, &status, &out, &sent, reason,
+				   sizeof(reason));
+		if (rc < 0) {
+			size_t tl = strlen(tried);
+			snprintf(tried + tl, sizeof(tried) - tl, "%s%s", tl ? ", " : "", c->urls[i]);
+			if (!sent)
+				continue;
+			snprintf(msg, msglen, "etcd at %s: %s", c->urls[i], reason);
+			return rc;
+		}
+		c->cur = i;
+		if (status == 200) {
+			*resp = out;
+			return 0;
+		}
+		int code = etcd_parse_error(out, msg, msglen);
+		free(out);
+		rc = code >= 0 ? etcd_grpc_errno(code) : -EIO;
+		if (!*msg)
+			snprintf(msg, msglen, "etcd at %s answered HTTP %d to %s", c->urls[i], status, path);
+		return rc;
+	}
+	snprintf(msg, msglen, "cannot reach etcd at %s: %s", tried, reason);
+	return rc;
+}
+
 int etcd_http_post(struct etcd_conn *c, const char *path, const char *body, char **resp, char *msg,
 		   size_t msglen)
 {
+	if (c->use_raw)
+		return raw_post(c, path, body, resp, msg, msglen);
+
 	char tried[1024] = "", reason[256] = "", url[2048];
 	struct membuf b = { 0 };
 	int rc = -EIO;

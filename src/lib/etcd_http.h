@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "curl_dl.h"
+#include "etcd_raw.h"
 
 #include "datastore.h"
 
@@ -27,10 +28,17 @@ struct etcd_conn {
 	char *ca_cert, *cert, *key;
 	long timeout_ms;
 	struct curl_slist *hdrs;
+	/* Plain http:// endpoints and no TLS: requests go over raw (etcd_raw.h)
+	 * and libcurl is loaded only if a watch needs it (etcd_http_need_curl). */
+	bool use_raw;
+	struct etcd_raw raw;
 };
 
 int etcd_http_init(struct etcd_conn *c, const struct ds_config *cfg, char *err, size_t errlen);
 void etcd_http_close(struct etcd_conn *c);
+/* Loads libcurl and makes c's handle and headers if not done yet (the watch
+ * stream always uses curl). */
+int etcd_http_need_curl(struct etcd_conn *c, char *err, size_t errlen);
 /* POSTs body to urls[i] + path, trying endpoints in order from the last good one
  * and moving on when one cannot be reached. On HTTP 200 *resp gets the malloc'd
  * body. Otherwise returns -errno with a one-line reason in msg: "cannot reach etcd
