@@ -73,6 +73,36 @@ check "change made meanwhile applies: wb->wa tcp 8080 denied" fails lab_tcp wb 1
 _hb() { _ds "$DSTOOL" get /calico/felix/v1/host/h1/status 2>/dev/null | grep -q uptime; }
 check "heartbeat key written" agent_until 5 _hb
 check "resyncs counted" test "$(agent_metric calico_resyncs_total)" -ge 2
+
+# Outages again and again: the agent's connections to etcd (a kept plain-HTTP
+# one for requests, libcurl's for the watch) are replaced, never piled up.
+# Open fds at rest: the smallest of a few samples, so a connection being
+# replaced at that instant does not count.
+fds_at_rest() {
+	local m="" f i
+	for i in 1 2 3 4 5; do
+		sleep 0.3
+		f=$(ls "/proc/$AGENT_PID/fd" | wc -l)
+		[ -z "$m" ] || [ "$f" -lt "$m" ] && m=$f
+	done
+	echo "$m"
+}
+FDS0=$(fds_at_rest)
+for round in 1 2 3; do
+	lab_exec h1 nft -f - <<'NFT'
+table inet labcut {
+	chain out { type filter hook output priority 0; ip daddr 172.30.0.1 tcp dport 2379 reject with tcp reset; }
+	chain in { type filter hook input priority 0; ip saddr 172.30.0.1 tcp sport 2379 drop; }
+}
+NFT
+	agent_until 10 _unready || echo "# round $round: the agent did not notice the outage"
+	lab_exec h1 nft delete table inet labcut
+	agent_wait_ready 10 || echo "# round $round: not ready again"
+	_ds "$DSTOOL" put /calico/v1/config/ReportingIntervalSecs 1 # a write to watch
+done
+check "ready after three more outages" agent_wait_ready 10
+FDS1=$(fds_at_rest)
+check "open fds did not grow across the outages ($FDS0 -> $FDS1)" test "$FDS1" -le "$FDS0"
 check "agent exits 0 on SIGTERM" agent_stop TERM
 if [ "$TAP_FAILED" -ne 0 ]; then sed 's/^/# /' "$AGENT_LOG" | tail -30; fi
 tap_done
