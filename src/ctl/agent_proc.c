@@ -59,7 +59,7 @@ bool agent_pid_alive(pid_t pid)
 }
 
 /* argv[0] of the process is calico-node (any directory). */
-static bool is_agent(pid_t pid)
+bool proc_is(pid_t pid, const char *name)
 {
 	char path[64], cmd[PATH_MAX];
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
@@ -70,21 +70,27 @@ static bool is_agent(pid_t pid)
 	fclose(f);
 	cmd[n] = '\0';
 	const char *base = strrchr(cmd, '/');
-	return n > 0 && strcmp(base ? base + 1 : cmd, AGENT_NAME) == 0;
+	return n > 0 && strcmp(base ? base + 1 : cmd, name) == 0;
 }
 
-pid_t agent_running_pid(void)
+pid_t proc_pid_file(const char *path)
 {
-	char path[PATH_MAX];
 	long pid = 0;
-	agent_pid_path(path, sizeof(path));
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return 0;
 	if (fscanf(f, "%ld", &pid) != 1 || pid <= 1 || pid > INT_MAX)
 		pid = 0;
 	fclose(f);
-	return pid && agent_pid_alive((pid_t)pid) && is_agent((pid_t)pid) ? (pid_t)pid : 0;
+	return pid && agent_pid_alive((pid_t)pid) ? (pid_t)pid : 0;
+}
+
+pid_t agent_running_pid(void)
+{
+	char path[PATH_MAX];
+	agent_pid_path(path, sizeof(path));
+	pid_t pid = proc_pid_file(path);
+	return pid && proc_is(pid, AGENT_NAME) ? pid : 0;
 }
 
 /* <dir of /proc/self/exe>/calico-node when it is there, else NULL (use PATH). */
@@ -159,31 +165,41 @@ int agent_start(const char *host, pid_t *pid, char *err, size_t errlen)
 	return 0;
 }
 
-static void sleep_ms(long ms)
+void proc_sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 	nanosleep(&ts, NULL);
 }
 
+bool proc_wait_gone(pid_t pid, int timeout_ms)
+{
+	for (int waited = 0; agent_pid_alive(pid) && waited < timeout_ms; waited += 50) {
+		waitpid(pid, NULL, WNOHANG); /* reaps it when it is our own child */
+		proc_sleep_ms(50);
+	}
+	return !agent_pid_alive(pid);
+}
+
+int proc_stop(pid_t pid, int timeout_ms)
+{
+	if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
+		return -errno;
+	if (!proc_wait_gone(pid, timeout_ms)) {
+		kill(pid, SIGKILL);
+		proc_wait_gone(pid, 2000);
+	}
+	return agent_pid_alive(pid) ? -ETIMEDOUT : 0;
+}
+
 int agent_stop(pid_t pid, int timeout_ms)
 {
 	char pid_path[PATH_MAX];
-	if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
-		return -errno;
-	for (int waited = 0; agent_pid_alive(pid) && waited < timeout_ms; waited += 50) {
-		waitpid(pid, NULL, WNOHANG); /* reaps it when it is our own child */
-		sleep_ms(50);
+	int rc = proc_stop(pid, timeout_ms);
+	if (rc == -ETIMEDOUT || rc == 0) {
+		agent_pid_path(pid_path, sizeof(pid_path));
+		unlink(pid_path);
 	}
-	if (agent_pid_alive(pid)) {
-		kill(pid, SIGKILL);
-		for (int waited = 0; agent_pid_alive(pid) && waited < 2000; waited += 50) {
-			waitpid(pid, NULL, WNOHANG);
-			sleep_ms(50);
-		}
-	}
-	agent_pid_path(pid_path, sizeof(pid_path));
-	unlink(pid_path);
-	return agent_pid_alive(pid) ? -ETIMEDOUT : 0;
+	return rc;
 }
 
 void agent_log_tail(int n)

@@ -23,12 +23,6 @@
 #define START_TIMEOUT_MS 10000
 #define STOP_TIMEOUT_MS  10000
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
 static const char *backend(void)
 {
 	const char *b = getenv("CALICO_NETWORKING_BACKEND");
@@ -59,15 +53,9 @@ static bool is_bird(pid_t pid)
 pid_t bird_running_pid(void)
 {
 	char path[PATH_MAX];
-	long pid = 0;
 	bird_path(path, sizeof(path), "bird.pid");
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%ld", &pid) != 1 || pid <= 1 || pid > INT_MAX)
-		pid = 0;
-	fclose(f);
-	return pid && agent_pid_alive((pid_t)pid) && is_bird((pid_t)pid) ? (pid_t)pid : 0;
+	pid_t pid = proc_pid_file(path);
+	return pid && is_bird(pid) ? pid : 0;
 }
 
 /* bird.cfg as the agent left it, or rendered now from the datastore. */
@@ -173,7 +161,7 @@ int bird_start(struct ds *ds, const char *host)
 			printf("BIRD started (pid %d)\n", (int)pid);
 			return 0;
 		}
-		sleep_ms(50);
+		proc_sleep_ms(50);
 	}
 	return ctl_error("Error: BIRD did not answer on %s within %d s (see %s/bird.log)", sock,
 			 START_TIMEOUT_MS / 1000, calico_log_dir());
@@ -193,15 +181,6 @@ static bool graceful(const char *sock)
 	return ok;
 }
 
-static bool wait_gone(pid_t pid, int timeout_ms)
-{
-	for (int waited = 0; agent_pid_alive(pid) && waited < timeout_ms; waited += 50) {
-		waitpid(pid, NULL, WNOHANG);
-		sleep_ms(50);
-	}
-	return !agent_pid_alive(pid);
-}
-
 int bird_stop(void)
 {
 	char sock[PATH_MAX], pidf[PATH_MAX];
@@ -210,13 +189,8 @@ int bird_stop(void)
 		return 0;
 	bird_path(sock, sizeof(sock), "bird.ctl");
 	bird_path(pidf, sizeof(pidf), "bird.pid");
-	if (!graceful(sock) || !wait_gone(pid, STOP_TIMEOUT_MS)) {
-		kill(pid, SIGTERM);
-		if (!wait_gone(pid, 2000)) {
-			kill(pid, SIGKILL);
-			wait_gone(pid, 2000);
-		}
-	}
+	if (!graceful(sock) || !proc_wait_gone(pid, STOP_TIMEOUT_MS))
+		proc_stop(pid, 2000);
 	if (agent_pid_alive(pid))
 		return ctl_error("Error: BIRD (pid %d) did not stop.", (int)pid);
 	/* left behind only when BIRD did not exit on its own */

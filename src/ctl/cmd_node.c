@@ -131,12 +131,6 @@ static int register_host(struct ds *ds, const char *host, const char *ip4, const
 	return default_pools(ds);
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
 /* 0 when ready, 1 after printing why not. A heartbeat counts only when
  * written after since: an earlier agent's may outlive it until its lease ends. */
 static int wait_ready(struct ds *ds, const char *host, pid_t pid, int64_t since)
@@ -152,7 +146,7 @@ static int wait_ready(struct ds *ds, const char *host, pid_t pid, int64_t since)
 		}
 		if ((heartbeat_get(ds, host, &present, &age, &rev) == 0 && present && rev > since) || agent_http_ready(200, pid))
 			return 0;
-		sleep_ms(100);
+		proc_sleep_ms(100);
 	}
 	ctl_error("calico-node (pid %d) did not become ready within %d s; stopping it.", (int)pid,
 		  AGENT_READY_TIMEOUT_MS / 1000);

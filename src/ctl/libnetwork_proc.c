@@ -31,34 +31,14 @@ static void lnw_path(char *buf, size_t len, const char *dir, const char *ext)
 	snprintf(buf, len, "%s/" LNW_NAME ".%s", dir, ext);
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
 
 /* The running daemon's pid (pid file names a live calico-libnetwork), or 0. */
 static pid_t running_pid(void)
 {
-	char path[PATH_MAX], cmd[PATH_MAX];
-	long pid = 0;
+	char path[PATH_MAX];
 	lnw_path(path, sizeof(path), calico_run_dir(), "pid");
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%ld", &pid) != 1 || pid <= 1 || pid > INT_MAX)
-		pid = 0;
-	fclose(f);
-	if (!pid || !agent_pid_alive((pid_t)pid))
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
-	if (!(f = fopen(path, "r")))
-		return 0;
-	size_t n = fread(cmd, 1, sizeof(cmd) - 1, f);
-	fclose(f);
-	cmd[n] = '\0';
-	const char *base = strrchr(cmd, '/');
-	return n && strcmp(base ? base + 1 : cmd, LNW_NAME) == 0 ? (pid_t)pid : 0;
+	pid_t pid = proc_pid_file(path);
+	return pid && proc_is(pid, LNW_NAME) ? pid : 0;
 }
 
 static bool socket_answers(const char *path)
@@ -118,21 +98,10 @@ static void log_tail(void)
 static int stop_pid(pid_t pid)
 {
 	char path[PATH_MAX];
-	kill(pid, SIGTERM);
-	for (int waited = 0; agent_pid_alive(pid) && waited < LNW_STOP_MS; waited += 50) {
-		waitpid(pid, NULL, WNOHANG);
-		sleep_ms(50);
-	}
-	if (agent_pid_alive(pid)) {
-		kill(pid, SIGKILL);
-		for (int waited = 0; agent_pid_alive(pid) && waited < 2000; waited += 50) {
-			waitpid(pid, NULL, WNOHANG);
-			sleep_ms(50);
-		}
-	}
+	int rc = proc_stop(pid, LNW_STOP_MS);
 	lnw_path(path, sizeof(path), calico_run_dir(), "pid");
 	unlink(path);
-	return agent_pid_alive(pid) ? -ETIMEDOUT : 0;
+	return rc;
 }
 
 int libnetwork_start(const char *host_opt)
@@ -181,7 +150,7 @@ int libnetwork_start(const char *host_opt)
 			printf(LNW_NAME " started (pid %d), serving on %s\n", (int)pid, sock);
 			return 0;
 		}
-		sleep_ms(50);
+		proc_sleep_ms(50);
 	}
 	ctl_error(LNW_NAME " (pid %d) did not serve on %s within %d s; stopping it.", (int)pid, sock,
 		  LNW_START_MS / 1000);
