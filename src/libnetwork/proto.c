@@ -2,7 +2,6 @@
 #include "proto.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,17 +52,6 @@ const char *lnw_call_name(enum lnw_call c)
 	return "unknown";
 }
 
-static int refuse(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int refuse(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	js_one_line(err);
-	return -EINVAL;
-}
-
 json_t *lnw_body_parse(const char *body, size_t len, char *err, size_t errlen)
 {
 	json_error_t jerr;
@@ -74,12 +62,12 @@ json_t *lnw_body_parse(const char *body, size_t len, char *err, size_t errlen)
 		return json_object();
 	json_t *v = json_loadb(body + i, len - i, JSON_REJECT_DUPLICATES, &jerr);
 	if (!v) {
-		refuse(err, errlen, "request body is not JSON: %s (line %d, column %d)", jerr.text, jerr.line,
+		js_fail(err, errlen, "request body is not JSON: %s (line %d, column %d)", jerr.text, jerr.line,
 		       jerr.column);
 		return NULL;
 	}
 	if (!json_is_object(v)) {
-		refuse(err, errlen, "request body must be a JSON object, not %s", js_kind(v));
+		js_fail(err, errlen, "request body must be a JSON object, not %s", js_kind(v));
 		json_decref(v);
 		return NULL;
 	}
@@ -103,9 +91,9 @@ static int get_str(const json_t *body, const char *key, bool required, const cha
 	json_t *v = json_object_get(body, key);
 	*out = "";
 	if (!v || json_is_null(v))
-		return required ? refuse(err, errlen, "missing \"%s\"", key) : 0;
+		return required ? js_fail(err, errlen, "missing \"%s\"", key) : 0;
 	if (!json_is_string(v))
-		return refuse(err, errlen, "\"%s\" must be a string, not %s", key, js_kind(v));
+		return js_fail(err, errlen, "\"%s\" must be a string, not %s", key, js_kind(v));
 	*out = json_string_value(v);
 	return 0;
 }
@@ -114,7 +102,7 @@ static int get_id(const json_t *body, const char *key, const char **out, char *e
 {
 	int rc = get_str(body, key, true, out, err, errlen);
 	if (rc == 0 && !lnw_id_is_valid(*out))
-		return refuse(err, errlen, "\"%s\" '%.80s' is not a Docker id (1-64 letters and digits)", key, *out);
+		return js_fail(err, errlen, "\"%s\" '%.80s' is not a Docker id (1-64 letters and digits)", key, *out);
 	return rc;
 }
 
@@ -126,7 +114,7 @@ static int get_obj(const json_t *body, const char *key, json_t **out, char *err,
 	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_object(v))
-		return refuse(err, errlen, "\"%s\" must be an object, not %s", key, js_kind(v));
+		return js_fail(err, errlen, "\"%s\" must be an object, not %s", key, js_kind(v));
 	*out = v;
 	return 0;
 }
@@ -141,7 +129,7 @@ int lnw_pool_req_parse(const json_t *body, struct lnw_pool_req *r, char *err, si
 	    (rc = get_obj(body, "Options", &opts, err, errlen)) < 0)
 		return rc;
 	if (v6 && !json_is_null(v6) && !json_is_boolean(v6))
-		return refuse(err, errlen, "\"V6\" must be a boolean, not %s", js_kind(v6));
+		return js_fail(err, errlen, "\"V6\" must be a boolean, not %s", js_kind(v6));
 	r->v6 = json_is_true(v6);
 	r->has_options = opts && json_object_size(opts) > 0;
 	return 0;
@@ -165,7 +153,7 @@ int lnw_addr_req_parse(const json_t *body, struct lnw_addr_req *r, char *err, si
 		struct cidr c;
 		if (ip_parse(addr, &r->address) < 0) {
 			if (cidr_parse(addr, false, false, &c) < 0 || c.prefix != (c.addr.family == 4 ? 32 : 128))
-				return refuse(err, errlen, "\"Address\" '%.64s' is not an IP address", addr);
+				return js_fail(err, errlen, "\"Address\" '%.64s' is not an IP address", addr);
 			r->address = c.addr;
 		}
 		r->has_address = true;
@@ -193,7 +181,7 @@ int lnw_release_req_parse(const json_t *body, struct lnw_release_req *r, char *e
 	if (ip_parse(addr, &r->address) < 0) {
 		struct cidr c;
 		if (cidr_parse(addr, false, false, &c) < 0)
-			return refuse(err, errlen, "\"Address\" '%.64s' is not an IP address", addr);
+			return js_fail(err, errlen, "\"Address\" '%.64s' is not an IP address", addr);
 		r->address = c.addr;
 		r->marker = c.prefix == 0; /* the marker itself, 0.0.0.0/0 */
 	}
@@ -213,7 +201,7 @@ static int check_net_options(const json_t *opts, char *err, size_t errlen)
 		const char *flag = strncmp(key, "com.docker.network.", 19) == 0 ? key + 19 : key;
 		if (json_is_boolean(v) || json_is_null(v)) {
 			if (json_is_true(v))
-				return refuse(err, errlen, "Calico driver does not support the flag --%s.", flag);
+				return js_fail(err, errlen, "Calico driver does not support the flag --%s.", flag);
 			continue;
 		}
 		if (json_is_object(v)) {
@@ -229,12 +217,12 @@ static int check_net_options(const json_t *opts, char *err, size_t errlen)
 				n++;
 			}
 			if (n)
-				return refuse(err, errlen, "Calico driver does not support the flag%s %s.", n > 1 ? "s" : "",
+				return js_fail(err, errlen, "Calico driver does not support the flag%s %s.", n > 1 ? "s" : "",
 					      names);
 			continue;
 		}
 		char shown[64];
-		return refuse(err, errlen, "Calico driver does not support the option %s (%s).", key,
+		return js_fail(err, errlen, "Calico driver does not support the option %s (%s).", key,
 			      js_show(v, shown, sizeof(shown)));
 	}
 	return 0;
@@ -248,15 +236,15 @@ static int check_ipam_data(const json_t *body, const char *key, const char *mark
 	if (!arr || json_is_null(arr))
 		return 0;
 	if (!json_is_array(arr))
-		return refuse(err, errlen, "\"%s\" must be an array, not %s", key, js_kind(arr));
+		return js_fail(err, errlen, "\"%s\" must be an array, not %s", key, js_kind(arr));
 	json_array_foreach(arr, i, d) {
 		const char *gw;
 		if (!json_is_object(d))
-			return refuse(err, errlen, "\"%s\"[%zu] must be an object, not %s", key, i, js_kind(d));
+			return js_fail(err, errlen, "\"%s\"[%zu] must be an object, not %s", key, i, js_kind(d));
 		if (get_str(d, "Gateway", false, &gw, err, errlen) < 0)
 			return -EINVAL;
 		if (strcmp(gw, marker) != 0)
-			return refuse(err, errlen,
+			return js_fail(err, errlen,
 				      "Non-Calico IPAM driver is used (gateway '%.64s'): create the network with "
 				      "--ipam-driver calico",
 				      gw);
@@ -301,9 +289,9 @@ static int interface_addr(const json_t *iface, const char *key, int family, bool
 	size_t n = strcspn(text, "/");
 	if (n > IP_STR_MAX || cidr_parse(text, true, true, &c) < 0 ||
 	    (snprintf(addr, sizeof(addr), "%.*s", (int)n, text), ip_parse(addr, out)) < 0)
-		return refuse(err, errlen, "\"Interface.%s\" '%.64s' is not an IP address", key, text);
+		return js_fail(err, errlen, "\"Interface.%s\" '%.64s' is not an IP address", key, text);
 	if (out->family != family)
-		return refuse(err, errlen, "\"Interface.%s\" '%.64s' is not an IPv%d address", key, text, family);
+		return js_fail(err, errlen, "\"Interface.%s\" '%.64s' is not an IPv%d address", key, text, family);
 	*has = true;
 	return 0;
 }
@@ -319,15 +307,15 @@ int lnw_ep_create_parse(const json_t *body, struct lnw_ep_create_req *r, char *e
 	    (rc = get_obj(body, "Interface", &iface, err, errlen)) < 0)
 		return rc;
 	if (!iface)
-		return refuse(err, errlen, "missing \"Interface\": Calico IPAM gives every endpoint an address");
+		return js_fail(err, errlen, "missing \"Interface\": Calico IPAM gives every endpoint an address");
 	if ((rc = interface_addr(iface, "Address", 4, &r->has_v4, &r->v4, err, errlen)) < 0 ||
 	    (rc = interface_addr(iface, "AddressIPv6", 6, &r->has_v6, &r->v6, err, errlen)) < 0 ||
 	    (rc = get_str(iface, "MacAddress", false, &mac, err, errlen)) < 0)
 		return rc;
 	if (mac[0])
-		return refuse(err, errlen, "Calico does not support a user-given MAC address (%.32s)", mac);
+		return js_fail(err, errlen, "Calico does not support a user-given MAC address (%.32s)", mac);
 	if (!r->has_v4 && !r->has_v6)
-		return refuse(err, errlen, "No address assigned for endpoint");
+		return js_fail(err, errlen, "No address assigned for endpoint");
 	return 0;
 }
 
@@ -448,7 +436,7 @@ int lnw_network_decode(const char *json, char *profile, size_t len, char *err, s
 	if (rc == 0 && (rc = js_only_keys(o, keys, "libnetwork network", err, errlen)) == 0 &&
 	    (rc = js_get_string(o, "name", true, "libnetwork network", &name, err, errlen)) == 0) {
 		if (!name_is_valid(name) || strlen(name) >= len)
-			rc = refuse(err, errlen, "libnetwork network: bad profile name '%.64s'", name);
+			rc = js_fail(err, errlen, "libnetwork network: bad profile name '%.64s'", name);
 		else
 			snprintf(profile, len, "%s", name);
 	}
@@ -476,7 +464,7 @@ static int state_addr(const json_t *o, const char *key, int family, bool *has, s
 	if (rc < 0 || !text[0])
 		return rc;
 	if (ip_parse(text, ip) < 0 || ip->family != family)
-		return refuse(err, errlen, "libnetwork endpoint: \"%s\" '%.64s' is not an IPv%d address", key, text,
+		return js_fail(err, errlen, "libnetwork endpoint: \"%s\" '%.64s' is not an IPv%d address", key, text,
 			      family);
 	*has = true;
 	return 0;
@@ -495,11 +483,11 @@ int lnw_endpoint_decode(const char *json, struct lnw_endpoint_state *s, char *er
 	    (rc = state_addr(o, "ipv4", 4, &s->has_v4, &s->v4, err, errlen)) == 0 &&
 	    (rc = state_addr(o, "ipv6", 6, &s->has_v6, &s->v6, err, errlen)) == 0) {
 		if (!lnw_id_is_valid(net))
-			rc = refuse(err, errlen, "libnetwork endpoint: bad network id '%.80s'", net);
+			rc = js_fail(err, errlen, "libnetwork endpoint: bad network id '%.80s'", net);
 		else if (!name_is_valid(prof))
-			rc = refuse(err, errlen, "libnetwork endpoint: bad profile name '%.64s'", prof);
+			rc = js_fail(err, errlen, "libnetwork endpoint: bad profile name '%.64s'", prof);
 		else if (!s->has_v4 && !s->has_v6)
-			rc = refuse(err, errlen, "libnetwork endpoint: no address");
+			rc = js_fail(err, errlen, "libnetwork endpoint: no address");
 		else {
 			snprintf(s->network_id, sizeof(s->network_id), "%s", net);
 			snprintf(s->profile, sizeof(s->profile), "%s", prof);

@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,17 +19,6 @@ static const char *const command_names[] = {
 const char *mesos_command_name(enum mesos_command c)
 {
 	return command_names[c];
-}
-
-static int refuse(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int refuse(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	js_one_line(err); /* the quoted value may hold a newline: the message stays one line */
-	return -EINVAL;
 }
 
 /* A value as it appeared, for messages: strings bare, the rest as compact JSON. */
@@ -57,9 +45,9 @@ static int get_string(const json_t *args, const char *key, const char **out, cha
 {
 	json_t *v = arg(args, key);
 	if (!v)
-		return refuse(err, errlen, "Missing %s", key);
+		return js_fail(err, errlen, "Missing %s", key);
 	if (!json_is_string(v))
-		return refuse(err, errlen, "%s must be a string", key);
+		return js_fail(err, errlen, "%s must be a string", key);
 	*out = json_string_value(v);
 	return 0;
 }
@@ -79,7 +67,7 @@ static int get_hostname(const json_t *args, struct mesos_request *r, char *err, 
 {
 	int rc = get_string(args, "hostname", &r->hostname, err, errlen);
 	if (rc == 0 && !hostname_is_valid(r->hostname))
-		return refuse(err, errlen, "Invalid hostname '%.64s': use 1-253 letters, digits, '.', '-' and '_'",
+		return js_fail(err, errlen, "Invalid hostname '%.64s': use 1-253 letters, digits, '.', '-' and '_'",
 			      r->hostname);
 	return rc;
 }
@@ -88,7 +76,7 @@ static int get_uid(const json_t *args, struct mesos_request *r, char *err, size_
 {
 	int rc = get_string(args, "uid", &r->uid, err, errlen);
 	if (rc == 0 && !ipam_handle_id_is_valid(r->uid))
-		return refuse(err, errlen, "Invalid uid '%.64s': use 1-%d printable characters without '/'", r->uid,
+		return js_fail(err, errlen, "Invalid uid '%.64s': use 1-%d printable characters without '/'", r->uid,
 			      IPAM_HANDLE_MAX);
 	return rc;
 }
@@ -97,7 +85,7 @@ static int get_container_id(const json_t *args, struct mesos_request *r, char *e
 {
 	int rc = get_string(args, "container_id", &r->container_id, err, errlen);
 	if (rc == 0 && !container_id_is_valid(r->container_id))
-		return refuse(err, errlen,
+		return js_fail(err, errlen,
 			      "Invalid container_id '%.64s': use 1-255 letters, digits, '.', '_', ':' and '-'",
 			      r->container_id);
 	return rc;
@@ -107,11 +95,11 @@ static int get_count(const json_t *args, const char *key, size_t *out, char *err
 {
 	json_t *v = arg(args, key);
 	if (!v)
-		return refuse(err, errlen, "Missing %s", key);
+		return js_fail(err, errlen, "Missing %s", key);
 	if (!json_is_integer(v) || json_integer_value(v) < 0)
-		return refuse(err, errlen, "%s must be a non-negative integer", key);
+		return js_fail(err, errlen, "%s must be a non-negative integer", key);
 	if (json_integer_value(v) > MESOS_MAX_ADDRS)
-		return refuse(err, errlen, "%s must be at most %d", key, MESOS_MAX_ADDRS);
+		return js_fail(err, errlen, "%s must be at most %d", key, MESOS_MAX_ADDRS);
 	*out = (size_t)json_integer_value(v);
 	return 0;
 }
@@ -120,12 +108,12 @@ static int get_pid(const json_t *args, struct mesos_request *r, char *err, size_
 {
 	json_t *v = arg(args, "pid");
 	if (!v)
-		return refuse(err, errlen, "Missing pid");
+		return js_fail(err, errlen, "Missing pid");
 	/* Linux pids stop at 2^22; anything above is not a process. */
 	if (!json_is_integer(v) || json_integer_value(v) <= 0)
-		return refuse(err, errlen, "pid must be a positive integer");
+		return js_fail(err, errlen, "pid must be a positive integer");
 	if (json_integer_value(v) > 4194304)
-		return refuse(err, errlen, "pid %" JSON_INTEGER_FORMAT " is not a Linux process id (at most 4194304)",
+		return js_fail(err, errlen, "pid %" JSON_INTEGER_FORMAT " is not a Linux process id (at most 4194304)",
 			      json_integer_value(v));
 	r->pid = json_integer_value(v);
 	return 0;
@@ -140,26 +128,26 @@ static int get_addrs(const json_t *args, const char *key, int family, struct mes
 	size_t i;
 
 	if (!list)
-		return refuse(err, errlen, "Missing %s", key);
+		return js_fail(err, errlen, "Missing %s", key);
 	if (!json_is_array(list))
-		return refuse(err, errlen, "%s must be a list of IP addresses", key);
+		return js_fail(err, errlen, "%s must be a list of IP addresses", key);
 	if (json_array_size(list) > (family ? MESOS_MAX_ADDRS : 2 * MESOS_MAX_ADDRS))
-		return refuse(err, errlen, "%s lists more than %d addresses", key,
+		return js_fail(err, errlen, "%s lists more than %d addresses", key,
 			      family ? MESOS_MAX_ADDRS : 2 * MESOS_MAX_ADDRS);
 	if (!(out->items = calloc(json_array_size(list) + 1, sizeof(*out->items))))
-		return refuse(err, errlen, "out of memory");
+		return js_fail(err, errlen, "out of memory");
 	json_array_foreach(list, i, v)
 	{
 		struct ip_addr *ip = &out->items[out->n];
 		if (!json_is_string(v) || ip_parse(json_string_value(v), ip) < 0)
-			return refuse(err, errlen, "IP address could not be parsed: %s", shown(v, buf, sizeof(buf)));
+			return js_fail(err, errlen, "IP address could not be parsed: %s", shown(v, buf, sizeof(buf)));
 		if (family == 4 && ip->family == 6)
-			return refuse(err, errlen, "IPv6 address must not be placed in IPv4 address field.");
+			return js_fail(err, errlen, "IPv6 address must not be placed in IPv4 address field.");
 		if (family == 6 && ip->family == 4)
-			return refuse(err, errlen, "IPv4 address must not be placed in IPv6 address field.");
+			return js_fail(err, errlen, "IPv4 address must not be placed in IPv6 address field.");
 		for (size_t k = 0; k < out->n; k++)
 			if (ip_cmp(&out->items[k], ip) == 0)
-				return refuse(err, errlen, "IP address %s is listed twice in %s", ip_format(ip, buf),
+				return js_fail(err, errlen, "IP address %s is listed twice in %s", ip_format(ip, buf),
 					      key);
 		out->n++;
 	}
@@ -175,24 +163,24 @@ static int get_netgroups(const json_t *args, struct mesos_request *r, char *err,
 	if (!list)
 		return 0; /* no netgroup: only the host's default profile */
 	if (!json_is_array(list))
-		return refuse(err, errlen, "netgroups must be a list of strings");
+		return js_fail(err, errlen, "netgroups must be a list of strings");
 	if (!(r->netgroups = calloc(json_array_size(list) + 1, sizeof(*r->netgroups))))
-		return refuse(err, errlen, "out of memory");
+		return js_fail(err, errlen, "out of memory");
 	json_array_foreach(list, i, v)
 	{
 		if (!json_is_string(v))
-			return refuse(err, errlen, "netgroups must be a list of strings, not containing %s",
+			return js_fail(err, errlen, "netgroups must be a list of strings, not containing %s",
 				      shown(v, buf, sizeof(buf)));
 		const char *name = json_string_value(v);
 		/* A netgroup is a profile (and its tag). */
 		if (!name_is_valid(name))
-			return refuse(err, errlen,
+			return js_fail(err, errlen,
 				      "Invalid netgroup '%.64s': use 1-%d letters, digits, '.', '_' and '-'", name,
 				      CALICO_NAME_MAX);
 		/* default_<host> profiles admit a host's traffic; a netgroup must not
 		 * be able to claim one. */
 		if (strncmp(name, "default_", 8) == 0)
-			return refuse(err, errlen, "Invalid netgroup '%s': names starting with default_ are reserved",
+			return js_fail(err, errlen, "Invalid netgroup '%s': names starting with default_ are reserved",
 				      name);
 		bool seen = false;
 		for (size_t k = 0; k < r->n_netgroups && !seen; k++)
@@ -238,7 +226,7 @@ static int label_string(const json_t *o, const char *field, size_t i, const char
 	if (!v)
 		return 0;
 	if (!json_is_string(v))
-		return refuse(err, errlen, "labels[%zu].%s must be a string", i, field);
+		return js_fail(err, errlen, "labels[%zu].%s must be a string", i, field);
 	*out = json_string_value(v);
 	return 0;
 }
@@ -256,28 +244,28 @@ static int get_labels(const json_t *args, struct mesos_request *r, char *err, si
 	if (!list)
 		return 0;
 	if (!json_is_array(list))
-		return refuse(err, errlen, "labels must be a list of {\"key\", \"value\"} objects");
+		return js_fail(err, errlen, "labels must be a list of {\"key\", \"value\"} objects");
 	if (!(r->labels = calloc(json_array_size(list) + 1, sizeof(*r->labels))))
-		return refuse(err, errlen, "out of memory");
+		return js_fail(err, errlen, "out of memory");
 	json_array_foreach(list, i, v)
 	{
 		const char *k, *val;
 		if (!json_is_object(v))
-			return refuse(err, errlen, "labels[%zu] must be an object with key and value", i);
+			return js_fail(err, errlen, "labels[%zu] must be an object with key and value", i);
 		if ((rc = label_string(v, "key", i, &k, err, errlen)) < 0 ||
 		    (rc = label_string(v, "value", i, &val, err, errlen)) < 0)
 			return rc;
 		if (!*k)
-			return refuse(err, errlen, "Missing key in labels[%zu]", i);
+			return js_fail(err, errlen, "Missing key in labels[%zu]", i);
 		if (!mesos_label_sanitise(k, true, key))
-			return refuse(err, errlen, "Label key '%.64s' has no letters or digits", k);
+			return js_fail(err, errlen, "Label key '%.64s' has no letters or digits", k);
 		mesos_label_sanitise(val, false, value);
 		for (size_t m = 0; m < r->n_labels; m++)
 			if (strcmp(r->labels[m].key, key) == 0)
-				return refuse(err, errlen, "Label key '%s' is given twice", key);
+				return js_fail(err, errlen, "Label key '%s' is given twice", key);
 		struct label *l = &r->labels[r->n_labels];
 		if (!(l->key = strdup(key)) || !(l->value = strdup(value)))
-			return refuse(err, errlen, "out of memory");
+			return js_fail(err, errlen, "out of memory");
 		r->n_labels++;
 	}
 	return 0;
@@ -305,9 +293,9 @@ static int parse_args(const json_t *a, struct mesos_request *r, char *err, size_
 	case MESOS_RELEASE: {
 		bool has_uid = arg(a, "uid") != NULL, has_ips = arg(a, "ips") != NULL;
 		if (!has_uid && !has_ips)
-			return refuse(err, errlen, "Must supply either uid or ips.");
+			return js_fail(err, errlen, "Must supply either uid or ips.");
 		if (has_uid && has_ips)
-			return refuse(err, errlen, "Supply either uid or ips, not both.");
+			return js_fail(err, errlen, "Supply either uid or ips, not both.");
 		return has_uid ? get_uid(a, r, err, errlen) : get_addrs(a, "ips", 0, &r->ips, err, errlen);
 	}
 	case MESOS_ISOLATE:
@@ -336,36 +324,36 @@ int mesos_request_parse(const char *text, struct mesos_request *r, char *err, si
 
 	memset(r, 0, sizeof(*r));
 	if (!(r->root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr))) {
-		rc = refuse(err, errlen, "Malformed JSON request: %s (line %d, column %d)", jerr.text, jerr.line,
+		rc = js_fail(err, errlen, "Malformed JSON request: %s (line %d, column %d)", jerr.text, jerr.line,
 			    jerr.column);
 		goto out;
 	}
 	if (!json_is_object(r->root)) {
-		rc = refuse(err, errlen, "Request must be a JSON object");
+		rc = js_fail(err, errlen, "Request must be a JSON object");
 		goto out;
 	}
 	if (!(cmd = arg(r->root, "command"))) {
-		rc = refuse(err, errlen, "Missing command");
+		rc = js_fail(err, errlen, "Missing command");
 		goto out;
 	}
 	if (!json_is_string(cmd)) {
-		rc = refuse(err, errlen, "command must be a string");
+		rc = js_fail(err, errlen, "command must be a string");
 		goto out;
 	}
 	for (c = 0; c < sizeof(command_names) / sizeof(command_names[0]); c++)
 		if (strcmp(json_string_value(cmd), command_names[c]) == 0)
 			break;
 	if (c == sizeof(command_names) / sizeof(command_names[0])) {
-		rc = refuse(err, errlen, "Unknown command: %s", shown(cmd, buf, sizeof(buf)));
+		rc = js_fail(err, errlen, "Unknown command: %s", shown(cmd, buf, sizeof(buf)));
 		goto out;
 	}
 	r->command = (enum mesos_command)c;
 	if (!(args = arg(r->root, "args"))) {
-		rc = refuse(err, errlen, "Missing args");
+		rc = js_fail(err, errlen, "Missing args");
 		goto out;
 	}
 	if (!json_is_object(args)) {
-		rc = refuse(err, errlen, "args must be a JSON object");
+		rc = js_fail(err, errlen, "args must be a JSON object");
 		goto out;
 	}
 	rc = parse_args(args, r, err, errlen);
