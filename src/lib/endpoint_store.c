@@ -44,6 +44,16 @@ int endpoint_key_parse(const char *key, struct endpoint_ref *ref)
 int endpoint_list(struct ds *ds, const char *host, struct endpoint_entry **out, size_t *n)
 {
 	char prefix[KEY_MAX];
+
+	*out = NULL;
+	*n = 0;
+	if (host ? !key_fmt(prefix, KEY_HOST_PREFIX "%s/workload/", host) : !key_fmt(prefix, KEY_HOST_PREFIX))
+		return -ENAMETOOLONG;
+	return endpoint_list_under(ds, prefix, out, n);
+}
+
+int endpoint_list_under(struct ds *ds, const char *prefix, struct endpoint_entry **out, size_t *n)
+{
 	struct ds_kv_list l = { 0 };
 	struct endpoint_entry *v = NULL;
 	size_t count = 0;
@@ -51,8 +61,6 @@ int endpoint_list(struct ds *ds, const char *host, struct endpoint_entry **out, 
 
 	*out = NULL;
 	*n = 0;
-	if (host ? !key_fmt(prefix, KEY_HOST_PREFIX "%s/workload/", host) : !key_fmt(prefix, KEY_HOST_PREFIX))
-		return -ENAMETOOLONG;
 	rc = ds_list(ds, prefix, &l);
 	if (rc < 0)
 		return rc;

@@ -29,6 +29,9 @@ struct endpoint_entry {
  * that do not decode are skipped with a warning in the log, so one bad record
  * does not hide the others. */
 int endpoint_list(struct ds *ds, const char *host, struct endpoint_entry **out, size_t *n);
+/* The same for the endpoints whose keys start with prefix (one workload's,
+ * say); keys under it that are not endpoints are skipped. */
+int endpoint_list_under(struct ds *ds, const char *prefix, struct endpoint_entry **out, size_t *n);
 void endpoint_entries_free(struct endpoint_entry *e, size_t n);
 
 #endif

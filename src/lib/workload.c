@@ -108,39 +108,12 @@ int workload_find(struct ds *ds, const char *host, const char *orch, const char 
 		  struct endpoint_entry **out, size_t *n)
 {
 	char prefix[KEY_MAX];
-	struct ds_kv_list l = { 0 };
-	struct endpoint_entry *e = NULL;
-	size_t k = 0;
-	int rc;
 
 	*out = NULL;
 	*n = 0;
 	if (!key_fmt(prefix, KEY_HOST_PREFIX "%s/workload/%s/%s/endpoint/", host, orch, workload))
 		return -ENAMETOOLONG;
-	if ((rc = ds_list(ds, prefix, &l)) < 0)
-		return rc;
-	if (l.n && !(e = calloc(l.n, sizeof(*e)))) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < l.n; i++) {
-		char msg[MODEL_ERR_MAX];
-		if (endpoint_key_parse(l.items[i].key, &e[k].ref) < 0)
-			continue;
-		if (endpoint_decode(l.items[i].value, &e[k].ep, msg, sizeof(msg)) < 0) {
-			log_warn("endpoint %s: %s", l.items[i].key, msg);
-			continue;
-		}
-		e[k++].mod_rev = l.items[i].mod_rev;
-	}
-	*out = e;
-	*n = k;
-	e = NULL;
-	rc = 0;
-out:
-	free(e);
-	ds_kv_list_free(&l);
-	return rc;
+	return endpoint_list_under(ds, prefix, out, n);
 }
 
 int workload_create(struct ds *ds, const struct workload_spec *s, struct workload_made *m, char *err,
