@@ -81,9 +81,13 @@ int endpoint_list_under(struct ds *ds, const char *prefix, struct endpoint_entry
 		e->mod_rev = l.items[i].mod_rev;
 		count++;
 	}
-	*out = v;
-	*n = count;
-	v = NULL;
+	/* Nothing found hands out nothing: callers that bail out on n == 0
+	 * (workload_remove) then have nothing to free. */
+	if (count) {
+		*out = v;
+		*n = count;
+		v = NULL;
+	}
 	rc = 0;
 out:
 	free(v);

@@ -27,7 +27,7 @@ struct endpoint_entry {
 
 /* Every endpoint (of one host when host is non-NULL), sorted by key. Values
  * that do not decode are skipped with a warning in the log, so one bad record
- * does not hide the others. */
+ * does not hide the others. *out stays NULL when *n is 0. */
 int endpoint_list(struct ds *ds, const char *host, struct endpoint_entry **out, size_t *n);
 /* The same for the endpoints whose keys start with prefix (one workload's,
  * say); keys under it that are not endpoints are skipped. */
