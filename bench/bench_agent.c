@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "datastore.h"
-#include "keys.h"
+#include "datastore/datastore.h"
+#include "model/keys.h"
 
 static double now_ms(void)
 {

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "bird_conf.h"
-#include "node_cache.h"
+#include "bgp/bird_conf.h"
+#include "agent/node_cache.h"
 
 static double now_ms(void)
 {

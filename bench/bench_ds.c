@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "datastore.h"
+#include "datastore/datastore.h"
 
 static double now_s(void)
 {

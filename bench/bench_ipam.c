@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "datastore.h"
-#include "ipam.h"
-#include "keys.h"
+#include "datastore/datastore.h"
+#include "ipam/ipam.h"
+#include "model/keys.h"
 
 #define POOL "10.200.0.0/16"
 

@@ -36,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "netns.h"
+#include "netlink/netns.h"
 
 #define PORT 7777
 #define TIMEOUT_MS 30000

@@ -1,6 +1,6 @@
 /* BIRD's control-socket replies, line by line (what calicoctl status and the
  * agent read from bird.ctl), then `show protocols all` parsing. */
-#include "bird_ctl.h"
+#include "bgp/bird_ctl.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

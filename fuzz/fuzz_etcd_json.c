@@ -1,7 +1,7 @@
 /* Responses of etcd's v3 JSON gateway, which a faulty or hostile member (or a
  * proxy in between) controls: every parser must refuse or succeed cleanly. */
-#include "datastore.h"
-#include "etcd_json.h"
+#include "datastore/datastore.h"
+#include "datastore/etcd_json.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

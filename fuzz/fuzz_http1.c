@@ -3,7 +3,7 @@
  * answer within the buffer, and its verdict may not depend on where the
  * bytes were cut (a prefix of a response is never a different response). */
 #include "fuzz.h"
-#include "http1.h"
+#include "datastore/http1.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,7 +1,7 @@
 /* Addresses and CIDRs as users and datastore keys give them: a parse either
  * fails or prints back to text that parses to the same value. */
 #include "fuzz.h"
-#include "ipaddr.h"
+#include "util/ipaddr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -2,9 +2,9 @@
  * a value is refused with a one-line message, or decodes to something whose
  * encoding decodes back and encodes to the same text (canonical form). */
 #include "fuzz.h"
-#include "ipam_block.h"
-#include "ipam_handle.h"
-#include "model.h"
+#include "ipam/ipam_block.h"
+#include "ipam/ipam_handle.h"
+#include "model/model.h"
 
 static void one_line(const char *err)
 {

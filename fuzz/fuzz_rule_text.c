@@ -2,8 +2,8 @@
  * refused with a message or parses to a rule whose printed form parses back
  * to the same rule. */
 #include "fuzz.h"
-#include "model.h"
-#include "rule_text.h"
+#include "model/model.h"
+#include "model/rule_text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

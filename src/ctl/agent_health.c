@@ -3,13 +3,13 @@
 #include <strings.h>
 #include <stdlib.h>
 #include <stdio.h>
-#include "curl_dl.h"
+#include "datastore/curl_dl.h"
 #include <errno.h>
 #include <jansson.h>
 #include <string.h>
 #include <time.h>
 
-#include "keys.h"
+#include "model/keys.h"
 
 static time_t parse_utc(const char *text)
 {

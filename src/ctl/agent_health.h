@@ -8,7 +8,7 @@
 #include <sys/types.h>
 #include <stdint.h>
 
-#include "datastore.h"
+#include "datastore/datastore.h"
 
 #define AGENT_HEALTH_URL "http://127.0.0.1:9099/readiness"
 

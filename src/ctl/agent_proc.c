@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nodename.h"
+#include "util/nodename.h"
 
 void agent_pid_path(char *buf, size_t len)
 {

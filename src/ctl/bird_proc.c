@@ -15,10 +15,10 @@
 #include <unistd.h>
 
 #include "agent_proc.h"
-#include "bird_conf_file.h"
-#include "bird_ctl.h"
+#include "bgp/bird_conf_file.h"
+#include "bgp/bird_ctl.h"
 #include "ctl.h"
-#include "nodename.h"
+#include "util/nodename.h"
 
 #define START_TIMEOUT_MS 10000
 #define STOP_TIMEOUT_MS  10000

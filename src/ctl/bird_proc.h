@@ -7,7 +7,7 @@
 
 #include <sys/types.h>
 
-#include "datastore.h"
+#include "datastore/datastore.h"
 
 #define BIRD_BINARY "bird"
 

@@ -7,9 +7,9 @@
 
 #include "container_target.h"
 #include "ctl.h"
-#include "keys.h"
-#include "model.h"
-#include "nodename.h"
+#include "model/keys.h"
+#include "model/model.h"
+#include "util/nodename.h"
 #include "table.h"
 
 #define DEFAULT_AS_NUM 64511

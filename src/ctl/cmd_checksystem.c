@@ -12,8 +12,8 @@
 
 #include "ctl.h"
 #include "kernel_features.h"
-#include "net_sysctl.h"
-#include "nl.h"
+#include "netlink/net_sysctl.h"
+#include "netlink/nl.h"
 
 /* Runs fn in a child inside a fresh network namespace; its exit status. */
 static int in_scratch_netns(int (*fn)(void))

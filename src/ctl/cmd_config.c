@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent_config.h"
+#include "agent/agent_config.h"
 #include "ctl.h"
-#include "keys.h"
-#include "nodename.h"
+#include "model/keys.h"
+#include "util/nodename.h"
 
 struct config_target {
 	bool node, bgp;

@@ -11,11 +11,11 @@
 #include "container_target.h"
 #include "ctl.h"
 #include "endpoint_edit.h"
-#include "ipam.h"
-#include "keys.h"
-#include "nodename.h"
-#include "workload.h"
-#include "workload_net.h"
+#include "ipam/ipam.h"
+#include "model/keys.h"
+#include "util/nodename.h"
+#include "workload/workload.h"
+#include "workload/workload_net.h"
 
 int container_ip(const struct container_target *t, bool add, const char *ip_text, const char *cif);
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "nodename.h"
+#include "util/nodename.h"
 #include "run_cmd.h"
 
 #define A(...) ((const char *const[]){ __VA_ARGS__, NULL })

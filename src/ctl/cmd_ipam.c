@@ -7,11 +7,11 @@
 #include <time.h>
 
 #include "ctl.h"
-#include "endpoint_store.h"
-#include "ipam.h"
-#include "ipam_check.h"
-#include "keys.h"
-#include "pool_store.h"
+#include "store/endpoint_store.h"
+#include "ipam/ipam.h"
+#include "ipam/ipam_check.h"
+#include "model/keys.h"
+#include "store/pool_store.h"
 #include "table.h"
 
 #define GC_DEFAULT_GRACE 600 /* seconds: an endpoint is written after its address is assigned */

@@ -11,11 +11,11 @@
 #include "bird_proc.h"
 #include "ctl.h"
 #include "host_ip.h"
-#include "keys.h"
+#include "model/keys.h"
 #include "libnetwork_proc.h"
-#include "model.h"
-#include "nodename.h"
-#include "pool_store.h"
+#include "model/model.h"
+#include "util/nodename.h"
+#include "store/pool_store.h"
 
 #define AGENT_READY_TIMEOUT_MS 10000
 #define DEFAULT_AS "64511"

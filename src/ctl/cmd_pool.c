@@ -5,10 +5,10 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "ipam.h"
+#include "ipam/ipam.h"
 #include "kernel_features.h"
-#include "keys.h"
-#include "pool_store.h"
+#include "model/keys.h"
+#include "store/pool_store.h"
 #include "table.h"
 
 #define POOL_TRIES 10

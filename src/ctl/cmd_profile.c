@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "endpoint_store.h"
+#include "store/endpoint_store.h"
 #include "profile_edit.h"
-#include "profile_store.h"
+#include "store/profile_store.h"
 #include "table.h"
 
 /* In cmd_profile_rule.c; at is the --at value or NULL. */

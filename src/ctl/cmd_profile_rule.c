@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "file_read.h"
+#include "util/file_read.h"
 #include "profile_edit.h"
-#include "profile_store.h"
-#include "rule_text.h"
+#include "store/profile_store.h"
+#include "model/rule_text.h"
 
 #define RULES_JSON_MAX (16 << 20)
 

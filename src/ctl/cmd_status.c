@@ -8,9 +8,9 @@
 #include "agent_proc.h"
 #include "container_target.h"
 #include "ctl.h"
-#include "endpoint_store.h"
-#include "keys.h"
-#include "nodename.h"
+#include "store/endpoint_store.h"
+#include "model/keys.h"
+#include "util/nodename.h"
 
 int status_bgp_print(void); /* status_bgp.c */
 

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "ipam.h"
-#include "pool_store.h"
+#include "ipam/ipam.h"
+#include "store/pool_store.h"
 
 int addr_request_parse(const char *text, struct addr_request *r)
 {

@@ -5,8 +5,8 @@
 
 #include <stdbool.h>
 
-#include "datastore.h"
-#include "ipaddr.h"
+#include "datastore/datastore.h"
+#include "util/ipaddr.h"
 
 struct addr_request {
 	bool exact;       /* an address given by the user */

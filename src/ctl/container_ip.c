@@ -11,11 +11,11 @@
 #include "container_target.h"
 #include "ctl.h"
 #include "endpoint_edit.h"
-#include "ipam.h"
-#include "net_sysctl.h"
-#include "netns.h"
-#include "nl.h"
-#include "nodename.h"
+#include "ipam/ipam.h"
+#include "netlink/net_sysctl.h"
+#include "netlink/netns.h"
+#include "netlink/nl.h"
+#include "util/nodename.h"
 #include "profile_edit.h"
 
 int container_ip(const struct container_target *t, bool add, const char *ip_text, const char *cif);

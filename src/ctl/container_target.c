@@ -8,7 +8,7 @@
 
 #include "ctl.h"
 #include "endpoint_edit.h"
-#include "nodename.h"
+#include "util/nodename.h"
 
 /* Workload ids end up inside datastore keys: no '/', nothing odd. */
 static bool workload_id_ok(const char *s)

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "endpoint_store.h"
+#include "store/endpoint_store.h"
 
 #define CONTAINER_ORCH "calicoctl"
 

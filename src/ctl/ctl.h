@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "datastore.h"
+#include "datastore/datastore.h"
 
 struct ctl_command {
 	const char *name;

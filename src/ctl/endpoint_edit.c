@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "keys.h"
+#include "model/keys.h"
 #include "profile_edit.h"
-#include "profile_store.h"
+#include "store/profile_store.h"
 #include "table.h"
 
 #define ENDPOINT_TRIES 10

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "endpoint_store.h"
+#include "store/endpoint_store.h"
 
 /* Edits return EDIT_WRITE (store), EDIT_NOCHANGE, or a negative value after
  * printing their own error; they may run more than once on a lost race. */

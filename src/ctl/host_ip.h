@@ -4,7 +4,7 @@
 
 #include <net/if.h>
 
-#include "ipaddr.h"
+#include "util/ipaddr.h"
 
 /* The first global IPv4 address of an up interface other than lo, cali*,
  * docker*, vxlan* (in the network namespace calicoctl runs in). 0 with the

@@ -19,7 +19,7 @@
 
 #include "agent_proc.h"
 #include "ctl.h"
-#include "nodename.h"
+#include "util/nodename.h"
 
 #define LNW_NAME          "calico-libnetwork"
 #define LNW_SOCKET        "/run/docker/plugins/calico.sock"

@@ -10,11 +10,11 @@
 #include "container_addr.h"
 #include "container_target.h"
 #include "ctl.h"
-#include "endpoint_store.h"
-#include "ipam.h"
-#include "keys.h"
+#include "store/endpoint_store.h"
+#include "ipam/ipam.h"
+#include "model/keys.h"
 #include "libnetwork_proc.h"
-#include "nodename.h"
+#include "util/nodename.h"
 #include "table.h"
 
 #define AGENT_STOP_TIMEOUT_MS 10000

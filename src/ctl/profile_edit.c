@@ -3,7 +3,7 @@
 #include <errno.h>
 
 #include "ctl.h"
-#include "profile_store.h"
+#include "store/profile_store.h"
 
 #define EDIT_TRIES 20
 

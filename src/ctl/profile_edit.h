@@ -3,7 +3,7 @@
 #ifndef CALICO_CTL_PROFILE_EDIT_H
 #define CALICO_CTL_PROFILE_EDIT_H
 
-#include "model.h"
+#include "model/model.h"
 
 /* An edit returns EDIT_WRITE to store the changed profile, EDIT_NOCHANGE to
  * store nothing, or a negative value after printing its own error. It may be

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bird_conf.h"
-#include "bird_conf_file.h"
-#include "bird_ctl.h"
+#include "bgp/bird_conf.h"
+#include "bgp/bird_conf_file.h"
+#include "bgp/bird_ctl.h"
 #include "ctl.h"
 #include "table.h"
 

@@ -8,9 +8,9 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "datastore.h"
-#include "ipam_handle.h"
-#include "nodename.h"
+#include "datastore/datastore.h"
+#include "ipam/ipam_handle.h"
+#include "util/nodename.h"
 #include "proto.h"
 
 #define LNW_PENDING_MAX 64

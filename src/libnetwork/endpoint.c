@@ -10,13 +10,13 @@
 #include <string.h>
 
 #include "driver.h"
-#include "endpoint_store.h"
-#include "keys.h"
-#include "log.h"
-#include "profile_store.h"
+#include "store/endpoint_store.h"
+#include "model/keys.h"
+#include "util/log.h"
+#include "store/profile_store.h"
 #include "records.h"
-#include "workload.h"
-#include "workload_net.h"
+#include "workload/workload.h"
+#include "workload/workload_net.h"
 
 /* The link-local address of every host-side veth (MAC ee:ee:ee:ee:ee:ee). */
 #define LNW_NEXTHOP_V6 "fe80::ecee:eeff:feee:eeee"

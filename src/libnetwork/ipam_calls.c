@@ -11,9 +11,9 @@
 #include <time.h>
 
 #include "driver.h"
-#include "ipam.h"
-#include "log.h"
-#include "pool_store.h"
+#include "ipam/ipam.h"
+#include "util/log.h"
+#include "store/pool_store.h"
 #include "records.h"
 
 /* -ENOENT when no Calico pool has exactly this CIDR. */

@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon.h"
+#include "util/daemon.h"
 #include "driver.h"
-#include "log.h"
+#include "util/log.h"
 #include "server.h"
 
 #define DEFAULT_SOCKET        "/run/docker/plugins/calico.sock"

@@ -6,9 +6,9 @@
 
 #include "docker_api.h"
 #include "driver.h"
-#include "log.h"
-#include "model.h"
-#include "profile_store.h"
+#include "util/log.h"
+#include "model/model.h"
+#include "store/profile_store.h"
 #include "records.h"
 
 #define DOCKER_TIMEOUT_MS 2000

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_strict.h"
-#include "model.h"
+#include "util/json_strict.h"
+#include "model/model.h"
 
 static const struct {
 	const char *path;

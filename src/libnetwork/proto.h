@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "ipaddr.h"
+#include "util/ipaddr.h"
 
 /* Calico's fixed names (libnetwork-plugin). */
 #define LNW_POOL_ID_V4        "CalicoPoolIPv4"

@@ -14,11 +14,11 @@
 #include <string.h>
 
 #include "driver.h"
-#include "ipam.h"
-#include "log.h"
-#include "nl.h"
+#include "ipam/ipam.h"
+#include "util/log.h"
+#include "netlink/nl.h"
 #include "records.h"
-#include "workload.h"
+#include "workload/workload.h"
 
 /* 1 when the interface exists in our namespace, 0 when not, -errno. */
 static int link_exists(struct nl *nl, const char *ifname)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keys.h"
+#include "model/keys.h"
 
 static char *network_key(char *buf, const char *network_id)
 {

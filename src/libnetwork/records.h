@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "datastore.h"
+#include "datastore/datastore.h"
 #include "proto.h"
 
 #define LNW_KEY_PREFIX "/calico/libnetwork/v1/"

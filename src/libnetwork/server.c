@@ -14,8 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "json_strict.h"
-#include "log.h"
+#include "util/json_strict.h"
+#include "util/log.h"
 
 #define BODY_MAX (1 << 20)
 #define CONTENT_TYPE "application/vnd.docker.plugins.v1.2+json"

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "datastore.h"
-#include "log.h"
+#include "datastore/datastore.h"
+#include "util/log.h"
 #include "mesos_commands.h"
 #include "mesos_reply.h"
 #include "mesos_request.h"

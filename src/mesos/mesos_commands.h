@@ -8,7 +8,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "datastore.h"
+#include "datastore/datastore.h"
 #include "mesos_request.h"
 
 #define MESOS_ORCH "mesos"

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipam.h"
-#include "log.h"
+#include "ipam/ipam.h"
+#include "util/log.h"
 #include "mesos_commands.h"
 
 /* IPAM attributes of the task's addresses, so that `calicoctl ipam info`

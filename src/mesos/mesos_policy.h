@@ -15,8 +15,8 @@
 
 #include <stddef.h>
 
-#include "ipaddr.h"
-#include "model.h"
+#include "util/ipaddr.h"
+#include "model/model.h"
 
 #define MESOS_PUBLIC "public"
 

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keys.h"
-#include "log.h"
+#include "model/keys.h"
+#include "util/log.h"
 #include "mesos_policy.h"
-#include "profile_store.h"
+#include "store/profile_store.h"
 
 #define HOST_ADDRS_MAX 32
 

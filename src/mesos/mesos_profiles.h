@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "datastore.h"
+#include "datastore/datastore.h"
 
 /* Creates each missing profile of names (mesos_profile_names order): the
  * host's default profile from the host's addresses, public, and Calico's

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_strict.h"
-#include "ipam_handle.h"
-#include "nodename.h"
+#include "util/json_strict.h"
+#include "ipam/ipam_handle.h"
+#include "util/nodename.h"
 
 static const char *const command_names[] = {
 	[MESOS_ALLOCATE] = "allocate", [MESOS_RESERVE] = "reserve", [MESOS_RELEASE] = "release",

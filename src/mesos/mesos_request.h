@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "ipaddr.h"
-#include "model.h"
+#include "util/ipaddr.h"
+#include "model/model.h"
 
 /* At most this many addresses of one family in one request: Mesos asks for a
  * handful; a bigger number is a mistake, and it bounds the work one call does. */

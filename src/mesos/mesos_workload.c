@@ -6,12 +6,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "ipam.h"
-#include "log.h"
+#include "ipam/ipam.h"
+#include "util/log.h"
 #include "mesos_commands.h"
 #include "mesos_policy.h"
 #include "mesos_profiles.h"
-#include "workload.h"
+#include "workload/workload.h"
 
 #define MSG_CONFIGURED "This container has already been configured with Calico Networking."
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "log.h"
+#include "util/log.h"
 
 #define WAIT_MAX_MS 250 /* how long a signal may wait for the loop to notice it */
 

@@ -9,12 +9,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "bird_conf.h"
-#include "bird_conf_file.h"
-#include "bird_ctl.h"
-#include "file_read.h"
-#include "log.h"
-#include "nodename.h"
+#include "bgp/bird_conf.h"
+#include "bgp/bird_conf_file.h"
+#include "bgp/bird_ctl.h"
+#include "util/file_read.h"
+#include "util/log.h"
+#include "util/nodename.h"
 
 #define CFG_MAX (64u << 20)
 

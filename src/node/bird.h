@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 
-#include "node_cache.h"
+#include "agent/node_cache.h"
 
 struct bird_syncer {
 	bool read_back;       /* written holds what bird.cfg held when the agent started */

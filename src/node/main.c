@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "agent.h"
-#include "daemon.h"
-#include "log.h"
+#include "util/daemon.h"
+#include "util/log.h"
 
 static void usage(FILE *f)
 {

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "nft_compile.h"
+#include "util/log.h"
+#include "policy/nft_compile.h"
 
 #define TRIM_AFTER_BYTES (64 * 1024)
 

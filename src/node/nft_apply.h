@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "nft_model.h"
+#include "policy/nft_model.h"
 
 struct nft_applier {
 	struct nft_ctx *ctx; /* made in the agent's namespace: its socket stays there */

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "agent.h"
-#include "log.h"
-#include "nft_compile.h"
+#include "util/log.h"
+#include "policy/nft_compile.h"
 
 #define TICK_MS 1000 /* interfaces may appear after their endpoint record */
 

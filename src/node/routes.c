@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "net_sysctl.h"
-#include "nl.h"
+#include "util/log.h"
+#include "netlink/net_sysctl.h"
+#include "netlink/nl.h"
 
 int route_syncer_open(struct route_syncer *r)
 {

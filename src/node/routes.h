@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "dp_state.h"
+#include "policy/dp_state.h"
 
 struct nl;
 

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "keys.h"
-#include "log.h"
+#include "model/keys.h"
+#include "util/log.h"
 
 #define STATUS_TXN_MAX 100
 

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "datastore.h"
-#include "endpoint_store.h"
+#include "datastore/datastore.h"
+#include "store/endpoint_store.h"
 
 struct status_entry {
 	char *key;

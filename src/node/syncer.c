@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "agent.h"
-#include "log.h"
+#include "util/log.h"
 
 #define BACKOFF_FIRST_MS 250
 #define BATCH_MAX_EVENTS 20000 /* a bound on one batch, so a flood still gets programmed */

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
-#include "nl.h"
-#include "vxlan_calc.h"
+#include "util/log.h"
+#include "netlink/nl.h"
+#include "agent/vxlan_calc.h"
 
 /* The first error of a round is the one reported. */
 struct round {

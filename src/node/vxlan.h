@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "node_cache.h"
+#include "agent/node_cache.h"
 
 struct nl;
 

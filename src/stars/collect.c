@@ -10,7 +10,7 @@
 
 #include "fetch.h"
 #include "graph.h"
-#include "log.h"
+#include "util/log.h"
 #include "opts.h"
 #include "rules_file.h"
 #include "serve.h"

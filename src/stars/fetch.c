@@ -7,7 +7,7 @@
 
 #include <curl/curl.h>
 
-#include "etcd_http.h" /* struct membuf, membuf_write */
+#include "datastore/etcd_http.h" /* struct membuf, membuf_write */
 
 #define FETCH_MAX_BODY (256u * 1024u)
 

@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "netns.h"
+#include "netlink/netns.h"
 #include "opts.h"
 #include "run.h"
 

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "file_read.h"
-#include "log.h"
+#include "util/file_read.h"
+#include "util/log.h"
 
 #define RULES_MAX (1024u * 1024u)
 

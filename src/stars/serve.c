@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "run.h"
 
 int serve_doc_set(struct serve_doc *d, const json_t *j)

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "datastore.h"
+#include "datastore/datastore.h"
 #include "tap.h"
 
 static struct ds *ds;

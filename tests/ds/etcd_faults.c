@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "datastore.h"
+#include "datastore/datastore.h"
 #include "tap.h"
 
 static int64_t now_ms(void)

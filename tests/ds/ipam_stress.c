@@ -14,10 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "datastore.h"
-#include "ipam.h"
-#include "ipam_handle.h"
-#include "keys.h"
+#include "datastore/datastore.h"
+#include "ipam/ipam.h"
+#include "ipam/ipam_handle.h"
+#include "model/keys.h"
 #include "tap.h"
 
 static char err[512];

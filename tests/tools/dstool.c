@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "datastore.h"
+#include "datastore/datastore.h"
 
 int main(int argc, char **argv)
 {

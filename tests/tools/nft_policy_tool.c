@@ -18,10 +18,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "dp_state.h"
-#include "nft_compile.h"
-#include "file_read.h"
-#include "nft_model.h"
+#include "policy/dp_state.h"
+#include "policy/nft_compile.h"
+#include "util/file_read.h"
+#include "policy/nft_model.h"
 
 /* The whole file (or "-" for stdin); NULL when it cannot be read. */
 static char *read_path_all(const char *path)

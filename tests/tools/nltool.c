@@ -33,10 +33,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "net_sysctl.h"
-#include "netns.h"
-#include "nl.h"
-#include "workload_net.h"
+#include "netlink/net_sysctl.h"
+#include "netlink/netns.h"
+#include "netlink/nl.h"
+#include "workload/workload_net.h"
 
 static int parse_ip(const char *text, struct ip_addr *out)
 {

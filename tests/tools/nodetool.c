@@ -22,11 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "datastore.h"
-#include "keys.h"
-#include "node_cache.h"
-#include "node_calc.h"
-#include "nft_compile.h"
+#include "datastore/datastore.h"
+#include "model/keys.h"
+#include "agent/node_cache.h"
+#include "agent/node_calc.h"
+#include "policy/nft_compile.h"
 
 static int cmd_render(struct ds *ds, const char *host)
 {

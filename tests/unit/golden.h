@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "file_read.h"
+#include "util/file_read.h"
 #include "tap.h"
 
 #define GOLDEN_MAX_CASES 256

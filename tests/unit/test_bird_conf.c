@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bird_conf.h"
-#include "node_cache.h"
+#include "bgp/bird_conf.h"
+#include "agent/node_cache.h"
 #include "tap.h"
 
 static void put(struct node_cache *c, const char *k, const char *v)

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bird_conf.h"
-#include "bird_ctl.h"
+#include "bgp/bird_conf.h"
+#include "bgp/bird_ctl.h"
 #include "tap.h"
 
 /* Feeds lines until one ends the reply; returns the last feed's result. */

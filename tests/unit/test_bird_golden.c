@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bird_conf.h"
-#include "file_read.h"
+#include "bgp/bird_conf.h"
+#include "util/file_read.h"
 #include "golden.h"
-#include "node_cache.h"
+#include "agent/node_cache.h"
 #include "tap.h"
 
 /* Fills c from the "keys" object. 0 or -EINVAL. */

@@ -6,8 +6,8 @@
 
 #include <jansson.h>
 
-#include "base64.h"
-#include "etcd_json.h"
+#include "util/base64.h"
+#include "datastore/etcd_json.h"
 #include "tap.h"
 
 static void test_base64(void)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http1.h"
+#include "datastore/http1.h"
 #include "tap.h"
 
 static long parse(const char *text, bool eof, struct http1_response *r)

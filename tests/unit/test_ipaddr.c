@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdint.h>
 
-#include "ipaddr.h"
+#include "util/ipaddr.h"
 #include "tap.h"
 
 static const char *cidr_round(const char *in, bool bare, bool host, char *buf)

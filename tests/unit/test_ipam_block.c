@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "ipam_block.h"
+#include "ipam/ipam_block.h"
 #include "tap.h"
 
 static struct cidr C(const char *text)

@@ -3,10 +3,10 @@
  * time, with the exact problem line; and the handle plausibility rules. */
 #include <stdlib.h>
 
-#include "ipam.h"
-#include "ipam_check.h"
-#include "ipam_handle.h"
-#include "keys.h"
+#include "ipam/ipam.h"
+#include "ipam/ipam_check.h"
+#include "ipam/ipam_handle.h"
+#include "model/keys.h"
 #include "tap.h"
 
 #define MAXKV 16

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "model/model.h"
 #include "tap.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dp_state.h"
-#include "nft_compile.h"
-#include "nft_model.h"
+#include "policy/dp_state.h"
+#include "policy/nft_compile.h"
+#include "policy/nft_model.h"
 #include "tap.h"
 
 #define EP_A "{\"state\":\"active\",\"name\":\"cali1111111111a\",\"profile_ids\":[\"web\"],\"ipv4_nets\":[\"10.65.0.2/32\"]}"

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dp_state.h"
-#include "nft_compile.h"
-#include "nft_model.h"
-#include "file_read.h"
+#include "policy/dp_state.h"
+#include "policy/nft_compile.h"
+#include "policy/nft_model.h"
+#include "util/file_read.h"
 #include "golden.h"
 #include "tap.h"
 

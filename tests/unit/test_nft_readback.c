@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dp_state.h"
-#include "nft_compile.h"
-#include "nft_model.h"
-#include "file_read.h"
+#include "policy/dp_state.h"
+#include "policy/nft_compile.h"
+#include "policy/nft_model.h"
+#include "util/file_read.h"
 #include "tap.h"
 
 /* The whole file (or "-" for stdin); NULL when it cannot be read. */

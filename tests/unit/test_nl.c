@@ -7,9 +7,9 @@
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
 
-#include "nl_internal.h"
+#include "netlink/nl_internal.h"
 #include "tap.h"
-#include "workload_net.h"
+#include "workload/workload_net.h"
 
 static struct ip_addr ip4(const char *text)
 {

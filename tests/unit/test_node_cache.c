@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "node_cache.h"
+#include "agent/node_cache.h"
 #include "tap.h"
 
 static const struct node_kv *put(struct node_cache *c, const char *k, const char *v)

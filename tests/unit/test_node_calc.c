@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "node_cache.h"
-#include "node_calc.h"
+#include "agent/node_cache.h"
+#include "agent/node_calc.h"
 #include "tap.h"
 
 static const struct dp_tag *tag(const struct dp_state *s, const char *name)

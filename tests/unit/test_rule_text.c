@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
-#include "rule_text.h"
+#include "model/model.h"
+#include "model/rule_text.h"
 #include "tap.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "node_cache.h"
-#include "vxlan_calc.h"
+#include "agent/node_cache.h"
+#include "agent/vxlan_calc.h"
 #include "tap.h"
 
 #define EP(host, id, ip)                                                                             \

@@ -10,8 +10,8 @@
 #include "cni_ds.h"
 #include "cni_exec.h"
 #include "endpoint_id.h"
-#include "model.h"
-#include "workload_net.h"
+#include "model/model.h"
+#include "workload/workload_net.h"
 
 int attachment_open(struct cni_ctx *ctx, struct attachment *a)
 {

@@ -8,9 +8,9 @@
 
 #include "cni_result.h"
 #include "cni_skel.h"
-#include "datastore.h"
-#include "keys.h"
-#include "nodename.h"
+#include "datastore/datastore.h"
+#include "model/keys.h"
+#include "util/nodename.h"
 
 #define CNI_ORCH "cni"
 

@@ -13,11 +13,11 @@
 
 #include "cni_exec.h"
 #include "labels.h"
-#include "log.h"
-#include "netns.h"
-#include "nl.h"
-#include "profile_store.h"
-#include "workload.h"
+#include "util/log.h"
+#include "netlink/netns.h"
+#include "netlink/nl.h"
+#include "store/profile_store.h"
+#include "workload/workload.h"
 
 /* What the runtime gets: the host veth, the container side, the /32s (/128s)
  * on it and the default routes through the link-local gateway. */

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "model.h"
-#include "netns.h"
-#include "nl.h"
+#include "model/model.h"
+#include "netlink/netns.h"
+#include "netlink/nl.h"
 
 static bool has_route(const struct nl_route_list *l, const struct nl_route *want)
 {

@@ -3,7 +3,7 @@
  * addresses are released by the IPAM plugin (by handle, not by namespace). */
 #include "calico_cni.h"
 
-#include "log.h"
+#include "util/log.h"
 
 int calico_del(struct cni_ctx *ctx)
 {

@@ -10,9 +10,9 @@
 
 #include "cni_ds.h"
 #include "endpoint_id.h"
-#include "endpoint_store.h"
-#include "log.h"
-#include "workload_net.h"
+#include "store/endpoint_store.h"
+#include "util/log.h"
+#include "workload/workload_net.h"
 
 /* The attachment list: [{"containerID": .., "ifname": ..}, ...]. */
 static int listed(struct cni_ctx *ctx, const struct endpoint_ref *ref, bool *valid)

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cni_ds.h"
-#include "log.h"
+#include "util/log.h"
 
 int calico_status(struct cni_ctx *ctx)
 {

@@ -6,10 +6,10 @@
 #include <strings.h>
 
 #include "cni_version.h"
-#include "json_strict.h"
-#include "log.h"
-#include "model.h"
-#include "nodename.h"
+#include "util/json_strict.h"
+#include "util/log.h"
+#include "model/model.h"
+#include "util/nodename.h"
 
 /* Optional string; wrong type is code 7 naming the key. */
 static int opt_string(const json_t *o, const char *key, const char *what, const char **out, struct cni_error *e)

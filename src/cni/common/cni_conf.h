@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 #include "cni_error.h"
-#include "ipaddr.h"
+#include "util/ipaddr.h"
 
 #define CNI_MAX_POOLS 16
 

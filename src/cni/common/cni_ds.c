@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipam.h"
-#include "nodename.h"
-#include "pool_store.h"
+#include "ipam/ipam.h"
+#include "util/nodename.h"
+#include "store/pool_store.h"
 
 int cni_ds_open(const struct cni_conf *c, struct ds **out, struct cni_error *e)
 {

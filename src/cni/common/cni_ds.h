@@ -8,7 +8,7 @@
 
 #include "cni_conf.h"
 #include "cni_error.h"
-#include "datastore.h"
+#include "datastore/datastore.h"
 
 /* etcd_endpoints, else etcd_authority (http://), with the etcd_*_file TLS
  * files -> etcd; "datastore": "sqlite:PATH" -> SQLite; otherwise the

@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "json_strict.h"
+#include "util/json_strict.h"
 
 int cni_err(struct cni_error *e, int code, const char *fmt, ...)
 {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cni_version.h"
-#include "json_strict.h"
+#include "util/json_strict.h"
 
 int cni_addr_parse(const char *text, struct ip_addr *ip, int *prefix)
 {

@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "cni_error.h"
-#include "ipaddr.h"
+#include "util/ipaddr.h"
 
 #define CNI_MAX_IFACES 8
 #define CNI_MAX_IPS    16

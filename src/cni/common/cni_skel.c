@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "util/log.h"
 
 #define CNI_STDIN_MAX (16u << 20) /* a config is kilobytes; refuse a runaway pipe */
 

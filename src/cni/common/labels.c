@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_strict.h"
-#include "log.h"
+#include "util/json_strict.h"
+#include "util/log.h"
 
 static bool label_char(char c)
 {

@@ -17,7 +17,7 @@
 #include <stddef.h>
 
 #include "cni_error.h"
-#include "model.h"
+#include "model/model.h"
 
 #define LABEL_NAME_MAX   63
 #define LABEL_PREFIX_MAX 253

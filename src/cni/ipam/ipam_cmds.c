@@ -8,13 +8,13 @@
 
 #include "cni_ds.h"
 #include "cni_result.h"
-#include "datastore.h"
-#include "ipam.h"
-#include "ipam_handle.h"
-#include "json_strict.h"
-#include "keys.h"
-#include "log.h"
-#include "nodename.h"
+#include "datastore/datastore.h"
+#include "ipam/ipam.h"
+#include "ipam/ipam_handle.h"
+#include "util/json_strict.h"
+#include "model/keys.h"
+#include "util/log.h"
+#include "util/nodename.h"
 
 struct ipam_run {
 	struct ds *ds;

@@ -1,0 +1,79 @@
+/* The agent's copy of the datastore (/calico/v1/, the BGP settings under
+ * /calico/bgp/v1/ and the block affinities under /calico/ipam/v2/host/): one entry
+ * per key, sorted by key, each value decoded once when it arrives, so that
+ * recomputing a host's desired state after an event costs no JSON parsing.
+ * Pure logic: filled from ds_list / watch events by the agent, and by tests.
+ *
+ * Ownership: the cache owns every entry and what the entries point to;
+ * node_cache_free() releases all of it. */
+#ifndef CALICO_NODE_CACHE_H
+#define CALICO_NODE_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/endpoint_store.h"
+#include "model/model.h"
+
+enum node_kv_kind {
+	NKV_OTHER = 0,     /* kept (so a resync can compare) but unused */
+	NKV_CONFIG,        /* /calico/v1/config/<Name> */
+	NKV_HOST_CONFIG,   /* /calico/v1/host/<host>/config/<Name> */
+	NKV_ENDPOINT,      /* /calico/v1/host/<h>/workload/<o>/<w>/endpoint/<id> */
+	NKV_PROFILE_TAGS,  /* /calico/v1/policy/profile/<p>/tags */
+	NKV_PROFILE_RULES, /* /calico/v1/policy/profile/<p>/rules */
+	NKV_POOL,          /* /calico/v1/ipam/v{4,6}/pool/<cidr> */
+	NKV_BGP_AS,        /* /calico/bgp/v1/global/as_num, /calico/bgp/v1/host/<h>/as_num: as_num */
+	NKV_BGP_MESH,      /* /calico/bgp/v1/global/node_mesh: mesh_enabled */
+	NKV_BGP_PEER,      /* /calico/bgp/v1/global/peer_v4/<ip>, .../host/<h>/peer_v6/<ip>: peer */
+	NKV_BGP_HOST_IP,   /* /calico/bgp/v1/host/<h>/ip_addr_v4 | ip_addr_v6 (plain text): ip */
+	NKV_AFFINITY,      /* /calico/ipam/v2/host/<h>/ipv{4,6}/block/<cidr>: block */
+};
+
+/* The prefixes the agent reads and watches (node_cache_wanted). */
+#define NODE_CACHE_PREFIXES { "/calico/v1/", "/calico/bgp/v1/", "/calico/ipam/v2/host/" }
+
+struct node_kv {
+	char *key, *value;
+	enum node_kv_kind kind;
+	bool valid; /* the value decoded; an invalid one is ignored (and logged once) */
+	char name[CALICO_NAME_MAX + 1]; /* profile name, or config name (truncated names never match) */
+	char host[256];                 /* NKV_HOST_CONFIG, NKV_BGP_*, NKV_AFFINITY ("" = global) */
+	struct endpoint_ref ref;        /* NKV_ENDPOINT */
+	struct endpoint ep;
+	char **tags;                    /* NKV_PROFILE_TAGS */
+	size_t n_tags;
+	struct rule_list in, out;       /* NKV_PROFILE_RULES */
+	struct pool pool;               /* NKV_POOL */
+	uint32_t as_num;                /* NKV_BGP_AS */
+	bool mesh_enabled;              /* NKV_BGP_MESH */
+	struct bgp_peer peer;           /* NKV_BGP_PEER */
+	struct ip_addr ip;              /* NKV_BGP_HOST_IP */
+	struct cidr block;              /* NKV_AFFINITY */
+};
+
+/* Slots the cache starts with and never shrinks below. */
+#define NODE_CACHE_MIN_CAP 256
+
+struct node_cache {
+	struct node_kv *items; /* sorted by key */
+	size_t n, cap;
+};
+
+void node_cache_init(struct node_cache *c);
+void node_cache_free(struct node_cache *c);
+/* Inserts or replaces. 1 when the cache changed, 0 when the key held this
+ * value already, -ENOMEM. A value that does not decode is stored invalid
+ * (with a warning logged): it still counts as a change. */
+int node_cache_put(struct node_cache *c, const char *key, const char *value);
+/* Whether key lies under one of NODE_CACHE_PREFIXES (the agent drops the
+ * rest of what a watch on /calico/ delivers: IPAM blocks, status keys). */
+bool node_cache_wanted(const char *key);
+/* 1 when the key was there, 0 when not. */
+int node_cache_del(struct node_cache *c, const char *key);
+const struct node_kv *node_cache_get(const struct node_cache *c, const char *key);
+/* Index of the first key >= prefix (for prefix walks). */
+size_t node_cache_lower_bound(const struct node_cache *c, const char *key);
+
+#endif

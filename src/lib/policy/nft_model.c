@@ -1,0 +1,243 @@
+/* Building, sorting and freeing the compiled nftables model. */
+#include "policy/nft_model.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int grow(void **items, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : 8;
+	void *p = realloc(*items, ncap * size);
+	if (!p)
+		return -ENOMEM;
+	*items = p;
+	*cap = ncap;
+	return 0;
+}
+
+static bool copy_name(char dst[NFT_NAME_MAX], const char *src)
+{
+	size_t n = strlen(src);
+	if (n == 0 || n >= NFT_NAME_MAX)
+		return false;
+	memcpy(dst, src, n + 1);
+	return true;
+}
+
+void nft_model_init(struct nft_model *m, const char *family, const char *table)
+{
+	memset(m, 0, sizeof(*m));
+	snprintf(m->family, sizeof(m->family), "%s", family);
+	snprintf(m->table, sizeof(m->table), "%s", table);
+	m->table_present = true;
+}
+
+static void set_free(struct nft_set *s)
+{
+	for (size_t i = 0; i < s->n_elems; i++) {
+		free(s->elems[i].key);
+		free(s->elems[i].value);
+	}
+	free(s->elems);
+}
+
+static void chain_free(struct nft_chain *c)
+{
+	free(c->base_spec);
+	if (c->rules)
+		for (size_t i = 0; i < c->n_rules; i++)
+			free(c->rules[i]);
+	free(c->rules);
+}
+
+void nft_model_free(struct nft_model *m)
+{
+	for (size_t i = 0; i < m->n_sets; i++)
+		set_free(&m->sets[i]);
+	free(m->sets);
+	for (size_t i = 0; i < m->n_chains; i++)
+		chain_free(&m->chains[i]);
+	free(m->chains);
+	memset(m, 0, sizeof(*m));
+}
+
+struct nft_set *nft_model_add_set(struct nft_model *m, const char *name, const char *key_type,
+				  const char *value_type, bool interval)
+{
+	if (grow((void **)&m->sets, &m->cap_sets, m->n_sets, sizeof(*m->sets)) < 0)
+		return NULL;
+	struct nft_set *s = &m->sets[m->n_sets];
+	memset(s, 0, sizeof(*s));
+	if (!copy_name(s->name, name) || strlen(key_type) >= sizeof(s->key_type) ||
+	    strlen(value_type ? value_type : "") >= sizeof(s->value_type))
+		return NULL;
+	strcpy(s->key_type, key_type);
+	strcpy(s->value_type, value_type ? value_type : "");
+	s->interval = interval;
+	m->n_sets++;
+	return s;
+}
+
+int nft_set_add_elem(struct nft_set *s, const char *key, const char *value)
+{
+	if (grow((void **)&s->elems, &s->cap_elems, s->n_elems, sizeof(*s->elems)) < 0)
+		return -ENOMEM;
+	struct nft_elem *e = &s->elems[s->n_elems];
+	e->key = strdup(key);
+	e->value = value ? strdup(value) : NULL;
+	if (!e->key || (value && !e->value)) {
+		free(e->key);
+		free(e->value);
+		return -ENOMEM;
+	}
+	s->n_elems++;
+	return 0;
+}
+
+struct nft_chain *nft_model_add_chain(struct nft_model *m, const char *name, const char *base_spec)
+{
+	if (grow((void **)&m->chains, &m->cap_chains, m->n_chains, sizeof(*m->chains)) < 0)
+		return NULL;
+	struct nft_chain *c = &m->chains[m->n_chains];
+	memset(c, 0, sizeof(*c));
+	if (!copy_name(c->name, name))
+		return NULL;
+	if (base_spec && !(c->base_spec = strdup(base_spec)))
+		return NULL;
+	m->n_chains++;
+	return c;
+}
+
+int nft_chain_add_rule(struct nft_chain *c, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	int n = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	if (n == 0) {
+		free(text);
+		return -EINVAL;
+	}
+	if (grow((void **)&c->rules, &c->cap_rules, c->n_rules, sizeof(*c->rules)) < 0) {
+		free(text);
+		return -ENOMEM;
+	}
+	c->rules[c->n_rules++] = text;
+	return 0;
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+uint64_t nft_chain_hash(const char *base_spec, char *const *rules, size_t n_rules)
+{
+	if (n_rules == 0)
+		return 0;
+	uint64_t h = fnv1a(0xcbf29ce484222325ULL, base_spec ? base_spec : "");
+	for (size_t i = 0; i < n_rules; i++) {
+		h = fnv1a(h, "\n");
+		h = fnv1a(h, rules[i]);
+	}
+	return h ? h : 1;
+}
+
+static int set_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct nft_set *)a)->name, ((const struct nft_set *)b)->name);
+}
+
+static int chain_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct nft_chain *)a)->name, ((const struct nft_chain *)b)->name);
+}
+
+static int elem_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct nft_elem *)a)->key, ((const struct nft_elem *)b)->key);
+}
+
+static bool same_value(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static int set_sort_unique(struct nft_set *s)
+{
+	size_t kept = 0;
+
+	if (s->n_elems > 1)
+		qsort(s->elems, s->n_elems, sizeof(*s->elems), elem_cmp);
+	for (size_t i = 0; i < s->n_elems; i++) {
+		if (kept && strcmp(s->elems[kept - 1].key, s->elems[i].key) == 0) {
+			bool same = same_value(s->elems[kept - 1].value, s->elems[i].value);
+			free(s->elems[i].key);
+			free(s->elems[i].value);
+			if (!same) {
+				/* keep the set consistent for nft_model_free before failing */
+				for (size_t j = i + 1; j < s->n_elems; j++)
+					s->elems[kept++] = s->elems[j];
+				s->n_elems = kept;
+				return -EINVAL;
+			}
+			continue;
+		}
+		s->elems[kept++] = s->elems[i];
+	}
+	s->n_elems = kept;
+	return 0;
+}
+
+int nft_model_finish(struct nft_model *m)
+{
+	int rc;
+
+	if (m->n_sets > 1)
+		qsort(m->sets, m->n_sets, sizeof(*m->sets), set_cmp);
+	for (size_t i = 0; i < m->n_sets; i++) {
+		if (i && strcmp(m->sets[i - 1].name, m->sets[i].name) == 0)
+			return -EEXIST;
+		if ((rc = set_sort_unique(&m->sets[i])) < 0)
+			return rc;
+	}
+	if (m->n_chains > 1)
+		qsort(m->chains, m->n_chains, sizeof(*m->chains), chain_cmp);
+	for (size_t i = 0; i < m->n_chains; i++) {
+		struct nft_chain *c = &m->chains[i];
+		if (i && strcmp(m->chains[i - 1].name, c->name) == 0)
+			return -EEXIST;
+		if (c->rules || c->n_rules == 0)
+			c->hash = nft_chain_hash(c->base_spec, c->rules, c->n_rules);
+	}
+	return 0;
+}
+
+const struct nft_set *nft_model_find_set(const struct nft_model *m, const char *name)
+{
+	struct nft_set key;
+	if (!copy_name(key.name, name) || !m->n_sets)
+		return NULL;
+	return bsearch(&key, m->sets, m->n_sets, sizeof(*m->sets), set_cmp);
+}
+
+const struct nft_chain *nft_model_find_chain(const struct nft_model *m, const char *name)
+{
+	struct nft_chain key;
+	if (!copy_name(key.name, name) || !m->n_chains)
+		return NULL;
+	return bsearch(&key, m->chains, m->n_chains, sizeof(*m->chains), chain_cmp);
+}
