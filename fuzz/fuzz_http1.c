@@ -1,4 +1,4 @@
-/* HTTP responses from what the etcd client believes is etcd (src/lib/http1.c):
+/* HTTP responses from what the etcd client believes is etcd (src/lib/datastore/http1.c):
  * a hostile peer, or a proxy in between, writes every byte. The parser must
  * answer within the buffer, and its verdict may not depend on where the
  * bytes were cut (a prefix of a response is never a different response). */

@@ -9,7 +9,7 @@
 # it (the whole process group, so calico-ipam under calico too):
 #   - after a random 0-30 ms, or
 #   - exactly, with CALICO_FAULT_AT=<txn-before|txn-after|workload-attached>:<n>
-#     (src/lib/fault.c: SIGKILL at the n-th pass through that point);
+#     (src/lib/util/fault.c: SIGKILL at the n-th pass through that point);
 # or kills calico-node while an endpoint comes or goes, and restarts it.
 # Then, per iteration:
 #   1. `ipam check` (before gc): clean, or its problems are counted;

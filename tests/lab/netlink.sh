@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Lab test of the netlink layer and workload_attach/detach (src/lib/nl*.c,
+# Lab test of the netlink layer and workload_attach/detach (src/lib/netlink/nl*.c,
 # netns.c, net_sysctl.c, workload_net.c) through tests/tools/nltool:
 # real veths, routes and traffic between lab namespaces.
 #

@@ -1,4 +1,4 @@
-/* The HTTP/1.1 the etcd client speaks without libcurl (src/lib/http1.c):
+/* The HTTP/1.1 the etcd client speaks without libcurl (src/lib/datastore/http1.c):
  * the request it writes and the responses it can and cannot read. */
 #include <errno.h>
 #include <stdlib.h>

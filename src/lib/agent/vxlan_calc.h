@@ -16,12 +16,7 @@
 
 #include "util/ipaddr.h"
 #include "agent/node_cache.h"
-
-#define VXLAN_IFNAME "vxlan.calico"
-#define VXLAN_VNI 4096
-#define VXLAN_PORT 4789
-/* Outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14. */
-#define VXLAN_OVERHEAD 50
+#include "model/overlay.h"
 
 /* A remote host's VTEP: its ip_addr_v4 and the MAC derived from it. */
 struct vxlan_peer {

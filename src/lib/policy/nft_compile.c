@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "policy/nft_rule.h"
-#include "agent/vxlan_calc.h"
+#include "model/overlay.h"
 
 #define ALLOW_VERDICT "meta mark set meta mark | " NFT_ALLOW_MARK " return"
 #define CLEAR_MARK    "meta mark set meta mark & " NFT_ALLOW_MARK_MASK
