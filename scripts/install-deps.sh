@@ -9,6 +9,8 @@ PKGS=(
   # libraries
   libjansson-dev libsqlite3-dev libcurl4-openssl-dev libmnl-dev libnftables-dev
   libnftnl-dev libmicrohttpd-dev
+  # Calico's v3 resources are read and written as YAML (src/lib/resource/)
+  libyaml-dev
   # real components the system drives and the tests run
   etcd-server etcd-client bird2 nftables iproute2 iputils-ping
   busybox-static iperf3 procps psmisc curl jq util-linux
