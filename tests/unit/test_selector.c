@@ -447,8 +447,34 @@ static void test_label_set(void)
 	      "absent keys are not found");
 	CHECK(label_set_put(&ls, "k7", "new") == 0 && ls.n == 200, "a second put of a key replaces");
 	CHECK_STR(label_set_get(&ls, "k7"), "new", "the later value wins");
+	bool seen[200] = {false};
+	all = true;
+	for (size_t i = 0; i < ls.n; i++) {
+		const char *k, *v;
+		label_set_at(&ls, i, &k, &v);
+		int num = atoi(k + 1);
+		snprintf(value, sizeof(value), "v%d", num);
+		all = all && k[0] == 'k' && num >= 0 && num < 200 && !seen[num] &&
+		      strcmp(v, num == 7 ? "new" : value) == 0;
+		if (num >= 0 && num < 200)
+			seen[num] = true;
+	}
+	for (int i = 0; i < 200; i++)
+		all = all && seen[i];
+	CHECK(all, "label_set_at lists each key once");
+	/* replacing a value leaves dead text behind; growth compacts it */
+	char big[1000];
+	all = true;
+	for (int i = 0; i < 2000; i++) {
+		memset(big, 'a' + i % 26, sizeof(big) - 1);
+		big[(size_t)i % (sizeof(big) - 1) + 1] = '\0';
+		all = all && label_set_put(&ls, "k7", big) == 0;
+	}
+	CHECK(all && ls.n == 200 && strcmp(label_set_get(&ls, "k7"), big) == 0, "2000 replacements keep the last value");
+	CHECK(ls.text_cap < 64 * 1024, "and the text does not grow without bound (%zu bytes)", ls.text_cap);
+	CHECK_STR(label_set_get(&ls, "k199"), "v199", "other labels survive the compactions");
 	label_set_free(&ls);
-	CHECK(ls.n == 0 && ls.labels == NULL, "freed set is empty");
+	CHECK(ls.n == 0 && ls.mem == NULL, "freed set is empty");
 }
 
 int main(void)

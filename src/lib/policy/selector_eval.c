@@ -22,31 +22,28 @@ static bool in_set(const struct sel_node *n, const char *value, uint32_t len)
 	return false;
 }
 
-static bool same(const struct sel_str *s, const struct label *l)
+static bool match_label(const struct sel_node *n, const struct label_set *ls, const struct label *l)
 {
-	return s->len == l->value_len && memcmp(s->s, l->value, s->len) == 0;
-}
+	const char *value = l ? label_value(ls, l) : NULL;
+	uint32_t len = l ? l->value_len : 0;
 
-static bool match_label(const struct sel_node *n, const struct label *l)
-{
 	switch (n->op) {
 	case SEL_HAS:
 		return l;
 	case SEL_EQ:
-		return l && same(&n->value, l);
+		return l && len == n->value.len && memcmp(value, n->value.s, len) == 0;
 	case SEL_NE:
-		return !l || !same(&n->value, l);
+		return !l || len != n->value.len || memcmp(value, n->value.s, len) != 0;
 	case SEL_CONTAINS:
-		return l && memmem(l->value, l->value_len, n->value.s, n->value.len);
+		return l && memmem(value, len, n->value.s, n->value.len);
 	case SEL_STARTS_WITH:
-		return l && l->value_len >= n->value.len && memcmp(l->value, n->value.s, n->value.len) == 0;
+		return l && len >= n->value.len && memcmp(value, n->value.s, n->value.len) == 0;
 	case SEL_ENDS_WITH:
-		return l && l->value_len >= n->value.len &&
-		       memcmp(l->value + l->value_len - n->value.len, n->value.s, n->value.len) == 0;
+		return l && len >= n->value.len && memcmp(value + len - n->value.len, n->value.s, n->value.len) == 0;
 	case SEL_IN:
-		return l && in_set(n, l->value, l->value_len);
+		return l && in_set(n, value, len);
 	case SEL_NOT_IN:
-		return !l || !in_set(n, l->value, l->value_len);
+		return !l || !in_set(n, value, len);
 	default:
 		return false;
 	}
@@ -71,7 +68,7 @@ static bool eval(const struct sel_node *n, const struct label_set *ls)
 				return true;
 		return false;
 	default:
-		return match_label(n, label_set_find(ls, n->key.s, n->key.len, n->key_hash));
+		return match_label(n, ls, label_set_find(ls, n->key.s, n->key.len, n->key_hash));
 	}
 }
 
