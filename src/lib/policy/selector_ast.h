@@ -48,7 +48,16 @@ struct selector {
 	size_t n_keys;
 };
 
+/* selector_ast.c */
+struct sel_node *sel_node_new(enum sel_op op);
 void sel_node_free(struct sel_node *n);
+/* A NUL-terminated copy of s[0..len). 0 or -ENOMEM. */
+int sel_str_copy(struct sel_str *out, const char *s, size_t len);
+/* Adds kid to the and/or group g (*cap: room in g->kids), splicing in its
+ * kids when it is a group of the same operator. Takes kid, also on -ENOMEM. */
+int sel_group_add(struct sel_node *g, struct sel_node *kid, size_t *cap);
+/* Replaces *n by its negation; !!x becomes x. Takes *n, also on -ENOMEM. */
+int sel_negate(struct sel_node **n);
 /* Byte order, shorter first on a common prefix (the order Go sorts strings in). */
 int sel_str_cmp(const struct sel_str *a, const struct sel_str *b);
 

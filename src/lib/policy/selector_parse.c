@@ -38,68 +38,6 @@ static int expect(struct parser *p, const char *what)
 	return -EINVAL;
 }
 
-void sel_node_free(struct sel_node *n)
-{
-	if (!n)
-		return;
-	for (size_t i = 0; i < n->n_kids; i++)
-		sel_node_free(n->kids[i]);
-	free(n->kids);
-	for (size_t i = 0; i < n->n_set; i++)
-		free(n->set[i].s);
-	free(n->set);
-	free(n->key.s);
-	free(n->value.s);
-	free(n);
-}
-
-int sel_str_cmp(const struct sel_str *a, const struct sel_str *b)
-{
-	int c = memcmp(a->s, b->s, a->len < b->len ? a->len : b->len);
-	return c ? c : (a->len > b->len) - (a->len < b->len);
-}
-
-static int str_copy(struct sel_str *out, const char *s, size_t len)
-{
-	out->s = strndup(s, len);
-	out->len = (uint32_t)len;
-	return out->s ? 0 : -ENOMEM;
-}
-
-static struct sel_node *node_new(enum sel_op op)
-{
-	struct sel_node *n = calloc(1, sizeof(*n));
-	if (n)
-		n->op = op;
-	return n;
-}
-
-/* Adds kid to the and/or group g, taking its kids instead when it is a group
- * of the same operator. Takes kid in every case. */
-static int group_add(struct sel_node *g, struct sel_node *kid, size_t *cap)
-{
-	size_t more = kid->op == g->op ? kid->n_kids : 1;
-	if (g->n_kids + more > *cap) {
-		size_t ncap = (g->n_kids + more) * 2;
-		struct sel_node **k = realloc(g->kids, ncap * sizeof(*k));
-		if (!k) {
-			sel_node_free(kid);
-			return -ENOMEM;
-		}
-		g->kids = k;
-		*cap = ncap;
-	}
-	if (kid->op == g->op) {
-		memcpy(g->kids + g->n_kids, kid->kids, kid->n_kids * sizeof(*kid->kids));
-		g->n_kids += kid->n_kids;
-		kid->n_kids = 0;
-		sel_node_free(kid);
-	} else {
-		g->kids[g->n_kids++] = kid;
-	}
-	return 0;
-}
-
 static int parse_or(struct parser *p, struct sel_node **out);
 
 static int set_value_cmp(const void *a, const void *b)
@@ -127,7 +65,7 @@ static int parse_set(struct parser *p, struct sel_node *n)
 			n->set = s;
 			cap = ncap;
 		}
-		if ((rc = str_copy(&n->set[n->n_set], p->cur.text, p->cur.len)) < 0)
+		if ((rc = sel_str_copy(&n->set[n->n_set], p->cur.text, p->cur.len)) < 0)
 			return rc;
 		n->n_set++;
 		if ((rc = advance(p)) < 0)
@@ -171,12 +109,12 @@ static enum sel_op label_op(enum sel_tok t)
 /* KEY op STR | KEY (in | not in) SET; cur is the KEY. */
 static int parse_comparison(struct parser *p, struct sel_node **out)
 {
-	struct sel_node *n = node_new(SEL_ALL);
+	struct sel_node *n = sel_node_new(SEL_ALL);
 	int rc;
 
 	if (!n)
 		return -ENOMEM;
-	if ((rc = str_copy(&n->key, p->cur.text, p->cur.len)) < 0)
+	if ((rc = sel_str_copy(&n->key, p->cur.text, p->cur.len)) < 0)
 		goto fail;
 	n->key_hash = label_key_hash(n->key.s, n->key.len);
 	if ((rc = advance(p)) < 0)
@@ -192,7 +130,7 @@ static int parse_comparison(struct parser *p, struct sel_node **out)
 		rc = parse_set(p, n);
 	} else if (p->cur.kind != TOK_STRING) {
 		rc = expect(p, "a quoted string");
-	} else if ((rc = str_copy(&n->value, p->cur.text, p->cur.len)) == 0) {
+	} else if ((rc = sel_str_copy(&n->value, p->cur.text, p->cur.len)) == 0) {
 		rc = advance(p);
 	}
 	if (rc < 0)
@@ -212,13 +150,13 @@ static int parse_term(struct parser *p, struct sel_node **out)
 	switch (p->cur.kind) {
 	case TOK_ALL:
 	case TOK_GLOBAL:
-		if (!(n = node_new(p->cur.kind == TOK_ALL ? SEL_ALL : SEL_GLOBAL)))
+		if (!(n = sel_node_new(p->cur.kind == TOK_ALL ? SEL_ALL : SEL_GLOBAL)))
 			return -ENOMEM;
 		break;
 	case TOK_HAS:
-		if (!(n = node_new(SEL_HAS)))
+		if (!(n = sel_node_new(SEL_HAS)))
 			return -ENOMEM;
-		if ((rc = str_copy(&n->key, p->cur.text, p->cur.len)) < 0) {
+		if ((rc = sel_str_copy(&n->key, p->cur.text, p->cur.len)) < 0) {
 			sel_node_free(n);
 			return rc;
 		}
@@ -262,25 +200,8 @@ static int parse_unary(struct parser *p, struct sel_node **out)
 	}
 	if ((rc = parse_term(p, &n)) < 0)
 		return rc;
-	if (negate && n->op == SEL_NOT) {
-		struct sel_node *inner = n->kids[0];
-		n->n_kids = 0;
-		sel_node_free(n);
-		n = inner;
-	} else if (negate) {
-		struct sel_node *not = node_new(SEL_NOT);
-		if (not && !(not->kids = malloc(sizeof(*not->kids)))) {
-			free(not);
-			not = NULL;
-		}
-		if (!not) {
-			sel_node_free(n);
-			return -ENOMEM;
-		}
-		not->kids[0] = n;
-		not->n_kids = 1;
-		n = not;
-	}
+	if (negate && (rc = sel_negate(&n)) < 0)
+		return rc;
 	*out = n;
 	return 0;
 }
@@ -299,14 +220,14 @@ static int parse_list(struct parser *p, enum sel_tok sep, enum sel_op op,
 		*out = first;
 		return 0;
 	}
-	if (!(g = node_new(op))) {
+	if (!(g = sel_node_new(op))) {
 		sel_node_free(first);
 		return -ENOMEM;
 	}
-	if ((rc = group_add(g, first, &cap)) < 0)
+	if ((rc = sel_group_add(g, first, &cap)) < 0)
 		goto fail;
 	while (p->cur.kind == sep) {
-		if ((rc = advance(p)) < 0 || (rc = next(p, &kid)) < 0 || (rc = group_add(g, kid, &cap)) < 0)
+		if ((rc = advance(p)) < 0 || (rc = next(p, &kid)) < 0 || (rc = sel_group_add(g, kid, &cap)) < 0)
 			goto fail;
 	}
 	*out = g;
@@ -356,7 +277,7 @@ int selector_parse(const char *text, struct selector **out, char *err, size_t er
 	if ((rc = advance(&p)) < 0)
 		goto fail;
 	if (p.cur.kind == TOK_EOF) {
-		if (!(sel->root = node_new(SEL_ALL))) {
+		if (!(sel->root = sel_node_new(SEL_ALL))) {
 			rc = -ENOMEM;
 			goto fail;
 		}
@@ -381,14 +302,4 @@ fail:
 	}
 	selector_free(sel);
 	return rc;
-}
-
-void selector_free(struct selector *sel)
-{
-	if (!sel)
-		return;
-	sel_node_free(sel->root);
-	free(sel->text);
-	free(sel->keys);
-	free(sel);
 }
