@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* model.h too: the endpoint model and the selectors meet in one file later,
+ * so their names must not collide (model.h has a struct label) */
+#include "model.h"
 #include "policy/selector.h"
 #include "policy/sha256.h"
 #include "tap.h"

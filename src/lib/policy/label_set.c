@@ -19,17 +19,17 @@ uint32_t label_key_hash(const char *key, size_t len)
 	return h;
 }
 
-static struct label *labels(const struct label_set *ls)
+static struct label_slot *labels(const struct label_set *ls)
 {
 	return ls->mem;
 }
 
 static char *text(const struct label_set *ls)
 {
-	return (char *)ls->mem + ls->cap * sizeof(struct label);
+	return (char *)ls->mem + ls->cap * sizeof(struct label_slot);
 }
 
-static int label_cmp(const struct label_set *ls, uint32_t hash, const char *key, size_t len, const struct label *l)
+static int label_cmp(const struct label_set *ls, uint32_t hash, const char *key, size_t len, const struct label_slot *l)
 {
 	if (hash != l->key_hash)
 		return hash < l->key_hash ? -1 : 1;
@@ -57,14 +57,14 @@ static size_t position(const struct label_set *ls, const char *key, size_t len, 
 	return lo;
 }
 
-const struct label *label_set_find(const struct label_set *ls, const char *key, size_t len, uint32_t hash)
+const struct label_slot *label_set_find(const struct label_set *ls, const char *key, size_t len, uint32_t hash)
 {
 	bool found;
 	size_t i = position(ls, key, len, hash, &found);
 	return found ? &labels(ls)[i] : NULL;
 }
 
-const char *label_value(const struct label_set *ls, const struct label *l)
+const char *label_value(const struct label_set *ls, const struct label_slot *l)
 {
 	return text(ls) + l->key_off + l->key_len + 1;
 }
@@ -72,13 +72,13 @@ const char *label_value(const struct label_set *ls, const struct label *l)
 const char *label_set_get(const struct label_set *ls, const char *key)
 {
 	size_t len = strlen(key);
-	const struct label *l = label_set_find(ls, key, len, label_key_hash(key, len));
+	const struct label_slot *l = label_set_find(ls, key, len, label_key_hash(key, len));
 	return l ? label_value(ls, l) : NULL;
 }
 
 void label_set_at(const struct label_set *ls, size_t i, const char **key, const char **value)
 {
-	const struct label *l = &labels(ls)[i];
+	const struct label_slot *l = &labels(ls)[i];
 	*key = text(ls) + l->key_off;
 	*value = label_value(ls, l);
 }
@@ -94,14 +94,14 @@ static int regrow(struct label_set *ls, size_t more)
 	size_t text_cap = (live + more) * 2;
 	if (text_cap > UINT32_MAX / 2)
 		return -E2BIG;
-	char *mem = malloc(cap * sizeof(struct label) + text_cap);
+	char *mem = malloc(cap * sizeof(struct label_slot) + text_cap);
 	if (!mem)
 		return -ENOMEM;
-	struct label *nl = (struct label *)(void *)mem;
-	char *nt = mem + cap * sizeof(struct label);
+	struct label_slot *nl = (struct label_slot *)(void *)mem;
+	char *nt = mem + cap * sizeof(struct label_slot);
 	size_t at = 0;
 	for (size_t i = 0; i < ls->n; i++) {
-		struct label l = labels(ls)[i];
+		struct label_slot l = labels(ls)[i];
 		size_t bytes = l.key_len + l.value_len + 2;
 		memcpy(nt + at, text(ls) + l.key_off, bytes);
 		l.key_off = (uint32_t)at;
@@ -128,14 +128,14 @@ int label_set_put(struct label_set *ls, const char *key, const char *value)
 	if ((ls->n == ls->cap || ls->text_len + bytes > ls->text_cap) && (rc = regrow(ls, bytes)) < 0)
 		return rc;
 	size_t at = position(ls, key, klen, hash, &found);
-	struct label *l = labels(ls);
+	struct label_slot *l = labels(ls);
 	if (!found) {
 		memmove(&l[at + 1], &l[at], (ls->n - at) * sizeof(*l));
 		ls->n++;
 	}
 	memcpy(text(ls) + ls->text_len, key, klen + 1);
 	memcpy(text(ls) + ls->text_len + klen + 1, value, vlen + 1);
-	l[at] = (struct label){hash, (uint32_t)klen, (uint32_t)vlen, (uint32_t)ls->text_len};
+	l[at] = (struct label_slot){hash, (uint32_t)klen, (uint32_t)vlen, (uint32_t)ls->text_len};
 	ls->text_len += bytes;
 	return 0;
 }

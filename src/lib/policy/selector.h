@@ -24,7 +24,7 @@
 
 /* 16 bytes, four to a cache line: a lookup reads the hashes of two or three of
  * them and then one string of the set's text. */
-struct label {
+struct label_slot {
 	uint32_t key_hash;
 	uint32_t key_len, value_len;
 	uint32_t key_off; /* "key\0value\0" at text + key_off */

@@ -68,7 +68,7 @@ void sel_make_id(struct selector *sel);
 
 /* label_set.c */
 uint32_t label_key_hash(const char *key, size_t len);
-const struct label *label_set_find(const struct label_set *ls, const char *key, size_t len, uint32_t hash);
-const char *label_value(const struct label_set *ls, const struct label *l);
+const struct label_slot *label_set_find(const struct label_set *ls, const char *key, size_t len, uint32_t hash);
+const char *label_value(const struct label_set *ls, const struct label_slot *l);
 
 #endif

@@ -22,7 +22,7 @@ static bool in_set(const struct sel_node *n, const char *value, uint32_t len)
 	return false;
 }
 
-static bool match_label(const struct sel_node *n, const struct label_set *ls, const struct label *l)
+static bool match_label(const struct sel_node *n, const struct label_set *ls, const struct label_slot *l)
 {
 	const char *value = l ? label_value(ls, l) : NULL;
 	uint32_t len = l ? l->value_len : 0;
