@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "policy/selector_ast.h"
-#include "policy/sha256.h"
+#include "util/sha256.h"
 
 void sel_make_id(struct selector *sel)
 {
