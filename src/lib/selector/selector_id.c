@@ -3,7 +3,7 @@
  * letters nft accepts in a set name, and no case to get wrong). */
 #include <string.h>
 
-#include "policy/selector_ast.h"
+#include "selector/selector_ast.h"
 #include "util/sha256.h"
 
 void sel_make_id(struct selector *sel)
