@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "policy/selector.h"
+#include "selector/selector.h"
 
 static const char *const selectors[] = {
 	"app == 'web'",

@@ -4,7 +4,7 @@
 #include <errno.h>
 
 #include "fuzz.h"
-#include "policy/selector.h"
+#include "selector/selector.h"
 
 /* Label sets built from the input's own words, so that matches happen. */
 static void fill_from(struct label_set *ls, const char *const *keys, size_t n, const char *text, int variant)

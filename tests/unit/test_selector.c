@@ -8,8 +8,8 @@
 /* model.h too: the endpoint model and the selectors meet in one file later,
  * so their names must not collide (model.h has a struct label) */
 #include "model/model.h"
-#include "policy/selector.h"
-#include "policy/sha256.h"
+#include "selector/selector.h"
+#include "util/sha256.h"
 #include "tap.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "policy/selector_lex.h"
+#include "selector/selector_lex.h"
 
 void sel_lex_init(struct sel_lexer *lx, const char *text)
 {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/selector_ast.h"
+#include "selector/selector_ast.h"
 
 void sel_node_free(struct sel_node *n)
 {

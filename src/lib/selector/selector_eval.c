@@ -3,7 +3,7 @@
  * lookup per leaf (a binary search on the key's hash), no allocation. */
 #include <string.h>
 
-#include "policy/selector_ast.h"
+#include "selector/selector_ast.h"
 
 static bool in_set(const struct sel_node *n, const char *value, uint32_t len)
 {

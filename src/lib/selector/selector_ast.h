@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "policy/selector.h"
+#include "selector/selector.h"
 
 enum sel_op {
 	SEL_ALL,

@@ -1,7 +1,7 @@
 /* SHA-256 (FIPS 180-4) of a buffer in one call: the selector's id needs a hash
  * that nobody can steer two selectors into sharing. */
-#ifndef CALICO_POLICY_SHA256_H
-#define CALICO_POLICY_SHA256_H
+#ifndef CALICO_UTIL_SHA256_H
+#define CALICO_UTIL_SHA256_H
 
 #include <stddef.h>
 #include <stdint.h>

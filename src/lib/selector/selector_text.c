@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/selector_ast.h"
+#include "selector/selector_ast.h"
 
 struct text {
 	char *s;

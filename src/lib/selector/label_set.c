@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/selector_ast.h"
+#include "selector/selector_ast.h"
 
 /* FNV-1a, 32 bits: only for ordering; equal hashes are still told apart by
  * the keys themselves. */

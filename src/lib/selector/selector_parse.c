@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/selector_ast.h"
-#include "policy/selector_lex.h"
+#include "selector/selector_ast.h"
+#include "selector/selector_lex.h"
 
 #define SEL_STRINGIFY_(x) #x
 #define SEL_STRINGIFY(x) SEL_STRINGIFY_(x)

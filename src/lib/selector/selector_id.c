@@ -3,8 +3,8 @@
  * letters nft accepts in a set name, and no case to get wrong). */
 #include <string.h>
 
-#include "policy/selector_ast.h"
-#include "policy/sha256.h"
+#include "selector/selector_ast.h"
+#include "util/sha256.h"
 
 void sel_make_id(struct selector *sel)
 {
