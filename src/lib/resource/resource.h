@@ -1,0 +1,180 @@
+/* Calico's v3 resources (DESIGN §11) as C structs, with their strict codec.
+ *
+ * A resource is decoded from a JSON tree (a YAML file becomes one through
+ * yaml_json.h) and encoded back to one in Calico's field order, so that
+ * encode(decode(x)) is canonical and applies again as a no-op.
+ *
+ * Decoding is strict, as Calico's calicoctl: an unknown field, a wrong type
+ * or a bad value is refused with -EINVAL and one line naming the field path
+ * and the value ("spec.ingress[0].protocol: \"tcp\" is not one of TCP, UDP,
+ * ICMP, ICMPv6, SCTP, UDPLite or a number 1-255"). Enum values are
+ * case-sensitive; ports need a protocol that has ports; named ports and the
+ * host-endpoint fields are refused as not supported yet.
+ *
+ * Ownership: a struct v3_resource owns everything it points to;
+ * v3_resource_free() releases it all and leaves the struct zeroed. */
+#ifndef CALICO_RESOURCE_H
+#define CALICO_RESOURCE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/ipaddr.h"
+
+#define V3_API_VERSION "projectcalico.org/v3"
+#define V3_NAME_MAX 253 /* a DNS subdomain, as Kubernetes names */
+
+enum v3_kind {
+	V3_KIND_NONE = 0,
+	V3_TIER,
+	V3_GLOBAL_NETWORK_POLICY,
+	V3_NETWORK_POLICY,
+	V3_GLOBAL_NETWORK_SET,
+	V3_NETWORK_SET,
+	V3_PROFILE,
+	V3_KIND_COUNT,
+};
+
+/* A kind's names: "GlobalNetworkPolicy", "globalnetworkpolicies",
+ * "globalnetworkpolicy", "gnp"; namespaced or global. */
+struct v3_kind_info {
+	enum v3_kind kind;
+	const char *name;     /* as in "kind:" */
+	const char *plural;   /* the datastore key's and `calicoctl get`'s */
+	const char *singular; /* lower case */
+	const char *shorts;   /* space-separated short names ("" when none) */
+	bool namespaced;
+};
+
+const struct v3_kind_info *v3_kind_info(enum v3_kind kind);
+/* Any of a kind's names, in any case, as calicoctl accepts them; NULL when none. */
+const struct v3_kind_info *v3_kind_lookup(const char *name);
+
+/* Labels and annotations: sorted by key, no two alike. */
+struct v3_map {
+	char **keys, **values;
+	size_t n;
+};
+
+const char *v3_map_get(const struct v3_map *m, const char *key);
+
+struct v3_metadata {
+	char *name;
+	char *namespace_;        /* NULL for global kinds */
+	char *resource_version;  /* NULL when absent */
+	char *uid;
+	char *creation_timestamp;
+	struct v3_map labels, annotations;
+};
+
+enum v3_action { V3_ALLOW, V3_DENY, V3_PASS, V3_LOG };
+
+/* "TCP" .. or a number; name "" when given as a number */
+struct v3_protocol {
+	bool set;
+	uint8_t number; /* 6, 17, 1, 58, 132, 136, or the number given */
+	char name[8];   /* "TCP", "UDP", "ICMP", "ICMPv6", "SCTP", "UDPLite"; "" for a number */
+};
+
+struct v3_icmp {
+	bool set;
+	int type; /* -1 = absent */
+	int code; /* -1 = absent; only with a type */
+};
+
+/* One port (first == last) or a range; written back as Calico writes it: a
+ * number, or "first:last". */
+struct v3_port {
+	uint16_t first, last;
+};
+
+struct v3_entity {
+	struct cidr *nets, *not_nets;
+	size_t n_nets, n_not_nets;
+	char *selector, *not_selector, *namespace_selector; /* NULL = absent; kept as written */
+	struct v3_port *ports, *not_ports;
+	size_t n_ports, n_not_ports;
+};
+
+struct v3_rule {
+	enum v3_action action;
+	int ip_version; /* 0 = absent */
+	struct v3_protocol protocol, not_protocol;
+	struct v3_icmp icmp, not_icmp;
+	struct v3_entity source, destination;
+	struct v3_map annotations; /* metadata.annotations */
+};
+
+struct v3_rules {
+	struct v3_rule *items;
+	size_t n;
+};
+
+#define V3_TYPE_INGRESS 1u
+#define V3_TYPE_EGRESS  2u
+
+struct v3_policy {
+	char *tier;     /* NULL: "default" */
+	bool has_order;
+	double order;
+	char *selector; /* NULL or "": every endpoint of the scope */
+	char *namespace_selector;
+	unsigned types; /* V3_TYPE_*; 0 when absent (v3_policy_types() gives the effective ones) */
+	bool types_given;
+	struct v3_rules ingress, egress;
+};
+
+enum v3_default_action { V3_DEFAULT_DENY, V3_DEFAULT_PASS };
+
+struct v3_tier {
+	bool has_order; /* absent: last */
+	double order;
+	bool default_action_given;
+	enum v3_default_action default_action;
+};
+
+struct v3_netset {
+	struct cidr *nets;
+	size_t n_nets;
+};
+
+struct v3_profile {
+	struct v3_rules ingress, egress;
+	struct v3_map labels_to_apply;
+};
+
+struct v3_resource {
+	enum v3_kind kind;
+	struct v3_metadata meta;
+	union {
+		struct v3_tier tier;
+		struct v3_policy policy;   /* GlobalNetworkPolicy, NetworkPolicy */
+		struct v3_netset netset;   /* GlobalNetworkSet, NetworkSet */
+		struct v3_profile profile;
+	} spec;
+};
+
+void v3_resource_free(struct v3_resource *r);
+
+/* One resource from a tree. The message names the field path and value. */
+int v3_decode(const json_t *tree, struct v3_resource *out, char *err, size_t errlen);
+/* The canonical tree (Calico's field order); NULL on ENOMEM. */
+json_t *v3_encode(const struct v3_resource *r);
+
+/* The types a policy applies to, Calico's defaults when absent: Ingress, plus
+ * Egress when it has egress rules (Egress alone when it has only those). */
+unsigned v3_policy_types(const struct v3_policy *p);
+/* The tier a policy is in ("default" when none is named). */
+const char *v3_policy_tier(const struct v3_policy *p);
+
+/* Label keys and values as Kubernetes allows them: a key is an optional DNS
+ * subdomain prefix and '/', then a name of 1-63 [A-Za-z0-9._-] beginning and
+ * ending with an alphanumeric; a value is empty or such a name. */
+bool v3_label_key_valid(const char *key);
+bool v3_label_value_valid(const char *value);
+/* A resource name: a DNS subdomain (lower case, digits, '-', '.'), 1-253. */
+bool v3_name_valid(const char *name);
+
+#endif

@@ -1,0 +1,191 @@
+/* The v3 kinds' names, and the small shared pieces of resource.h. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "resource/resource.h"
+
+static const struct v3_kind_info kinds[] = {
+	{ V3_TIER, "Tier", "tiers", "tier", "", false },
+	{ V3_GLOBAL_NETWORK_POLICY, "GlobalNetworkPolicy", "globalnetworkpolicies", "globalnetworkpolicy", "gnp gnps",
+	  false },
+	{ V3_NETWORK_POLICY, "NetworkPolicy", "networkpolicies", "networkpolicy", "policy policies pol pols np nps netpol", true },
+	{ V3_GLOBAL_NETWORK_SET, "GlobalNetworkSet", "globalnetworksets", "globalnetworkset", "gns", false },
+	{ V3_NETWORK_SET, "NetworkSet", "networksets", "networkset", "netset netsets", true },
+	{ V3_PROFILE, "Profile", "profiles", "profile", "pro pros", false },
+};
+
+const struct v3_kind_info *v3_kind_info(enum v3_kind kind)
+{
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (kinds[i].kind == kind)
+			return &kinds[i];
+	return NULL;
+}
+
+static bool in_words(const char *words, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = words; *p;) {
+		size_t len = strcspn(p, " ");
+		if (len == n && strncasecmp(p, name, n) == 0)
+			return true;
+		p += len;
+		p += strspn(p, " ");
+	}
+	return false;
+}
+
+const struct v3_kind_info *v3_kind_lookup(const char *name)
+{
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const struct v3_kind_info *k = &kinds[i];
+		if (strcasecmp(name, k->name) == 0 || strcasecmp(name, k->plural) == 0 ||
+		    strcasecmp(name, k->singular) == 0 || in_words(k->shorts, name))
+			return k;
+	}
+	return NULL;
+}
+
+const char *v3_map_get(const struct v3_map *m, const char *key)
+{
+	size_t lo = 0, hi = m->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(m->keys[mid], key);
+		if (c == 0)
+			return m->values[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* [A-Za-z0-9] ( [A-Za-z0-9._-]* [A-Za-z0-9] )?, 1-63 */
+static bool label_name_valid(const char *s, size_t n)
+{
+	if (n < 1 || n > 63 || !isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]))
+			return false;
+	return true;
+}
+
+/* lower-case labels of [a-z0-9-] joined by '.', 1-253 */
+static bool dns_subdomain_valid(const char *s, size_t n)
+{
+	if (n < 1 || n > V3_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+		if (!alnum && c != '-' && c != '.')
+			return false;
+		if (!alnum && (i == 0 || i == n - 1 || s[i - 1] == '.' || (c == '.' && s[i - 1] == '-')))
+			return false;
+	}
+	return true;
+}
+
+bool v3_label_key_valid(const char *key)
+{
+	const char *slash = strchr(key, '/');
+	if (!slash)
+		return label_name_valid(key, strlen(key));
+	return dns_subdomain_valid(key, (size_t)(slash - key)) && label_name_valid(slash + 1, strlen(slash + 1));
+}
+
+bool v3_label_value_valid(const char *value)
+{
+	return !*value || label_name_valid(value, strlen(value));
+}
+
+bool v3_name_valid(const char *name)
+{
+	return dns_subdomain_valid(name, strlen(name));
+}
+
+unsigned v3_policy_types(const struct v3_policy *p)
+{
+	if (p->types_given)
+		return p->types;
+	if (p->egress.n && !p->ingress.n)
+		return V3_TYPE_EGRESS;
+	return V3_TYPE_INGRESS | (p->egress.n ? V3_TYPE_EGRESS : 0);
+}
+
+const char *v3_policy_tier(const struct v3_policy *p)
+{
+	return p->tier && *p->tier ? p->tier : "default";
+}
+
+static void map_free(struct v3_map *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->keys[i]);
+		free(m->values[i]);
+	}
+	free(m->keys);
+	free(m->values);
+	memset(m, 0, sizeof(*m));
+}
+
+static void entity_free(struct v3_entity *e)
+{
+	free(e->nets);
+	free(e->not_nets);
+	free(e->selector);
+	free(e->not_selector);
+	free(e->namespace_selector);
+	free(e->ports);
+	free(e->not_ports);
+	memset(e, 0, sizeof(*e));
+}
+
+static void rules_free(struct v3_rules *rs)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		entity_free(&rs->items[i].source);
+		entity_free(&rs->items[i].destination);
+		map_free(&rs->items[i].annotations);
+	}
+	free(rs->items);
+	memset(rs, 0, sizeof(*rs));
+}
+
+void v3_resource_free(struct v3_resource *r)
+{
+	free(r->meta.name);
+	free(r->meta.namespace_);
+	free(r->meta.resource_version);
+	free(r->meta.uid);
+	free(r->meta.creation_timestamp);
+	map_free(&r->meta.labels);
+	map_free(&r->meta.annotations);
+	switch (r->kind) {
+	case V3_GLOBAL_NETWORK_POLICY:
+	case V3_NETWORK_POLICY:
+		free(r->spec.policy.tier);
+		free(r->spec.policy.selector);
+		free(r->spec.policy.namespace_selector);
+		rules_free(&r->spec.policy.ingress);
+		rules_free(&r->spec.policy.egress);
+		break;
+	case V3_GLOBAL_NETWORK_SET:
+	case V3_NETWORK_SET:
+		free(r->spec.netset.nets);
+		break;
+	case V3_PROFILE:
+		rules_free(&r->spec.profile.ingress);
+		rules_free(&r->spec.profile.egress);
+		map_free(&r->spec.profile.labels_to_apply);
+		break;
+	default:
+		break;
+	}
+	memset(r, 0, sizeof(*r));
+}
