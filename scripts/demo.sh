@@ -232,18 +232,12 @@ for s in "${PROBES[@]}"; do
 	fi
 done
 
-# The rules each service shows beside it in the UI, re-read by the collector each poll.
-rules_write() {
-	local s args=()
-	for s in "${SERVICES[@]}"; do
-		args+=(--arg "$s" "$(demo_ctl profile "$s" rule show 2>&1)")
-	done
-	jq -n "${args[@]}" '$ARGS.named' >"$DEMO_DIR/rules.json.tmp" && mv "$DEMO_DIR/rules.json.tmp" "$DEMO_DIR/rules.json"
-}
-rules_write
-
+# The collector shows each service's profile rules as the datastore holds
+# them, read every round: it inherits CALICO_DATASTORE (the SQLite file under
+# $DEMO_DIR, which `ip netns exec` leaves visible), the datastore of the
+# demo's calicoctl and of the user's after `. $DEMO_DIR/env`.
 ip netns exec "$(demo_ns management-ui)" "$DEMO_BUILD/calico-stars" collect --listen 0.0.0.0:9001 --interval 1 \
-	--rules-file "$DEMO_DIR/rules.json" client="$(status_url client)" frontend="$(status_url frontend)" \
+	--show-rules client="$(status_url client)" frontend="$(status_url frontend)" \
 	backend="$(status_url backend)" >"$DEMO_DIR/log/management-ui.log" 2>&1 &
 demo_record_pid $! calico-stars
 
@@ -333,7 +327,6 @@ run_step() { # N TITLE COMMAND...
 		# shellcheck disable=SC2086 # the commands are plain words
 		demo_ctl ${c#calicoctl } || die "'$c' failed"
 	done
-	rules_write
 	demo_say "  applied."
 }
 

@@ -12,7 +12,6 @@
 #   hosts/H/{run,log,state}   each host's CALICO_RUN_DIR/LOG_DIR/STATE_DIR (calico-node, BIRD pid files)
 #   log/                the workloads' and the forwarder's output
 #   calico.db           the datastore (embedded SQLite)
-#   rules.json          each service's rules, for the UI
 #
 # Topology: fabric namespace with bridge br0 (172.30.0.1/24); host1 (.11) and
 # host2 (.12) on it, each with forwarding on and a default route (proxy ARP of

@@ -13,22 +13,19 @@
 
 #define RULES_JSON_MAX (16 << 20)
 
-static void print_rules(const char *title, const struct rule_list *l)
-{
-	char text[RULE_TEXT_MAX];
-	printf("%s rules:\n", title);
-	for (size_t i = 0; i < l->n; i++)
-		printf(" %3zu %s\n", i + 1, rule_text_format(&l->items[i], text, sizeof(text)) ? text : "(too long)");
-}
-
+/* The text is rule_lists_show's, which the stars demo's UI shows too. */
 static int rule_show(const char *name)
 {
 	struct profile p;
+	char *text;
 	if (ctl_profile_load(name, &p))
 		return 1;
-	print_rules("Inbound", &p.inbound);
-	print_rules("Outbound", &p.outbound);
+	text = rule_lists_show(&p.inbound, &p.outbound);
 	profile_free(&p);
+	if (!text)
+		return ctl_error("Error: out of memory");
+	fputs(text, stdout);
+	free(text);
 	return 0;
 }
 

@@ -1,7 +1,7 @@
 /* CreateEndpoint, Join, Leave, DeleteEndpoint. CreateEndpoint records what
  * Docker gave (addresses, network); Join makes the veth cali<id>/tmp<id> and
  * Calico's endpoint record in one step (workload_create), leaving tmp<id> in
- * this namespace for Docker to move into the container as eth0; Leave undoes
+ * this namespace for Docker to move into the container as cali0; Leave undoes
  * that step; DeleteEndpoint forgets the rest. Addresses are Docker's to
  * release (IpamDriver.ReleaseAddress). */
 #include <errno.h>

@@ -394,7 +394,7 @@ json_t *lnw_join_reply(const char *src_name, bool v4, const char *v6_gateway)
 			  &ok);
 	}
 	if (ok)
-		r = json_pack("{s{ssss}sssO}", "InterfaceName", "SrcName", src_name, "DstPrefix", "eth", "Gateway", "",
+		r = json_pack("{s{ssss}sssO}", "InterfaceName", "SrcName", src_name, "DstPrefix", LNW_DST_PREFIX, "Gateway", "",
 			      "StaticRoutes", routes);
 	json_decref(routes);
 	return r;

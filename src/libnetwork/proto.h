@@ -125,7 +125,10 @@ json_t *lnw_spaces_reply(void);
 json_t *lnw_pool_reply(bool v6, const char *pool_cidr);
 json_t *lnw_addr_reply(const struct ip_addr *ip); /* {"Address":"a/32","Data":{}} */
 json_t *lnw_gateway_reply(bool v6);               /* {"Address":"0.0.0.0/0","Data":{}} */
-/* Join: InterfaceName {SrcName, DstPrefix "eth"}, Gateway "", the static
+/* Docker names the container's interface DstPrefix + a number: "cali0", as
+ * with every Calico libnetwork driver (users' scripts and Calico's docs expect it). */
+#define LNW_DST_PREFIX "cali"
+/* Join: InterfaceName {SrcName, DstPrefix LNW_DST_PREFIX}, Gateway "", the static
  * routes to 169.254.1.1 (IPv4) and to the host side's link-local address
  * (IPv6, when v6_gateway is non-NULL; Calico's workloads use fe80::ecee:eeff:feee:eeee). */
 json_t *lnw_join_reply(const char *src_name, bool v4, const char *v6_gateway);

@@ -12,7 +12,7 @@
 #include "graph.h"
 #include "util/log.h"
 #include "opts.h"
-#include "rules_file.h"
+#include "profile_rules.h"
 #include "serve.h"
 #include "ui.h"
 
@@ -23,7 +23,10 @@ struct collector {
 	char **names; /* owned; svcs[i].name points here */
 	const char **urls;
 	size_t n;
-	const char *rules_path;
+	bool show_rules; /* --show-rules */
+	struct profile_rules rules;
+	const char **profiles; /* GRAPH_SELF and the services: whose rules are shown */
+	size_t n_profiles;
 	struct serve_doc graph; /* the /graph body */
 };
 
@@ -42,13 +45,19 @@ static int route(void *ctx, const char *path, struct server_reply *r)
 	return serve_doc_reply(&c->graph, r);
 }
 
-/* Builds the graph from c->svcs and the rules file, and publishes it. */
+/* Builds the graph from c->svcs and, with --show-rules, the profiles as the
+ * datastore holds them now, and publishes it. */
 static int publish(struct collector *c)
 {
-	json_t *rules = rules_file_read(c->rules_path);
-	json_t *g = graph_build(c->svcs, c->n, rules, (long long)time(NULL));
-	int rc = serve_doc_set(&c->graph, g);
+	json_t *rules = NULL, *g = NULL;
+	int rc = -ENOMEM;
 
+	if (c->show_rules && !(rules = profile_rules_read(&c->rules, c->profiles, c->n_profiles)))
+		goto out;
+	if (!(g = graph_build(c->svcs, c->n, rules, (long long)time(NULL))))
+		goto out;
+	rc = serve_doc_set(&c->graph, g);
+out:
 	json_decref(g);
 	json_decref(rules);
 	return rc;
@@ -79,8 +88,10 @@ static int collect_round(void *ctx)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: calico-stars collect [--listen ADDR:PORT] [--interval SECONDS] [--rules-file PATH]\n"
-		   "                            SERVICE=STATUS_URL...\n");
+	fprintf(f, "usage: calico-stars collect [--listen ADDR:PORT] [--interval SECONDS] [--show-rules]\n"
+		   "                            SERVICE=STATUS_URL...\n"
+		   "  --show-rules  beside each service, the rules of the profile of its name, read from the\n"
+		   "                datastore the environment names (as for calicoctl) every round\n");
 }
 
 /* Fills c from the SERVICE=URL arguments; 1 after a usage error (printed). */
@@ -90,8 +101,10 @@ static int add_services(struct collector *c, char **args, size_t n)
 	c->svcs = calloc(n ? n : 1, sizeof(*c->svcs));
 	c->names = calloc(n ? n : 1, sizeof(*c->names));
 	c->urls = calloc(n ? n : 1, sizeof(*c->urls));
-	if (!c->svcs || !c->names || !c->urls)
+	c->profiles = calloc(n + 1, sizeof(*c->profiles));
+	if (!c->svcs || !c->names || !c->urls || !c->profiles)
 		return -ENOMEM;
+	c->profiles[c->n_profiles++] = GRAPH_SELF;
 	for (size_t i = 0; i < n; i++) {
 		int rc = opts_service(args[i], &c->names[i], &c->urls[i]);
 		if (rc == -ENOMEM)
@@ -108,6 +121,8 @@ static int add_services(struct collector *c, char **args, size_t n)
 		}
 		c->svcs[i].name = c->names[i];
 		c->svcs[i].url = c->urls[i];
+		if (strcmp(c->names[i], GRAPH_SELF) != 0)
+			c->profiles[c->n_profiles++] = c->names[i];
 	}
 	return 0;
 }
@@ -116,7 +131,7 @@ int collect_main(int argc, char **argv)
 {
 	static const struct option longs[] = {
 		{ "listen", required_argument, NULL, 'l' },     { "interval", required_argument, NULL, 'i' },
-		{ "rules-file", required_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
+		{ "show-rules", no_argument, NULL, 'r' },       { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct collector c = { .graph = SERVE_DOC_INIT };
@@ -128,7 +143,7 @@ int collect_main(int argc, char **argv)
 	opts_listen("0.0.0.0:9001", &addr);
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "l:i:r:h", longs, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "l:i:rh", longs, NULL)) != -1) {
 		switch (ch) {
 		case 'l':
 			if (serve_opt_listen(optarg, &addr) < 0)
@@ -139,7 +154,7 @@ int collect_main(int argc, char **argv)
 				goto out;
 			break;
 		case 'r':
-			c.rules_path = optarg;
+			c.show_rules = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -169,6 +184,8 @@ out:
 	free(c.svcs);
 	free(c.names);
 	free(c.urls);
+	free(c.profiles);
+	profile_rules_close(&c.rules);
 	serve_doc_free(&c.graph);
 	return rc;
 }

@@ -1,7 +1,7 @@
 /* calico-stars: the stars policy demo's probe and collector (DESIGN §8).
  *
  *   calico-stars probe --name NAME [--listen ADDR:PORT] [--interval S] TARGET_URL...
- *   calico-stars collect [--listen ADDR:PORT] [--interval S] [--rules-file PATH] SERVICE=STATUS_URL...
+ *   calico-stars collect [--listen ADDR:PORT] [--interval S] [--show-rules] SERVICE=STATUS_URL...
  *
  * Exit 0 after SIGINT/SIGTERM, 1 on a usage error (one line naming the bad
  * argument) or when it cannot listen. */
@@ -17,7 +17,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: calico-stars probe --name NAME [--listen ADDR:PORT] [--interval SECONDS] TARGET_URL...\n"
-		   "       calico-stars collect [--listen ADDR:PORT] [--interval SECONDS] [--rules-file PATH]\n"
+		   "       calico-stars collect [--listen ADDR:PORT] [--interval SECONDS] [--show-rules]\n"
 		   "                            SERVICE=STATUS_URL...\n");
 }
 

@@ -1,8 +1,9 @@
 /* The collector's single-page UI (ui.h): plain HTML, inline SVG drawn by a
  * small script that fetches "graph" every second. No external resources.
  * Machine-readable for tests: each shown service is <g class="node"
- * data-id=ID>, each edge <line class="edge" data-from=X data-to=Y>, and
- * body[data-updated] is the rendered graph's "updated". The script uses
+ * data-id=ID>, each edge <line class="edge" data-from=X data-to=Y>, its
+ * rules panel <g class="rules" data-for=ID> (one <tspan> per line, long rules
+ * wrapped), and body[data-updated] is the rendered graph's "updated". The script uses
  * single quotes only, so the DOM never holds class="node" outside the SVG. */
 #include "ui.h"
 
@@ -81,22 +82,21 @@ const char stars_ui_html[] =
 	"function wrap(rules) {\n"
 	"  var out = [];\n"
 	"  String(rules).split('\\n').forEach(function (line) {\n"
-	"    line = line.trim();\n"
-	"    var cur = '';\n"
-	"    line.split(' ').forEach(function (w) {\n"
-	"      if (cur && (cur + ' ' + w).length > 46) { out.push(cur); cur = '    ' + w; }\n"
-	"      else cur = cur ? cur + ' ' + w : w;\n"
+	"    var ind = line.match(/^ */)[0], cur = '';\n"
+	"    line.trim().split(' ').forEach(function (w) {\n"
+	"      if (cur && (cur + ' ' + w).length > 46) { out.push(cur); cur = ind + '      ' + w; }\n"
+	"      else cur = cur ? cur + ' ' + w : ind + w;\n"
 	"    });\n"
-	"    if (cur) out.push(cur);\n"
+	"    if (cur.trim()) out.push(cur);\n"
 	"  });\n"
 	"  return out;\n"
 	"}\n"
 	"\n"
-	"function rulesBox(layer, p, rules) {\n"
+	"function rulesBox(layer, p, id, rules) {\n"
 	"  var lines = wrap(rules);\n"
 	"  if (!lines.length) return;\n"
-	"  lines.unshift('profile rules:');\n"
-	"  var g = el('g', { 'class': 'rules' }, layer);\n"
+	"  lines.unshift('calicoctl profile ' + id + ' rule show');\n"
+	"  var g = el('g', { 'class': 'rules', 'data-for': id }, layer);\n"
 	"  var rect = el('rect', { rx: 6 }, g);\n"
 	"  var t = el('text', { x: 0, y: 0 }, g);\n"
 	"  var longest = 0;\n"
@@ -155,7 +155,7 @@ const char stars_ui_html[] =
 	"    var ng = el('g', { 'class': 'node', 'data-id': n.id }, layerN);\n"
 	"    el('circle', { cx: p.x, cy: p.y, r: R, fill: p.color }, ng);\n"
 	"    text(ng, p.x, p.label === 'above' ? p.y - R - 14 : p.y + R + 24, n.id, 'label');\n"
-	"    if (n.rules) rulesBox(layerR, p, n.rules);\n"
+	"    if (n.rules) rulesBox(layerR, p, n.id, n.rules);\n"
 	"  });\n"
 	"  document.body.dataset.updated = String(g.updated);\n"
 	"}\n"

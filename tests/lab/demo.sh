@@ -4,8 +4,10 @@
 # Chromium loads the UI through the forwarder on 127.0.0.1 and the test reads
 # the graph it rendered (tests/lib/stars.sh): step 1 refused, step 2 only
 # management-ui, step 3 four nodes with edges from management-ui only, step 4
-# plus client->frontend and frontend->backend and nothing else. A second demo on
-# the same state dir is refused. The final page is kept as a screenshot
+# plus client->frontend and frontend->backend and nothing else. Each rules
+# panel shows the profile as the datastore holds it: a rule the demo never adds,
+# typed with calicoctl after `. $DEMO_DIR/env`, appears on the page, and goes
+# when removed. A second demo on the same state dir is refused. The final page is kept as a screenshot
 # (tests/artifacts/demo-final.png). The demo is then removed the way
 # `make demo-down` does (scripts/demo/down.sh stops the running demo), and the
 # machine is compared with before: no namespace, root-namespace link, route or
@@ -169,6 +171,32 @@ rm -f "$ARTIFACT"
 stars_screenshot "$URL" "$ARTIFACT"
 check "step 4: screenshot of the final page" test -s "$ARTIFACT"
 echo "# screenshot: $ARTIFACT"
+
+# The rules panels tell what the datastore holds now, not only the demo's steps.
+user_ctl() { (. "$DEMO_DIR/env" && calicoctl "$@"); }
+# the panel as calicoctl would print it: header, then rule show, white space collapsed
+want_panel() { echo "calicoctl profile $1 rule show $(user_ctl profile "$1" rule show)" | tr -s ' \n' ' ' | sed 's/ $//'; }
+PANEL=""
+# panel_is DESC ID WANT SECS: Chromium renders ID's panel as WANT within SECS
+panel_is() {
+	local end=$((SECONDS + $4))
+	while :; do
+		PANEL=$(stars_dom "$URL" 2>/dev/null | stars_rules_from_html "$2")
+		[ "$PANEL" = "$3" ] || [ $SECONDS -ge $end ] && break
+		sleep 0.5
+	done
+	expect_eq "$1" "$PANEL" "$3"
+}
+panel_is "rules: client's panel is 'calicoctl profile client rule show' after step 4" client "$(want_panel client)" 15
+run_user=$(user_ctl profile client rule add outbound deny udp to ports 5999 2>&1)
+check "a user's own rule: calicoctl profile client rule add outbound deny udp to ports 5999" test -z "$run_user"
+WANT=$(want_panel client)
+check "... calicoctl shows it as outbound rule 2" grep -q 'Outbound rules: 1 allow 2 deny udp to ports 5999$' <<<"$WANT"
+panel_is "... the page shows it in client's panel" client "$WANT" 20
+user_ctl profile client rule remove outbound deny udp to ports 5999 >/dev/null 2>&1
+WANT=$(want_panel client)
+panel_is "... and no longer once calicoctl removed it" client "$WANT" 20
+check "... (the panel has no port 5999)" eval '! grep -q 5999 <<<"$PANEL"'
 
 # Everything of the demo, recorded before the teardown: its pids, and its dir
 # in the environment or command line of the processes it started.

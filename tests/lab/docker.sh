@@ -188,10 +188,14 @@ done
 IP_DB1=$(cip db1 databases) IP_DB2=$(cip db2 databases) IP_APP1=$(cip app1 apps)
 EID_DB1=$(eid db1 databases)
 check "db1 got an address from the Calico pool ($IP_DB1)" contains "$IP_DB1" 10.65.
-expect_contains "... a /32 on eth0 inside" "$(dk exec db1 ip -4 addr show eth0)" "inet $IP_DB1/32 scope global eth0"
+# Docker names the interface DstPrefix + a number: Calico's drivers said
+# "cali", so a container on a Calico network has cali0 (and lo), no eth0.
+expect_eq "db1's interfaces are lo and cali0 (Docker adds no eth0)" \
+	"$(dk exec db1 ip -o link | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' ')" "cali0 lo "
+expect_contains "... a /32 on cali0" "$(dk exec db1 ip -4 addr show cali0 2>&1)" "inet $IP_DB1/32 scope global cali0"
 ROUTES=$(dk exec db1 ip route)
-expect_contains "... default via 169.254.1.1" "$ROUTES" "default via 169.254.1.1 dev eth0"
-expect_contains "... 169.254.1.1 on link" "$ROUTES" "169.254.1.1 dev eth0"
+expect_contains "... default via 169.254.1.1 on cali0" "$ROUTES" "default via 169.254.1.1 dev cali0"
+expect_contains "... 169.254.1.1 on link" "$ROUTES" "169.254.1.1 dev cali0"
 expect_eq "three endpoint records (orchestrator libnetwork, workload libnetwork)" "$(n_endpoints)" 3
 REC=$("$DSTOOL" get "$EP_PREFIX$EID_DB1")
 expect_contains "db1's record: its address" "$REC" "\"ipv4_nets\":[\"$IP_DB1/32\"]"
@@ -218,7 +222,7 @@ run dk network create --driver calico --ipam-driver calico --subnet 10.65.0.0/16
 check "network create with --subnet of a Calico pool" [ "$RC" -eq 0 ]
 run dk run -d --name fix1 --net fixed --ip 10.65.77.7 lab/busybox sleep 600
 check "docker run --ip 10.65.77.7" [ "$RC" -eq 0 ]
-expect_contains "... has it" "$(dk exec fix1 ip -4 addr show eth0 2>&1)" "inet 10.65.77.7/32"
+expect_contains "... has it" "$(dk exec fix1 ip -4 addr show cali0 2>&1)" "inet 10.65.77.7/32"
 expect_contains "... so does its endpoint record (not the subnet's network address)" \
 	"$("$DSTOOL" get "$EP_PREFIX$(eid fix1 fixed)")" '"ipv4_nets":["10.65.77.7/32"]'
 expect_contains "... and h1's route" "$(ip -n "$(lab_ns h1)" route show 10.65.77.7)" "dev cali"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # calico-stars in network namespaces: three probes and a collector on a
 # bridge, their /status and /graph JSON, edges that follow an nft drop rule or
-# a stopped probe, the rules file, 404s, usage errors, clean shutdown without
-# leaks, and the UI as headless Chromium renders it.
+# a stopped probe, each service's profile rules read from the datastore (as
+# calicoctl changes them), 404s, usage errors, clean shutdown without leaks,
+# and the UI as headless Chromium renders it.
 #
 #   fabric ns: br0 172.30.0.1/24
 #     ui 172.30.0.10        collector :9001 (services client, frontend, backend)
@@ -15,9 +16,10 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
 STARS=${CALICO_BUILD:-}/calico-stars
-if [ "$(id -u)" -ne 0 ] || [ ! -x "$STARS" ] || ! command -v nft >/dev/null || ! command -v jq >/dev/null ||
+CTL=${CALICO_BUILD:-}/calicoctl
+if [ "$(id -u)" -ne 0 ] || [ ! -x "$STARS" ] || [ ! -x "$CTL" ] || ! command -v nft >/dev/null || ! command -v jq >/dev/null ||
 	! command -v curl >/dev/null || ! command -v perl >/dev/null; then
-	echo "1..0 # SKIP needs root, nft, jq, curl, perl and calico-stars"
+	echo "1..0 # SKIP needs root, nft, jq, curl, perl, calico-stars and calicoctl"
 	exit 0
 fi
 . "$here/../lib/netns.sh"
@@ -27,7 +29,10 @@ UI=172.30.0.10
 declare -A IP=([client]=172.30.0.11 [frontend]=172.30.0.12 [backend]=172.30.0.13)
 declare -A PID=()
 COLLECTOR=http://$UI:9001
-RULES=$LAB_TMP/rules.json
+# The datastore the collector reads the profiles from, and calicoctl writes.
+unset ETCD_ENDPOINTS ETCD_AUTHORITY
+export CALICO_DATASTORE="sqlite:$LAB_TMP/calico.db"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 ALL_EDGES="backend->client backend->frontend client->backend client->frontend frontend->backend frontend->client management-ui->backend management-ui->client management-ui->frontend"
 
 # ---- usage errors: exit 1 and one line naming the bad argument ----
@@ -100,7 +105,7 @@ stop_clean() {
 }
 
 for s in client frontend backend; do start_probe "$s"; done
-lab_spawn ui "$STARS" collect --listen 0.0.0.0:9001 --interval 1 --rules-file "$RULES" \
+lab_spawn ui "$STARS" collect --listen 0.0.0.0:9001 --interval 1 --show-rules \
 	client="http://${IP[client]}:9000/status" frontend="http://${IP[frontend]}:9000/status" \
 	backend="http://${IP[backend]}:9000/status" 2>>"$LAB_TMP/collector.err"
 PID[collector]=$LAB_LAST_PID
@@ -122,24 +127,43 @@ expect_eq "graph: every node reachable" "$(nodes)" "backend client frontend mana
 expect_eq "graph: node order and URLs" "$(get "$COLLECTOR/graph" | jq -c '[.nodes[] | [.id, .url]]')" \
 	"[[\"management-ui\",null],[\"client\",\"http://${IP[client]}:9000/status\"],[\"frontend\",\"http://${IP[frontend]}:9000/status\"],[\"backend\",\"http://${IP[backend]}:9000/status\"]]"
 check "graph: updated is recent" test $(($(date +%s) - $(get "$COLLECTOR/graph" | jq .updated))) -le 3
-expect_eq "graph: no rules file, no rules" "$(get "$COLLECTOR/graph" | jq -c '[.nodes[].rules]')" '["","","",""]'
+expect_eq "graph: no profile yet, each says so in calicoctl's words" \
+	"$(get "$COLLECTOR/graph" | jq -c '[.nodes[].rules]')" \
+	'["Profile management-ui not found.","Profile client not found.","Profile frontend not found.","Profile backend not found."]'
 
-# ---- rules file, re-read every poll ----
-CLIENT_RULES=$'inbound allow tcp from tag management-ui to ports 9000\noutbound allow'
-jq -n --arg c "$CLIENT_RULES" '{client: $c, "management-ui": "inbound allow tcp to ports 9001", nobody: "x"}' >"$RULES"
+# ---- rules: each service's profile as the datastore holds it now ----
 rules_of() { get "$COLLECTOR/graph" | jq -r --arg id "$1" '.nodes[] | select(.id == $id) | .rules'; }
 client_rules_are() { [ "$(rules_of client)" = "$1" ]; }
-wait_for 5 client_rules_are "$CLIENT_RULES"
-expect_eq "rules file: client's rules beside client" "$(rules_of client)" "$CLIENT_RULES"
-expect_eq "rules file: management-ui's rules" "$(rules_of management-ui)" "inbound allow tcp to ports 9001"
-expect_eq "rules file: others have none" "$(rules_of backend)" ""
-echo '{"client": "new rule"}' >"$RULES.new" && mv "$RULES.new" "$RULES"
-check "rules file: rewritten file read again" wait_for 5 client_rules_are "new rule"
-echo 'not json' >"$RULES"
-check "rules file: bad JSON shows no rules" wait_for 5 client_rules_are ""
-rm -f "$RULES"
-echo '{"client": "back"}' >"$RULES" && wait_for 5 client_rules_are back && rm -f "$RULES"
-check "rules file: removed file shows no rules" wait_for 5 client_rules_are ""
+# as_shown ID: the panel holds what calicoctl profile ID rule show prints
+as_shown() { [ "$(rules_of "$1")" = "$("$CTL" profile "$1" rule show 2>&1)" ]; }
+all_as_shown() { as_shown management-ui && as_shown client && as_shown frontend && as_shown backend; }
+for s in management-ui client frontend backend; do "$CTL" profile add "$s" >/dev/null || fail "calicoctl profile add $s"; done
+check "rules: every panel is 'calicoctl profile ID rule show', word for word" wait_for 5 all_as_shown
+CLIENT_RULES=$'Inbound rules:\n   1 allow from tag client\nOutbound rules:\n   1 allow'
+expect_eq "rules: client's, Calico's default profile" "$(rules_of client)" "$CLIENT_RULES"
+"$CTL" profile client rule add inbound allow tcp from tag management-ui to ports 9000 >/dev/null
+CLIENT_RULES2=$'Inbound rules:\n   1 allow from tag client\n   2 allow tcp from tag management-ui to ports 9000\nOutbound rules:\n   1 allow'
+check "rules: a rule calicoctl adds shows up within a round or two" wait_for 5 client_rules_are "$CLIENT_RULES2"
+"$CTL" profile client rule remove inbound allow tcp from tag management-ui to ports 9000 >/dev/null
+check "rules: ... and goes once removed" wait_for 5 client_rules_are "$CLIENT_RULES"
+"$CTL" profile remove backend >/dev/null
+check "rules: a removed profile: 'Profile backend not found.'" \
+	wait_for 5 eval '[ "$(rules_of backend)" = "Profile backend not found." ]'
+"$CTL" profile add backend >/dev/null
+check "rules: ... and back" wait_for 5 as_shown backend
+
+# A datastore the collector cannot open: the graph is still served, each
+# panel says why, and the log says it once, not every round.
+lab_spawn ui env CALICO_DATASTORE="sqlite:$LAB_TMP" "$STARS" collect --listen "$UI:9004" \
+	--interval 0.2 --show-rules client="http://${IP[client]}:9000/status" 2>>"$LAB_TMP/collector-nods.err"
+NODS_PID=$LAB_LAST_PID
+nods_rules() { get "http://$UI:9004/graph" | jq -r '.nodes[] | select(.id == "client") | .rules'; }
+wait_for 5 lab_exec ui curl -sf -o /dev/null --max-time 2 "http://$UI:9004/graph"
+sleep 1
+expect_eq "rules, datastore not openable (a directory): the panel says so" "$(nods_rules)" \
+	"cannot open datastore $LAB_TMP: is a directory"
+expect_eq "... logged once over several rounds" "$(grep -c "cannot show the profiles' rules: cannot open datastore" "$LAB_TMP/collector-nods.err")" 1
+stop_clean collector-nods "$NODS_PID"
 
 # ---- 404, 405, the page ----
 expect_eq "collector: unknown path is 404" "$(http_code ui "$COLLECTOR/nope")" 404
@@ -196,8 +220,8 @@ else
 		"0 backend client management-ui $FRONTEND_DOWN"
 	start_probe frontend
 	expect_edges "frontend restarted: every edge back" "$ALL_EDGES"
-	jq -n --arg c "$CLIENT_RULES" '{client: $c}' >"$RULES"
-	wait_for 5 client_rules_are "$CLIENT_RULES"
+	"$CTL" profile client rule add inbound allow tcp from tag management-ui to ports 9000 >/dev/null
+	wait_for 5 client_rules_are "$CLIENT_RULES2"
 	dom_graph=$(stars_graph_from_dom "$COLLECTOR/" 2>>"$errf"); rc=$?
 	expect_eq "Chromium, all up: nodes and edges rendered" "$rc $(paste -sd' ' <<<"$dom_graph")" \
 		"0 backend client frontend management-ui $ALL_EDGES"
@@ -209,7 +233,9 @@ else
 	printf '# chromium stderr that stars_chromium drops: %s\n' "$(head -n 2 "$LAB_TMP/chromium.log" | tr '\n' ' ' | cut -c1-150)"
 	dom=$(stars_dom "$COLLECTOR/")
 	check "UI: status line says 'updated N s ago'" grep -qE 'id="status"[^>]*>updated [0-9]+ s ago' <<<"$dom"
-	check "UI: client's rules shown" grep -q 'inbound allow tcp from tag management-ui to' <<<"$dom"
+	expect_eq "UI: client's panel is 'calicoctl profile client rule show', word for word" \
+		"$(stars_rules_from_html client <<<"$dom")" \
+		"$(echo calicoctl profile client rule show "$("$CTL" profile client rule show)" | tr -s ' \n' ' ' | sed 's/ $//')"
 	dom_graph=$(stars_graph_from_dom "http://$UI:9002/"); rc=$?
 	expect_eq "Chromium, nothing listening: exit 1, no graph" "$rc:$dom_graph" "1:"
 	# the page served without a collector behind it (busybox httpd: /graph is 404)

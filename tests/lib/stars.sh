@@ -14,9 +14,13 @@
 #                                  Exit 1 with nothing printed when the page rendered
 #                                  no graph (not reachable, or no body[data-updated]).
 #   stars_screenshot URL FILE [W,H] PNG of the page (default 1400,800)
+#   stars_rules_from_html ID       reads a DOM on stdin, prints the text of ID's rules
+#                                  panel on one line, white space collapsed (the page
+#                                  wraps long rules); exit 1 when ID has no panel
 #
 # What the UI marks (src/stars/ui.c): <g class="node" data-id=ID> per service it
-# shows, <line class="edge" data-from=X data-to=Y> per edge, body[data-updated].
+# shows, <line class="edge" data-from=X data-to=Y> per edge, <g class="rules"
+# data-for=ID> per rules panel (a <tspan> per line), body[data-updated].
 
 STARS_CHROMIUM=${STARS_CHROMIUM:-chromium}
 STARS_VTIME=${STARS_VTIME:-4000}
@@ -65,4 +69,24 @@ stars_graph_from_dom() {
 stars_screenshot() {
   stars_chromium --virtual-time-budget="$STARS_VTIME" --window-size="${3:-1400,800}" \
     --screenshot="$2" "$1" >/dev/null
+}
+
+stars_rules_from_html() {
+  ID=$1 perl -e '
+    local $/; my $d = <STDIN> // "";
+    $d =~ s{<script\b.*?</script>}{}gis;
+    while ($d =~ /<g\b([^>]*)>/g) {
+      my $a = $1; my %h;
+      $h{$1} = $2 while $a =~ /([\w:-]+)="([^"]*)"/g;
+      next unless ($h{class} // "") eq "rules" && ($h{"data-for"} // "") eq $ENV{ID};
+      # a panel holds no <g>: its body ends at the next </g>
+      $d =~ /\G(.*?)<\/g>/gs or exit 1;
+      my @l = $1 =~ /<tspan\b[^>]*>(.*?)<\/tspan>/gs;
+      my $t = join " ", @l;
+      $t =~ s/&lt;/</g; $t =~ s/&gt;/>/g; $t =~ s/&quot;/"/g; $t =~ s/&#39;/\x27/g; $t =~ s/&amp;/&/g;
+      $t =~ s/\s+/ /g; $t =~ s/^ | $//g;
+      print "$t\n"; exit 0;
+    }
+    exit 1;
+  '
 }

@@ -161,7 +161,7 @@ static void test_graph(void)
 	CHECK_STR(e, "management-ui->client management-ui->backend", "no edges to or from an unreached node");
 	CHECK_INT(json_array_size(json_object_get(g, "nodes")), 4, "unreached nodes are listed, reachable false");
 	CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(g, "nodes"), 0), "rules")), "",
-		  "no rules file: empty rules");
+		  "no rules (collect without --show-rules): empty rules");
 	json_decref(g);
 
 	g = graph_build(NULL, 0, NULL, 5);

@@ -244,12 +244,12 @@ static void test_answers(void)
 		  "an error");
 	CHECK_STR(dump(lnw_err_reply("")), "{\"Err\":\"unknown error\"}", "an error is never empty (Docker would take it as success)");
 	CHECK_STR(dump(lnw_join_reply("tmp67c4a1b2c3d", true, NULL)),
-		  "{\"InterfaceName\":{\"SrcName\":\"tmp67c4a1b2c3d\",\"DstPrefix\":\"eth\"},\"Gateway\":\"\","
+		  "{\"InterfaceName\":{\"SrcName\":\"tmp67c4a1b2c3d\",\"DstPrefix\":\"cali\"},\"Gateway\":\"\","
 		  "\"StaticRoutes\":[{\"Destination\":\"169.254.1.1/32\",\"RouteType\":1,\"NextHop\":\"\"},"
 		  "{\"Destination\":\"0.0.0.0/0\",\"RouteType\":0,\"NextHop\":\"169.254.1.1\"}]}",
-		  "Join, IPv4: connected route to 169.254.1.1 and the default via it");
+		  "Join, IPv4: Docker names the interface cali0; connected route to 169.254.1.1 and the default via it");
 	CHECK_STR(dump(lnw_join_reply("tmp1", true, "fe80::ecee:eeff:feee:eeee")),
-		  "{\"InterfaceName\":{\"SrcName\":\"tmp1\",\"DstPrefix\":\"eth\"},\"Gateway\":\"\","
+		  "{\"InterfaceName\":{\"SrcName\":\"tmp1\",\"DstPrefix\":\"cali\"},\"Gateway\":\"\","
 		  "\"StaticRoutes\":[{\"Destination\":\"169.254.1.1/32\",\"RouteType\":1,\"NextHop\":\"\"},"
 		  "{\"Destination\":\"0.0.0.0/0\",\"RouteType\":0,\"NextHop\":\"169.254.1.1\"},"
 		  "{\"Destination\":\"fe80::ecee:eeff:feee:eeee/128\",\"RouteType\":1,\"NextHop\":\"\"},"

@@ -237,6 +237,19 @@ int main(void)
 		    sizeof(err));
 	CHECK(rule_equal(&a, &b), "text and JSON give equal rules");
 
+	/* a profile's rules as calicoctl profile P rule show prints them (and the stars UI shows them) */
+	struct profile prof;
+	CHECK_INT(profile_init_default(&prof, "web"), 0, "default profile");
+	char *shown = rule_lists_show(&prof.inbound, &prof.outbound);
+	CHECK_STR(shown, "Inbound rules:\n   1 allow from tag web\nOutbound rules:\n   1 allow\n",
+		  "rule_lists_show: titles, numbered rules");
+	free(shown);
+	rule_list_free(&prof.outbound);
+	shown = rule_lists_show(&prof.inbound, &prof.outbound);
+	CHECK_STR(shown, "Inbound rules:\n   1 allow from tag web\nOutbound rules:\n", "rule_lists_show: an empty list");
+	free(shown);
+	profile_free(&prof);
+
 	/* ports lists */
 	struct port_range p[RULE_PORTS_MAX];
 	size_t n;

@@ -477,3 +477,31 @@ char *rule_text_format(const struct rule *r, char *buf, size_t len)
 	put_clause(&o, "to", c.dst_ports, c.n_dst_ports, c.dst_tag, c.has_dst_net, &c.dst_net);
 	return o.full ? NULL : buf;
 }
+
+static void show_list(FILE *f, const char *title, const struct rule_list *l)
+{
+	char text[RULE_TEXT_MAX];
+
+	fprintf(f, "%s rules:\n", title);
+	for (size_t i = 0; i < l->n; i++)
+		fprintf(f, " %3zu %s\n", i + 1, rule_text_format(&l->items[i], text, sizeof(text)) ? text : "(too long)");
+}
+
+char *rule_lists_show(const struct rule_list *in, const struct rule_list *out)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	bool failed;
+
+	if (!f)
+		return NULL;
+	show_list(f, "Inbound", in);
+	show_list(f, "Outbound", out);
+	failed = ferror(f) != 0;
+	if (fclose(f) != 0 || failed) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}

@@ -23,6 +23,10 @@ int rule_text_parse(int nwords, char *const words[], struct rule *out, char *err
 int rule_text_parse_str(const char *text, struct rule *out, char *err, size_t errlen);
 /* Writes the canonical text; returns buf, or NULL if len is too small. */
 char *rule_text_format(const struct rule *r, char *buf, size_t len);
+/* A profile's rules as `calicoctl profile P rule show` prints them:
+ * "Inbound rules:\n" then "   1 <rule>\n" per rule, the same for "Outbound".
+ * malloc'd; NULL when memory runs out. */
+char *rule_lists_show(const struct rule_list *in, const struct rule_list *out);
 /* "80,443,8000:8080" <-> list. Ports 0..65535; a range needs first < last... see .c */
 int ports_parse(const char *text, struct port_range *out, size_t max, size_t *n, char *err, size_t errlen);
 char *ports_format(const struct port_range *p, size_t n, char *buf, size_t len);
