@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make-deb.sh BUILD [OUTDIR]: the Debian binary package calico-c_<version>_<arch>.deb
 # of the binaries already built in BUILD (nothing is built or configured here),
-# written to OUTDIR (default BUILD); prints the package's path.
+# written to OUTDIR (default BUILD); prints the package's path. DEB_MAINTAINER
+# sets the Maintainer field.
 #
 # The tree is what `cmake --install BUILD --prefix /usr` lays out (the CNI
 # plugins in the build's CALICO_CNI_BIN_DIR), with the units moved to
@@ -89,5 +90,7 @@ Description: Calico networking for Mesos and CNI runtimes, in C
 CONTROL
 
 deb=$out/${pkg}_${version}_${arch}.deb
-dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+# DEB_COMPRESS (xz, gzip, zstd, none): the tests' sanitizer binaries are
+# large, and xz spends most of the suite's time on them.
+dpkg-deb --root-owner-group -Z"${DEB_COMPRESS:-xz}" --build "$root" "$deb" >/dev/null
 echo "$deb"
