@@ -37,6 +37,11 @@ make -C "$SRC" --no-print-directory install-built BUILD="$BUILD" DESTDIR="$STAGE
 expect_eq "make install again: an edited calico.env is kept" "$(tail -n 1 "$STAGE/etc/calico/calico.env")" \
   "ETCD_ENDPOINTS=http://192.0.2.1:2379"
 
+# CALICO_CNI_BIN_DIR moves the plugins (configured only: nothing is built)
+cmake -S "$SRC" -B "$TMP/cfg" -DCALICO_CNI_BIN_DIR=/usr/lib/cni >/dev/null 2>&1
+expect_eq "CALICO_CNI_BIN_DIR=/usr/lib/cni: the plugins' only destination" \
+  "$(grep -o 'DESTINATION "[^"]*cni[^"]*"' "$TMP/cfg/cmake_install.cmake" 2>/dev/null | sort -u)" 'DESTINATION "/usr/lib/cni"'
+
 # ---- systemd-analyze verify ----
 # verify checks that every ExecStart= program exists: the copies it checks
 # name the staged binaries instead of /usr/local/bin's (bird, birdc and kill
