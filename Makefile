@@ -4,7 +4,7 @@ BUILD      ?= build
 BUILD_SAN  ?= build-san
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build build-san build-fuzz check unit bench fuzz soak install clean demo demo-down
+.PHONY: all deps build build-san build-fuzz check unit bench fuzz soak install install-built deb deb-built clean demo demo-down
 
 all: build
 
@@ -62,8 +62,30 @@ demo: deps
 demo-down:
 	@scripts/demo/down.sh
 
+# make install: calicoctl, calico-node, calico_mesos, calico-libnetwork into
+# $(PREFIX)/bin; the CNI plugins calico and calico-ipam into $(CNI_BIN_DIR);
+# the systemd units into $(PREFIX)/lib/systemd/system; /etc/calico/calico.env
+# unless it exists. DESTDIR stages the whole tree elsewhere.
+# make deb: build/calico-c_<version>_<arch>.deb (scripts/make-deb.sh), or into DEB_DIR.
+# The *-built targets package $(BUILD) as it is, without building or
+# configuring it (the tests package the sanitizer build they already have).
+PREFIX      ?= /usr/local
+CNI_BIN_DIR ?= /opt/cni/bin
+DESTDIR     ?=
+DEB_DIR     ?= $(BUILD)
+
 install: build
-	@cmake --install $(BUILD)
+	@cmake -S . -B $(BUILD) -DCALICO_CNI_BIN_DIR=$(CNI_BIN_DIR) >/dev/null
+	@$(MAKE) --no-print-directory install-built
+
+install-built:
+	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix $(PREFIX)
+
+deb: build
+	@$(MAKE) --no-print-directory deb-built
+
+deb-built:
+	@scripts/make-deb.sh $(BUILD) $(DEB_DIR)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ)

@@ -22,6 +22,10 @@ PKGS=(
   gdb
   # tests/ds/etcd_tls.sh makes its CA and certificates
   openssl
+  # make deb: dpkg-shlibdeps (dpkg-dev) computes Depends, deb-systemd-helper
+  # (init-system-helpers) runs in the maintainer scripts; tests/cli/install.sh
+  # checks the package with lintian and the units with systemd-analyze (systemd)
+  dpkg-dev init-system-helpers lintian systemd
 )
 
 missing=()
