@@ -179,7 +179,7 @@ static int mesos_attach(struct task *t, const char *netgroup)
 	json_decref(a);
 	snprintf(req, sizeof(req),
 		 "{\"command\":\"isolate\",\"args\":{\"hostname\":\"h1\",\"container_id\":\"%s\",\"pid\":%d,"
-		 "\"ipv4_addrs\":[\"%s\"],\"ipv6_addrs\":[],\"netgroups\":[\"%s\"],\"labels\":[]}}",
+		 "\"ipv4_addrs\":[\"%s\"],\"netgroups\":[\"%s\"]}}",
 		 t->id, (int)t->pid, t->ip, netgroup);
 	if (!(a = run_json(plugin, NULL, req)) || !json_is_null(json_object_get(a, "error"))) {
 		fprintf(stderr, "bench_mesos: isolate %s failed: %s\n", t->id,

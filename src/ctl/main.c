@@ -150,6 +150,9 @@ int main(int argc, char **argv)
 			return rc;
 		}
 	}
-	ctl_error("Unknown command: %s", argv[1]);
-	return ctl_usage(NULL);
+	/* One line and where to look, as git and docker answer a mistyped
+	 * command: the whole usage would bury the line that says what is wrong.
+	 * The name is cut so that the hint always fits the one line. */
+	ctl_error("Unknown command: %.256s. See 'calicoctl --help'.", argv[1]);
+	return 1;
 }

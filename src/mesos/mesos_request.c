@@ -119,7 +119,10 @@ static int get_pid(const json_t *args, struct mesos_request *r, char *err, size_
 	return 0;
 }
 
-/* A list of addresses; family 4 or 6 for a per-family field, 0 for "ips". */
+/* A list of addresses; family 4 or 6 for a per-family field, 0 for "ips".
+ * Absent is the empty list: Mesos serialises its protobuf messages with stout's
+ * JSON::protobuf, which leaves out every repeated field that has no members,
+ * so an IPv4-only task's isolate has no ipv6_addrs at all. */
 static int get_addrs(const json_t *args, const char *key, int family, struct mesos_addrs *out, char *err,
 		     size_t errlen)
 {
@@ -128,7 +131,7 @@ static int get_addrs(const json_t *args, const char *key, int family, struct mes
 	size_t i;
 
 	if (!list)
-		return js_fail(err, errlen, "Missing %s", key);
+		return 0;
 	if (!json_is_array(list))
 		return js_fail(err, errlen, "%s must be a list of IP addresses", key);
 	if (json_array_size(list) > (family ? MESOS_MAX_ADDRS : 2 * MESOS_MAX_ADDRS))
@@ -161,7 +164,7 @@ static int get_netgroups(const json_t *args, struct mesos_request *r, char *err,
 	size_t i;
 
 	if (!list)
-		return 0; /* no netgroup: only the host's default profile */
+		return 0; /* no netgroup (absent, as Mesos sends none): only the host's default profile */
 	if (!json_is_array(list))
 		return js_fail(err, errlen, "netgroups must be a list of strings");
 	if (!(r->netgroups = calloc(json_array_size(list) + 1, sizeof(*r->netgroups))))
@@ -271,6 +274,22 @@ static int get_labels(const json_t *args, struct mesos_request *r, char *err, si
 	return 0;
 }
 
+/* ipv4_addrs and ipv6_addrs for reserve and isolate: either list may be
+ * absent or empty, but together they must name an address. */
+static int get_family_addrs(const json_t *a, struct mesos_request *r, char *err, size_t errlen)
+{
+	int rc;
+	if ((rc = get_addrs(a, "ipv4_addrs", 4, &r->ipv4, err, errlen)) < 0 ||
+	    (rc = get_addrs(a, "ipv6_addrs", 6, &r->ipv6, err, errlen)) < 0)
+		return rc;
+	if (r->ipv4.n + r->ipv6.n == 0)
+		return js_fail(err, errlen, "Must provide at least one IPv4 or IPv6 address.");
+	return 0;
+}
+
+/* Every argument is checked here, before the command touches the datastore or
+ * the kernel: a request that is wrong gets its own message, never the error of
+ * a step it should not have reached (a pid whose namespace cannot be opened). */
 static int parse_args(const json_t *a, struct mesos_request *r, char *err, size_t errlen)
 {
 	int rc = 0;
@@ -286,8 +305,7 @@ static int parse_args(const json_t *a, struct mesos_request *r, char *err, size_
 		break;
 	case MESOS_RESERVE:
 		if ((rc = get_hostname(a, r, err, errlen)) < 0 || (rc = get_uid(a, r, err, errlen)) < 0 ||
-		    (rc = get_addrs(a, "ipv4_addrs", 4, &r->ipv4, err, errlen)) < 0 ||
-		    (rc = get_addrs(a, "ipv6_addrs", 6, &r->ipv6, err, errlen)) < 0)
+		    (rc = get_family_addrs(a, r, err, errlen)) < 0)
 			return rc;
 		break;
 	case MESOS_RELEASE: {
@@ -300,9 +318,7 @@ static int parse_args(const json_t *a, struct mesos_request *r, char *err, size_
 	}
 	case MESOS_ISOLATE:
 		if ((rc = get_hostname(a, r, err, errlen)) < 0 || (rc = get_container_id(a, r, err, errlen)) < 0 ||
-		    (rc = get_pid(a, r, err, errlen)) < 0 ||
-		    (rc = get_addrs(a, "ipv4_addrs", 4, &r->ipv4, err, errlen)) < 0 ||
-		    (rc = get_addrs(a, "ipv6_addrs", 6, &r->ipv6, err, errlen)) < 0 ||
+		    (rc = get_pid(a, r, err, errlen)) < 0 || (rc = get_family_addrs(a, r, err, errlen)) < 0 ||
 		    (rc = get_netgroups(a, r, err, errlen)) < 0 || (rc = get_labels(a, r, err, errlen)) < 0)
 			return rc;
 		break;

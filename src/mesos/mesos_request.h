@@ -7,7 +7,9 @@
  * ("Missing container_id", "IP address could not be parsed: 1.1.1.1.1", ...).
  *
  * Keys of args that a command does not use are ignored (a newer isolator may
- * send more), but every key it uses is checked strictly. */
+ * send more), but every key it uses is checked strictly. A list (ipv4_addrs,
+ * ipv6_addrs, netgroups, labels) may be absent, which is the empty list: Mesos
+ * leaves out every repeated protobuf field that has no members. */
 #ifndef CALICO_MESOS_REQUEST_H
 #define CALICO_MESOS_REQUEST_H
 

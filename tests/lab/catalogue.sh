@@ -70,7 +70,7 @@ KEEP_IP=$(jq -r '.ips[0].address' "$WORK/keep.json" 2>/dev/null)
 KEEP_IP=${KEEP_IP%/*}
 check "a CNI container to keep ($KEEP_IP)" [ -n "$KEEP_IP" -a "$KEEP_IP" != null ]
 MESOS_IP=10.80.200.1
-out=$(printf '{"command":"reserve","args":{"hostname":"h1","uid":"cat-keep","ipv4_addrs":["%s"],"ipv6_addrs":[]}}' \
+out=$(printf '{"command":"reserve","args":{"hostname":"h1","uid":"cat-keep","ipv4_addrs":["%s"]}}' \
 	"$MESOS_IP" | in_h1 "$CALICO_BUILD/calico_mesos" 2>>"$SANLOG")
 expect_eq "a Mesos reservation to keep ($MESOS_IP)" "$out" '{"error":null}'
 lab_spawn h1 "$CALICO_BUILD/calico-libnetwork" --socket "$LNW_SOCK" --docker-socket "$LAB_TMP/no-docker.sock" \

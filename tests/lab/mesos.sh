@@ -35,12 +35,16 @@ declare -A TPID TIP THOST
 # ---- helpers ----
 # hook HOST REQUEST: one isolator call inside HOST's namespace. Sets ANSWER
 # (the object), ERR (its "error": the text, or null) and CALL_RC (0 = exactly
-# one JSON object with an "error" member came back).
+# one JSON object with an "error" member came back). The caller sends the
+# request as Mesos writes it: every empty list in args left out, so the
+# "[]"s of this file never reach the hook. hook_raw sends it as written.
 hook() {
-	ANSWER=$(lab_exec "$1" "$CALLER" "$HOOK" "$2" 2>>"$HOOK_LOG")
+	ANSWER=$(lab_exec "$1" "$CALLER" $CALLER_OPTS "$HOOK" "$2" 2>>"$HOOK_LOG")
 	CALL_RC=$?
 	ERR=$(jq -r 'if .error == null then "null" else .error end' <<<"$ANSWER" 2>/dev/null)
 }
+CALLER_OPTS=""
+hook_raw() { CALLER_OPTS=-r; hook "$@"; CALLER_OPTS=""; }
 node_start() {
 	local d="$LAB_TMP/$1"
 	mkdir -p "$d/run" "$d/log" "$d/state"
@@ -90,12 +94,12 @@ launch() {
 cali_links() { ip -n "$(lab_ns "$1")" -o link | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^cali' | sort | tr '\n' ' '; }
 endpoints() { "$DSTOOL" count "/calico/v1/host/$1/workload/mesos/"; }
 assigned() { if "$CALICO_BUILD/calicoctl" ipam info "$1" >/dev/null 2>&1; then echo yes; else echo no; fi; }
-# expect_refused NAME HOST WANT REQUEST: the answer's error is exactly WANT and
-# nothing changed: datastore revision, cali* links of HOST
+# expect_refused NAME HOST WANT REQUEST [raw]: the answer's error is exactly
+# WANT and nothing changed: datastore revision, cali* links of HOST
 expect_refused() {
 	local rev0 links0
 	rev0=$("$DSTOOL" rev); links0=$(cali_links "$2")
-	hook "$2" "$4"
+	if [ "${5:-}" = raw ]; then hook_raw "$2" "$4"; else hook "$2" "$4"; fi
 	if [ "$CALL_RC" -eq 0 ] && [ "$ERR" = "$3" ] && [ "$("$DSTOOL" rev)" = "$rev0" ] &&
 		[ "$(cali_links "$2")" = "$links0" ]; then
 		ok "$1"
@@ -118,6 +122,9 @@ expect_eq "... and holds no address (no handle uid-x)" "$("$DSTOOL" count /calic
 # Calico's node sets this for Mesos: traffic from a task to its own host is
 # then up to the task's profiles (default_<host> allows it).
 "$DSTOOL" put /calico/v1/config/DefaultEndpointToHostAction RETURN
+# no heartbeat: the agents write to the datastore only when an endpoint
+# changes, so a refused request's "revision unchanged" is not a race with one
+"$DSTOOL" put /calico/v1/config/ReportingIntervalSecs 0
 node_start h1
 NODE_H1_PID=$LAB_LAST_PID
 node_start h2
@@ -208,6 +215,78 @@ expect_refused "a static IP in use: refused whole" h1 "IP '10.65.99.6' already i
 	'{"command":"reserve","args":{"hostname":"h1","uid":"uid-t8","ipv4_addrs":["10.65.99.8","10.65.99.6"],"ipv6_addrs":[]}}'
 expect_eq "... 10.65.99.8 was not kept (all or nothing)" "$(assigned 10.65.99.8)" no
 expect_eq "... no handle for uid-t8" "$("$DSTOOL" count /calico/ipam/v2/handle/uid-t8)" 0
+
+# ---- requests exactly as Mesos writes them ----
+# The caller itself: what it hands the hook, and what it takes as no answer.
+FAKE="$LAB_TMP/fake_hook"
+fake_hook() { printf '#!/bin/sh\n%s\n' "$1" >"$FAKE" && chmod +x "$FAKE"; }
+fake_hook "cat >'$FAKE.in'; echo '{\"error\":null}'"
+"$CALLER" "$FAKE" '{"command":"isolate","args":{"hostname":"h1","container_id":"c","pid":7,"ipv4_addrs":["10.65.0.9"],"ipv6_addrs":[],"netgroups":[],"labels":[]}}' >/dev/null
+expect_eq "the caller leaves out empty lists, as stout's JSON::protobuf does" "$(cat "$FAKE.in")" \
+	'{"command":"isolate","args":{"hostname":"h1","container_id":"c","pid":7,"ipv4_addrs":["10.65.0.9"]}}'
+"$CALLER" -r "$FAKE" '{"command":"release","args":{"ips":[]}}' >/dev/null
+expect_eq "... and with -r sends the request as written" "$(cat "$FAKE.in")" '{"command":"release","args":{"ips":[]}}'
+fake_hook "cat >/dev/null"
+"$CALLER" "$FAKE" '{"command":"cleanup","args":{}}' >/dev/null 2>"$LAB_TMP/caller.err"
+expect_eq "the caller takes empty stdout as no answer" "$?/$(cat "$LAB_TMP/caller.err")" "3/mesos_caller: Got no response from $FAKE"
+fake_hook "cat >/dev/null; printf '{\"error\":null,\"pad\":\"%041000d\"}' 0"
+"$CALLER" "$FAKE" '{"command":"cleanup","args":{}}' >/dev/null 2>&1
+expect_eq "... and reads no more than 40,960 bytes of it" "$?" 3
+fake_hook "cat >/dev/null; printf '{\"error\":null,\"pad\":\"%040000d\"}' 0"
+expect_eq "... (an answer of 40,013 bytes is read whole)" "$("$CALLER" -e "$FAKE" '{"command":"cleanup","args":{}}' 2>&1)" null
+
+# The hook: Mesos sends no ipv6_addrs for an IPv4-only task, no netgroups or
+# labels when the task has none (written here without those keys, not as []).
+task_start t10 h1
+hook h1 '{"command":"reserve","args":{"hostname":"h1","uid":"uid-t10","ipv4_addrs":["10.65.99.20"]}}'
+expect_eq "reserve without ipv6_addrs" "$CALL_RC/$ERR" "0/null"
+hook h1 "{\"command\":\"isolate\",\"args\":{\"hostname\":\"h1\",\"container_id\":\"ctr-t10\",\"pid\":${TPID[t10]},\"ipv4_addrs\":[\"10.65.99.20\"]}}"
+expect_eq "isolate IPv4-only: no ipv6_addrs, netgroups or labels key" "$CALL_RC/$ERR" "0/null"
+TIP[t10]=10.65.99.20 THOST[t10]=h1
+check "... t10 reported up" agent_until 10 status_up t10 h1
+expect_eq "... its endpoint has only default_h1 and no labels" \
+	"$("$DSTOOL" list /calico/v1/host/h1/workload/mesos/ctr-t10/endpoint/ | cut -f2 | jq -c '[.profile_ids, (.labels // {})]')" \
+	'[["default_h1"],{}]'
+allowed "... and reaches its host h1" t_tcp t10 172.30.0.11 7070
+task_start t11 h1
+hook h1 '{"command":"allocate","args":{"hostname":"h1","uid":"uid-t11","num_ipv4":1,"num_ipv6":0}}'
+T11_IP=$(jq -r '.ipv4[0] // empty' <<<"$ANSWER")
+expect_eq "allocate without netgroups or labels" "$CALL_RC/$ERR/$(jq -c .ipv6 <<<"$ANSWER")" "0/null/[]"
+hook h1 "{\"command\":\"isolate\",\"args\":{\"hostname\":\"h1\",\"container_id\":\"ctr-t11\",\"pid\":${TPID[t11]},\"ipv4_addrs\":[\"$T11_IP\"],\"netgroups\":[\"ng1\"]}}"
+expect_eq "isolate with netgroups but no labels or ipv6_addrs" "$CALL_RC/$ERR" "0/null"
+TIP[t11]=$T11_IP THOST[t11]=h1
+check "... t11 reported up" agent_until 10 status_up t11 h1
+allowed "... and is in ng1: t1 -> t11" reach t1 "$T11_IP"
+# other callers may still write the empty lists out
+task_start t12 h1
+hook h1 '{"command":"allocate","args":{"hostname":"h1","uid":"uid-t12","num_ipv4":1,"num_ipv6":0}}'
+T12_IP=$(jq -r '.ipv4[0] // empty' <<<"$ANSWER")
+hook_raw h1 "$(isolate_req t12 h1 '[]' "[\"$T12_IP\"]" '[]')"
+expect_eq "isolate with [] for ipv6_addrs, netgroups and labels (as written) still works" "$CALL_RC/$ERR" "0/null"
+TIP[t12]=$T12_IP THOST[t12]=h1
+check "... t12 reported up" agent_until 10 status_up t12 h1
+# what is really wrong is still refused; the request is judged whole before
+# anything is touched, so a bad argument is named even when the pid is gone
+true &
+GONE0=$!
+wait "$GONE0"
+expect_refused "isolate without any address (pid gone): the address error" h1 \
+	"Must provide at least one IPv4 or IPv6 address." \
+	"{\"command\":\"isolate\",\"args\":{\"hostname\":\"h1\",\"container_id\":\"ctr-x\",\"pid\":$GONE0}}"
+expect_refused "isolate with ipv4_addrs a string (pid gone): the address error" h1 \
+	"ipv4_addrs must be a list of IP addresses" \
+	"{\"command\":\"isolate\",\"args\":{\"hostname\":\"h1\",\"container_id\":\"ctr-x\",\"pid\":$GONE0,\"ipv4_addrs\":\"10.65.99.20\"}}"
+expect_refused "isolate with an unparsable address (pid gone): the address error" h1 \
+	"IP address could not be parsed: 10.65.99.300" \
+	"{\"command\":\"isolate\",\"args\":{\"hostname\":\"h1\",\"container_id\":\"ctr-x\",\"pid\":$GONE0,\"ipv4_addrs\":[\"10.65.99.300\"]}}"
+expect_refused "isolate with ipv6_addrs a string" h1 "ipv6_addrs must be a list of IP addresses" \
+	"{\"command\":\"isolate\",\"args\":{\"hostname\":\"h1\",\"container_id\":\"ctr-x\",\"pid\":${TPID[t12]},\"ipv4_addrs\":[\"10.65.99.20\"],\"ipv6_addrs\":\"fd00:65::1\"}}"
+expect_refused "isolate with labels a string" h1 "labels must be a list of {\"key\", \"value\"} objects" \
+	"{\"command\":\"isolate\",\"args\":{\"hostname\":\"h1\",\"container_id\":\"ctr-x\",\"pid\":${TPID[t12]},\"ipv4_addrs\":[\"10.65.99.20\"],\"labels\":\"a=b\"}}"
+expect_refused "reserve without any address" h1 "Must provide at least one IPv4 or IPv6 address." \
+	'{"command":"reserve","args":{"hostname":"h1","uid":"uid-x"}}'
+expect_refused "reserve with [] for both (as written)" h1 "Must provide at least one IPv4 or IPv6 address." \
+	'{"command":"reserve","args":{"hostname":"h1","uid":"uid-x","ipv4_addrs":[],"ipv6_addrs":[]}}' raw
 
 # ---- refused isolates leave nothing behind ----
 task_start t8 h1
@@ -307,7 +386,7 @@ expect_eq "a crash still answers one JSON object" "$(jq -c . "$LAB_TMP/crash.out
 	'{"error":"calico_mesos crashed (signal 11)"}'
 
 # ---- cleanup, as the isolator does it: release by ips, then cleanup ----
-for t in t0 t1 t2 t3 t4 t5 t6 t7 r1 r2; do
+for t in t0 t1 t2 t3 t4 t5 t6 t7 t10 t11 t12 r1 r2; do
 	h=${THOST[$t]}
 	ips=$("$DSTOOL" list "/calico/v1/host/$h/workload/mesos/ctr-$t/endpoint/" | cut -f2 |
 		jq -c '[.ipv4_nets[], .ipv6_nets[]] | map(sub("/.*"; ""))')

@@ -1,14 +1,23 @@
 /* mesos_caller: calls a net-modules hook the way Mesos' net-modules isolator
- * does, for the lab tests and the benchmark (no Mesos agent runs here).
+ * does, for the lab tests (no Mesos agent runs here).
  *
- *   mesos_caller [-e] HOOK REQUEST     REQUEST: the JSON text for the hook's stdin
+ *   mesos_caller [-e] [-r] HOOK REQUEST     REQUEST: the JSON text for the hook's stdin
+ *
+ * The request is first put in the shape Mesos gives it: the isolator writes
+ * its protobuf messages with stout's JSON::protobuf, which leaves out every
+ * repeated field that has no members, so each member of "args" whose value is
+ * an empty list is removed ("ipv6_addrs": [] is never sent; an IPv4-only task's
+ * request has no ipv6_addrs key). A request that is not a JSON object with an
+ * "args" object goes as written, and so does every request with -r (raw), for
+ * the tests of what other callers may send.
  *
  * One fork/exec per request, the request on the hook's stdin (then EOF), only
- * its stdout read, its exit status ignored (the isolator does not look at
- * it); its stderr passes through. The answer must be exactly one JSON object
- * (whitespace around it allowed) with an "error" member, as the isolator
- * parses it. Prints the object (compact) or, with -e, only its "error": the
- * string, or "null".
+ * its stdout read, at most 40,960 bytes of it, as the isolator reads; its exit
+ * status ignored (the isolator does not look at it); its stderr passes through.
+ * Empty stdout is no answer ("Got no response"). The answer must be exactly
+ * one JSON object (whitespace around it allowed) with an "error" member, as the
+ * isolator parses it; any "error" that is not null is a failure. Prints the
+ * object (compact) or, with -e, only its "error": the string, or "null".
  * Exit 0 = a well-formed answer, 3 = the hook broke the protocol (why on
  * stderr), 2 = usage or a failure of this tool. */
 #include <errno.h>
@@ -36,11 +45,43 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* Runs hook with request on its stdin; its stdout in *out (malloc'd). */
+/* The isolator reads no more of the hook's stdout than this. */
+#define ANSWER_MAX 40960
+
+/* request as Mesos would write it (malloc'd), or NULL to send it as written:
+ * every empty list in "args" left out. */
+static char *mesos_shaped(const char *request)
+{
+	json_t *root = json_loads(request, JSON_REJECT_DUPLICATES, NULL);
+	json_t *args = json_object_get(root, "args"), *v;
+	const char *key;
+	void *tmp;
+	bool dropped = false;
+	char *text = NULL;
+
+	if (!json_is_object(root) || !json_is_object(args))
+		goto out;
+	json_object_foreach_safe(args, tmp, key, v)
+	{
+		if (json_is_array(v) && json_array_size(v) == 0) {
+			json_object_del(args, key);
+			dropped = true;
+		}
+	}
+	/* untouched requests keep their bytes (number spellings, spacing) */
+	if (dropped)
+		text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+out:
+	json_decref(root);
+	return text;
+}
+
+/* Runs hook with request on its stdin; the first ANSWER_MAX bytes of its
+ * stdout in *out (malloc'd). */
 static int call_hook(const char *hook, const char *request, char **out)
 {
 	int in[2], res[2];
-	size_t len = 0, cap = 4096;
+	size_t len = 0, cap = ANSWER_MAX + 1;
 	char *buf = NULL;
 	pid_t pid;
 
@@ -63,16 +104,8 @@ static int call_hook(const char *hook, const char *request, char **out)
 	close(in[1]);
 	if (!(buf = malloc(cap)))
 		return -ENOMEM;
-	for (;;) {
-		if (len + 1 == cap) {
-			char *grown = realloc(buf, cap *= 2);
-			if (!grown) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = grown;
-		}
-		ssize_t r = read(res[0], buf + len, cap - 1 - len);
+	while (len < ANSWER_MAX) {
+		ssize_t r = read(res[0], buf + len, ANSWER_MAX - len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -80,6 +113,7 @@ static int call_hook(const char *hook, const char *request, char **out)
 		len += (size_t)r;
 	}
 	buf[len] = '\0';
+	/* what is beyond ANSWER_MAX is not read: the hook may get EPIPE */
 	close(res[0]);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) /* status ignored, as the isolator does */
 		;
@@ -89,19 +123,34 @@ static int call_hook(const char *hook, const char *request, char **out)
 
 int main(int argc, char **argv)
 {
-	bool only_error = argc > 1 && strcmp(argv[1], "-e") == 0;
+	bool only_error = false, raw = false;
 	json_error_t jerr;
 	json_t *reply = NULL;
-	char *out = NULL, *text = NULL;
-	int rc = 2;
+	char *out = NULL, *text = NULL, *shaped = NULL;
+	int rc = 2, a = 1, err;
 
-	if (argc != 3 + only_error) {
-		fprintf(stderr, "usage: mesos_caller [-e] HOOK REQUEST\n");
+	for (; a < argc && argv[a][0] == '-'; a++) {
+		if (strcmp(argv[a], "-e") == 0)
+			only_error = true;
+		else if (strcmp(argv[a], "-r") == 0)
+			raw = true;
+		else
+			break;
+	}
+	if (argc - a != 2) {
+		fprintf(stderr, "usage: mesos_caller [-e] [-r] HOOK REQUEST\n");
 		return 2;
 	}
-	if (call_hook(argv[1 + only_error], argv[2 + only_error], &out) < 0) {
-		fprintf(stderr, "mesos_caller: cannot call the hook: %s\n", strerror(errno));
-		return 2;
+	if (!raw)
+		shaped = mesos_shaped(argv[a + 1]);
+	if ((err = call_hook(argv[a], shaped ? shaped : argv[a + 1], &out)) < 0) {
+		fprintf(stderr, "mesos_caller: cannot call the hook: %s\n", strerror(-err));
+		goto done;
+	}
+	if (!out[0]) {
+		fprintf(stderr, "mesos_caller: Got no response from %s\n", argv[a]);
+		rc = 3;
+		goto done;
 	}
 	/* json_loads refuses text after the first value: one object exactly. */
 	if (!(reply = json_loads(out, JSON_REJECT_DUPLICATES, &jerr)) || !json_is_object(reply)) {
@@ -123,6 +172,7 @@ int main(int argc, char **argv)
 	rc = 0;
 done:
 	free(text);
+	free(shaped);
 	free(out);
 	json_decref(reply);
 	return rc;

@@ -70,7 +70,15 @@ static void catalogue(void)
 		  "\"netgroups\":[\"a b\"]}}",
 		  "Invalid netgroup 'a b': use 1-40 letters, digits, '.', '_' and '-'" },
 		/* reserve */
-		{ "{\"command\":\"reserve\",\"args\":{\"hostname\":\"h1\",\"uid\":\"u\"}}", "Missing ipv4_addrs" },
+		{ "{\"command\":\"reserve\",\"args\":{\"hostname\":\"h1\",\"uid\":\"u\"}}",
+		  "Must provide at least one IPv4 or IPv6 address." },
+		{ "{\"command\":\"reserve\",\"args\":{\"hostname\":\"h1\",\"uid\":\"u\",\"ipv4_addrs\":[],"
+		  "\"ipv6_addrs\":[]}}",
+		  "Must provide at least one IPv4 or IPv6 address." },
+		{ "{\"command\":\"reserve\",\"args\":{\"hostname\":\"h1\",\"uid\":\"u\",\"ipv6_addrs\":\"fd00::1\"}}",
+		  "ipv6_addrs must be a list of IP addresses" },
+		{ "{\"command\":\"reserve\",\"args\":{\"hostname\":\"h1\",\"uid\":\"u\",\"ipv4_addrs\":{}}}",
+		  "ipv4_addrs must be a list of IP addresses" },
 		{ "{\"command\":\"reserve\",\"args\":{\"hostname\":\"h1\",\"uid\":\"u\",\"ipv4_addrs\":\"10.0.0.1\"}}",
 		  "ipv4_addrs must be a list of IP addresses" },
 		{ "{\"command\":\"reserve\",\"args\":{\"hostname\":\"h1\",\"uid\":\"u\",\"ipv4_addrs\":[\"1.1.1.1.1\"]}}",
@@ -83,7 +91,7 @@ static void catalogue(void)
 		  "\"10.0.0.1\"]}}",
 		  "IP address 10.0.0.1 is listed twice in ipv4_addrs" },
 		{ "{\"command\":\"reserve\",\"args\":{\"hostname\":\"h1\",\"uid\":\"u\",\"ipv4_addrs\":[]}}",
-		  "Missing ipv6_addrs" },
+		  "Must provide at least one IPv4 or IPv6 address." },
 		{ "{\"command\":\"reserve\",\"args\":{\"hostname\":\"h1\",\"uid\":\"u\",\"ipv4_addrs\":[],"
 		  "\"ipv6_addrs\":[\"10.0.0.1\"]}}",
 		  "IPv4 address must not be placed in IPv6 address field." },
@@ -104,7 +112,16 @@ static void catalogue(void)
 		{ "{\"command\":\"isolate\",\"args\":{\"hostname\":\"h1\",\"container_id\":\"c\",\"pid\":\"12\"}}",
 		  "pid must be a positive integer" },
 		{ "{\"command\":\"isolate\",\"args\":{\"hostname\":\"h1\",\"container_id\":\"c\",\"pid\":12}}",
-		  "Missing ipv4_addrs" },
+		  "Must provide at least one IPv4 or IPv6 address." },
+		{ "{\"command\":\"isolate\",\"args\":{\"hostname\":\"h1\",\"container_id\":\"c\",\"pid\":12,"
+		  "\"ipv4_addrs\":\"10.65.0.2\"}}",
+		  "ipv4_addrs must be a list of IP addresses" },
+		{ "{\"command\":\"isolate\",\"args\":{\"hostname\":\"h1\",\"container_id\":\"c\",\"pid\":12,"
+		  "\"ipv6_addrs\":[\"10.65.0.2\"]}}",
+		  "IPv4 address must not be placed in IPv6 address field." },
+		{ "{\"command\":\"isolate\",\"args\":{\"hostname\":\"h1\",\"container_id\":\"c\",\"pid\":12,"
+		  "\"ipv4_addrs\":[\"10.65.0.2\"],\"netgroups\":{}}}",
+		  "netgroups must be a list of strings" },
 		{ ISO(",\"netgroups\":\"ng\""), "netgroups must be a list of strings" },
 		{ ISO(",\"netgroups\":[1]"), "netgroups must be a list of strings, not containing 1" },
 		{ ISO(",\"netgroups\":[\"default_h2\"]"),
@@ -126,6 +143,19 @@ static void catalogue(void)
 		/* accepted */
 		{ ISO(""), "OK" },
 		{ ISO(",\"netgroups\":null,\"labels\":null,\"future_key\":1"), "OK" },
+		/* as Mesos writes them: an empty repeated field is left out */
+		{ "{\"command\":\"isolate\",\"args\":{\"hostname\":\"h1\",\"container_id\":\"c\",\"pid\":12,"
+		  "\"ipv4_addrs\":[\"10.65.0.2\"]}}",
+		  "OK" },
+		{ "{\"command\":\"isolate\",\"args\":{\"hostname\":\"h1\",\"container_id\":\"c\",\"pid\":12,"
+		  "\"ipv6_addrs\":[\"fd00::2\"]}}",
+		  "OK" },
+		{ "{\"command\":\"reserve\",\"args\":{\"hostname\":\"h1\",\"uid\":\"u\",\"ipv4_addrs\":[\"10.0.0.1\"]}}",
+		  "OK" },
+		{ "{\"command\":\"reserve\",\"args\":{\"hostname\":\"h1\",\"uid\":\"u\",\"ipv6_addrs\":[\"fd00::1\"]}}",
+		  "OK" },
+		{ "{\"command\":\"allocate\",\"args\":{\"hostname\":\"h1\",\"uid\":\"u\",\"num_ipv4\":1,\"num_ipv6\":0}}",
+		  "OK" },
 		{ "{\"command\":\"cleanup\",\"args\":{\"hostname\":\"h1\",\"container_id\":\"c\"}}", "OK" },
 		{ "{\"command\":\"release\",\"args\":{\"ips\":[\"10.0.0.1\",\"fd00::1\"]}}", "OK" },
 		{ "{\"command\":\"allocate\",\"args\":{\"hostname\":\"h1\",\"uid\":\"u\",\"num_ipv4\":0,\"num_ipv6\":64}}",
@@ -167,6 +197,20 @@ static void accepted(void)
 	mesos_request_free(&r);
 	mesos_request_free(&r);
 	CHECK(r.root == NULL, "free twice is harmless");
+
+	/* Mesos' isolate for an IPv4-only task without netgroups or labels */
+	rc = mesos_request_parse("{\"command\":\"isolate\",\"args\":{\"hostname\":\"h1\",\"container_id\":\"c\","
+				 "\"pid\":42,\"ipv4_addrs\":[\"10.65.0.2\"]}}",
+				 &r, err, sizeof(err));
+	CHECK_INT(rc, 0, "isolate without ipv6_addrs, netgroups and labels accepted (%s)", err);
+	CHECK(rc == 0 && r.ipv4.n == 1 && r.ipv6.n == 0 && r.n_netgroups == 0 && r.n_labels == 0,
+	      "... one IPv4 address, no IPv6 address, netgroup or label");
+	mesos_request_free(&r);
+	rc = mesos_request_parse("{\"command\":\"reserve\",\"args\":{\"hostname\":\"h1\",\"uid\":\"u\","
+				 "\"ipv4_addrs\":[\"10.65.0.7\",\"10.65.0.8\"],\"netgroups\":[\"ng1\"]}}",
+				 &r, err, sizeof(err));
+	CHECK(rc == 0 && r.ipv4.n == 2 && r.ipv6.n == 0, "reserve without ipv6_addrs: two IPv4 addresses (%s)", err);
+	mesos_request_free(&r);
 
 	rc = mesos_request_parse("{\"command\":\"release\",\"args\":{\"uid\":\"task-1\"}}", &r, err, sizeof(err));
 	CHECK(rc == 0 && r.command == MESOS_RELEASE && strcmp(r.uid, "task-1") == 0 && r.ips.n == 0,
