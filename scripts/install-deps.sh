@@ -20,6 +20,8 @@ PKGS=(
   gdb
   # tests/ds/etcd_tls.sh makes its CA and certificates
   openssl
+  # tests/lab/bgp_tor.sh: a top-of-rack BGP router that is not BIRD (GoBGP)
+  gobgpd
 )
 
 missing=()
