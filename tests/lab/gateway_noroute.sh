@@ -10,7 +10,7 @@
 #   gives are removed); pools 10.65.0.0/16, fd00:65::/64; BIRD mesh.
 #   h1: a1 [web]   h2: b1 [web]     (dual stack, `calicoctl container add`)
 # Checks: no default route in either host, in either family; the agent's
-# gateway route is there; a1 resolves 169.254.1.1 to ee:ee:ee:ee:ee:ee;
+# gateway route is there (on h2, which has one of its own, it adds none); a1 resolves 169.254.1.1 to ee:ee:ee:ee:ee:ee;
 # a1 reaches its host (IPv4 and IPv6) and b1 across the hosts over the
 # routes BIRD installed (ICMP, TCP, UDP, both directions, both families);
 # an agent restart leaves one gateway route.
@@ -45,13 +45,16 @@ ctl pool add 10.65.0.0/16 fd00:65::/64 || bail "pools"
 ctl profile add web || bail "profile"
 # workloads may talk to their own host (the default is DROP)
 ctl config felix DefaultEndpointToHostAction ACCEPT || bail "config"
+# h2's administrator routes 169.254.1.1 already: the agent leaves that alone
+ip -n "$(hns h2)" route add 169.254.1.1/32 dev eth0 proto static || bail "h2's own gateway route"
 for h in h1 h2; do check "calicoctl node on $h" quiet ds_node_start "$h" || bail "node $h"; done
 ds_workload h1 a1 46 web || bail "a1"
 ds_workload h2 b1 46 web || bail "b1"
 
 gw_routes() { ip -n "$(hns "$1")" -4 route show 169.254.1.1/32 proto 80; }
 check "h1: the agent holds its route for the gateway" mh_wait 10 eval '[ "$(gw_routes h1)" = "169.254.1.1 dev lo scope link " ]'
-expect_eq "... h2 too" "$(gw_routes h2)" "169.254.1.1 dev lo scope link "
+expect_eq "h2: the administrator's route to it is left as it was, and none added" \
+	"$(ip -n "$(hns h2)" -4 route show 169.254.1.1/32 | sed 's/ *$//')" "169.254.1.1 dev eth0 proto static scope link"
 has_block_route() { [ -n "$(mh_bird_routes "$1" | grep -F "$2 via")" ]; }
 B2=$(mh_blocks h2 | head -n 1)
 check "h1 learns h2's block $B2 by BGP" mh_wait 20 has_block_route h1 "$B2"
