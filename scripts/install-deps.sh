@@ -26,6 +26,8 @@ PKGS=(
   # (init-system-helpers) runs in the maintainer scripts; tests/cli/install.sh
   # checks the package with lintian and the units with systemd-analyze (systemd)
   dpkg-dev init-system-helpers lintian systemd
+  # tests/lab/bgp_tor.sh: a top-of-rack BGP router that is not BIRD (GoBGP)
+  gobgpd
 )
 
 missing=()

@@ -106,6 +106,48 @@ static bool route_present(const struct nl_route_list *have, const struct ip_addr
 	return false;
 }
 
+/* The workloads' IPv4 gateway 169.254.1.1 exists nowhere: the host answers
+ * their ARP for it by proxy ARP on each cali interface. The kernel answers a
+ * proxy ARP request only for a target it can route as unicast out of another
+ * interface than the one asking, which is why Calico hosts need a default
+ * route; a host whose default route comes by BGP (or that has none) leaves
+ * every workload unable to send its first packet. So the agent holds a route
+ * of its own for exactly that address, "169.254.1.1/32 dev lo scope link
+ * proto 80": lo is never a cali interface, so every cali gets its answer
+ * whatever else the routing table holds.
+ *
+ * Why here, and not a permanent neighbour entry inside each workload: Docker
+ * configures the container side itself from the Join answer (and a neighbour
+ * entry would not survive its move into the container), and workloads made
+ * before an upgrade would keep the old state; one host route covers every
+ * door at once. A route via one cali interface would not do: the kernel
+ * refuses to proxy back out of the interface that asked, and there is only
+ * one /32 per table. Nothing is ever sent to 169.254.1.1 (it is only resolved
+ * as a gateway), so the route carries no traffic; IPv6 needs none, its
+ * gateway being the host veth's own link-local address. An administrator's
+ * route to the same /32 is left alone (-EEXIST). */
+static int ensure_gateway_route(struct route_syncer *r, const struct nl_route_list *have, size_t *changes)
+{
+	struct ip_addr gw;
+	struct nl_route rt;
+	int rc;
+
+	ip_parse(CALICO_GW_V4, &gw); /* a constant: cannot fail */
+	for (size_t i = 0; i < have->n; i++)
+		if (have->items[i].dst.addr.family == 4 && have->items[i].dst.prefix == 32 &&
+		    ip_cmp(&have->items[i].dst.addr, &gw) == 0)
+			return 0;
+	nl_route_workload(&rt, &gw, "lo");
+	rc = nl_route_add(r->nl, &rt, false);
+	if (rc == -EEXIST)
+		return 0;
+	if (rc < 0)
+		return rc;
+	log_info("route %s: proxy ARP answers for the workloads' gateway whatever the host's routes", CALICO_GW_V4);
+	(*changes)++;
+	return 0;
+}
+
 int route_syncer_sync(struct route_syncer *r, const struct dp_state *st, bool *present, size_t *changes, char *err,
 		      size_t errlen)
 {
@@ -127,6 +169,11 @@ int route_syncer_sync(struct route_syncer *r, const struct dp_state *st, bool *p
 	if ((rc = nl_route_list(r->nl, 0, CALICO_RT_PROTO, 0, &have)) < 0) {
 		snprintf(err, errlen, "%s", nl_strerror(r->nl));
 		goto out;
+	}
+	if ((rc = ensure_gateway_route(r, &have, changes)) < 0) {
+		if (!first)
+			snprintf(err, errlen, "%s", nl_strerror(r->nl));
+		first = first ? first : rc;
 	}
 	for (size_t i = 0; i < st->n_endpoints; i++) {
 		const struct endpoint *e = &st->endpoints[i];

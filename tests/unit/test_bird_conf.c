@@ -128,7 +128,9 @@ static void test_changes(void)
 	      "once the block is this host's: the block, not the /32");
 	put(&c, "/calico/v1/ipam/v4/pool/10.65.0.0-16", "{\"cidr\":\"10.65.0.0/16\",\"masquerade\":false,\"vxlan\":true}");
 	char *t3 = render(&c, "a");
-	CHECK(t3 && !strstr(t3, "10.65."), "the pool turned VXLAN: BGP carries none of it");
+	CHECK(t3 && !strstr(t3, "route 10.65.0.0/26") && strstr(t3, "\tif net ~ [ 10.65.0.0/16+ ] then reject;\n"),
+	      "the pool turned VXLAN: BGP carries none of it, and takes none of it from peers");
+	CHECK(t3 && !strstr(t3, " blackhole;"), "... no blackhole is left for it");
 	free(t0);
 	free(t1);
 	free(t2);
@@ -136,8 +138,38 @@ static void test_changes(void)
 	node_cache_free(&c);
 }
 
+/* Calico imports whatever its peers send (a default route, other racks'
+ * networks); this host's own routes win over a peer's for the same prefix. */
+static void test_import_from_peers(void)
+{
+	struct node_cache c;
+	node_cache_init(&c);
+	put(&c, "/calico/bgp/v1/host/a/ip_addr_v4", "10.0.0.1");
+	put(&c, "/calico/v1/ipam/v4/pool/10.65.0.0-16", "{\"cidr\":\"10.65.0.0/16\",\"masquerade\":false}");
+	put(&c, "/calico/ipam/v2/host/a/ipv4/block/10.65.0.0-26", "{}");
+	char *t = render(&c, "a");
+	CHECK(t && strstr(t, "filter calico_import_v4 {\n\taccept;\n}"), "without VXLAN pools: every route is imported");
+	CHECK(t && strstr(t, "protocol kernel kernel_v4 {\n\tipv4 {\n\t\tpreference 200;\n"),
+	      "the workloads' routes learned from the kernel beat BGP's preference of 100");
+	CHECK(t && strstr(t, "protocol static blocks_v4 {\n\tipv4 {\n\t\tpreference 200;\n\t};\n"
+			     "\troute 10.65.0.0/26 blackhole;"),
+	      "so do the block blackholes");
+	CHECK(t && strstr(t, "filter calico_export_v4 {\n\tif proto = \"blocks_v4\" then accept;\n\treject;\n}"),
+	      "export: still only this host's blocks, never a learned route");
+	free(t);
+	put(&c, "/calico/v1/ipam/v4/pool/10.70.0.0-16", "{\"cidr\":\"10.70.0.0/16\",\"masquerade\":false,\"vxlan\":true}");
+	put(&c, "/calico/v1/ipam/v4/pool/10.60.0.0-16", "{\"cidr\":\"10.60.0.0/16\",\"masquerade\":false,\"vxlan\":true}");
+	t = render(&c, "a");
+	CHECK(t && strstr(t, "filter calico_import_v4 {\n\tif net ~ [ 10.60.0.0/16+, 10.70.0.0/16+ ] then reject;\n"
+			     "\taccept;\n}"),
+	      "routes inside VXLAN pools (sorted) are refused, the rest imported");
+	free(t);
+	node_cache_free(&c);
+}
+
 int main(void)
 {
+	test_import_from_peers();
 	test_passive_pairs();
 	test_refusals_and_defaults();
 	test_changes();

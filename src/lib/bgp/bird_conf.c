@@ -13,6 +13,12 @@
 #include "netlink/nl.h"
 #include "util/nodename.h"
 
+/* BIRD prefers, for one prefix, the route of the higher preference before it
+ * looks at anything a peer can set: BGP's routes have 100, so this host's own
+ * (its workloads' routes learned from the kernel, its block blackholes) win
+ * over any peer's announcement of the same prefix. */
+#define OWN_ROUTE_PREFERENCE 200
+
 static const char *const kind_prefix[] = { [BIRD_PEER_MESH] = "Mesh", [BIRD_PEER_NODE] = "Node",
 					   [BIRD_PEER_GLOBAL] = "Global" };
 static const char *const kind_text[] = { [BIRD_PEER_MESH] = "node-to-node mesh",
@@ -72,14 +78,17 @@ static void emit_filters(FILE *f, const struct bird_family *fam)
 	int v = fam->family;
 	char ip[IP_STR_MAX];
 
-	fprintf(f, "# From peers: routes within the pools BGP carries (pools with VXLAN are the agent's).\n"
-		   "filter calico_import_v%d {\n", v);
-	if (fam->n_pools) {
+	fprintf(f, "# From peers: everything, as Calico imports it: the fabric's shape (a default route\n"
+		   "# from the top-of-rack router, other racks' networks) is not ours to know. Not inside\n"
+		   "# pools with VXLAN: the agent routes those. A peer's route to one of this host's\n"
+		   "# blocks or workloads loses to ours by preference (kernel_v%d and blocks_v%d).\n"
+		   "filter calico_import_v%d {\n", v, v, v);
+	if (fam->n_vxlan_pools) {
 		fprintf(f, "\tif net ~ ");
-		emit_prefix_set(f, fam->pools, fam->n_pools, "+");
-		fprintf(f, " then accept;\n");
+		emit_prefix_set(f, fam->vxlan_pools, fam->n_vxlan_pools, "+");
+		fprintf(f, " then reject;\n");
 	}
-	fprintf(f, "\treject;\n}\n\n");
+	fprintf(f, "\taccept;\n}\n\n");
 
 	fprintf(f, "# To peers: one route per block of this host, and its workloads' addresses borrowed\n"
 		   "# from other blocks, as the kernel has them. Never the workloads inside its blocks.\n"
@@ -115,13 +124,17 @@ static void emit_family_protocols(FILE *f, const struct bird_family *fam)
 	char net[CIDR_STR_MAX];
 
 	fprintf(f, "# Learns the agent's workload routes (protocol %d); persist and graceful restart keep\n"
-		   "# the kernel's routes while BIRD restarts.\n"
+		   "# the kernel's routes while BIRD restarts. Preference %d (BGP has 100): a peer that\n"
+		   "# announces a local workload's address never takes its route away.\n"
 		   "protocol kernel kernel_v%d {\n"
-		   "\tipv%d {\n\t\timport where krt_source = %d;\n\t\texport filter calico_kernel_v%d;\n\t};\n"
+		   "\tipv%d {\n\t\tpreference %d;\n\t\timport where krt_source = %d;\n"
+		   "\t\texport filter calico_kernel_v%d;\n\t};\n"
 		   "\tlearn;\n\tpersist;\n\tscan time 1;\n\tgraceful restart;\n}\n\n",
-		CALICO_RT_PROTO, v, v, CALICO_RT_PROTO, v);
-	fprintf(f, "# One blackhole per block of this host: the aggregate its peers route here.\n"
-		   "protocol static blocks_v%d {\n\tipv%d;\n", v, v);
+		CALICO_RT_PROTO, OWN_ROUTE_PREFERENCE, v, v, OWN_ROUTE_PREFERENCE, CALICO_RT_PROTO, v);
+	fprintf(f, "# One blackhole per block of this host: the aggregate its peers route here, and that\n"
+		   "# a peer's route to the same block never replaces (preference %d).\n"
+		   "protocol static blocks_v%d {\n\tipv%d {\n\t\tpreference %d;\n\t};\n",
+		OWN_ROUTE_PREFERENCE, v, v, OWN_ROUTE_PREFERENCE);
 	for (size_t i = 0; i < fam->n_blocks; i++)
 		fprintf(f, "\troute %s blackhole;\n", cidr_format(&fam->blocks[i], net));
 	fprintf(f, "}\n\n");

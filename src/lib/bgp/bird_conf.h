@@ -15,7 +15,9 @@
  *     own peers, Global_<ip> for the global ones;
  *   - to peers: this host's blocks, and /32 (/128) routes of this host's
  *     workloads whose addresses lie outside its blocks (borrowed), as the
- *     kernel has them; from peers: routes within pools without VXLAN. */
+ *     kernel has them; from peers: everything but routes inside pools with
+ *     VXLAN, with this host's own routes preferred over a peer's for the
+ *     same prefix. */
 #ifndef CALICO_BIRD_CONF_H
 #define CALICO_BIRD_CONF_H
 

@@ -84,7 +84,8 @@ static struct bird_family *fam_of(struct bird_view *v, int family)
 	return family == 6 ? &v->v6 : &v->v4;
 }
 
-/* Pools without VXLAN: BGP carries their routes; the agent tunnels the others. */
+/* Pools without VXLAN: BGP carries their routes; the agent tunnels the others
+ * (kept apart, so that nothing a peer sends can route into them). */
 static int collect_pools(const struct node_cache *c, struct bird_view *v)
 {
 	static const char *const prefixes[] = { KEY_POOL_V4_PREFIX, KEY_POOL_V6_PREFIX };
@@ -92,10 +93,12 @@ static int collect_pools(const struct node_cache *c, struct bird_view *v)
 		for (size_t i = node_cache_lower_bound(c, prefixes[p]);
 		     i < c->n && starts(c->items[i].key, prefixes[p]); i++) {
 			const struct node_kv *kv = &c->items[i];
-			if (kv->kind != NKV_POOL || !kv->valid || kv->pool.vxlan)
+			if (kv->kind != NKV_POOL || !kv->valid)
 				continue;
 			struct bird_family *f = fam_of(v, kv->pool.cidr.addr.family);
-			struct cidr *slot = push((void **)&f->pools, &f->n_pools, sizeof(*slot));
+			struct cidr *slot = kv->pool.vxlan
+				? push((void **)&f->vxlan_pools, &f->n_vxlan_pools, sizeof(*slot))
+				: push((void **)&f->pools, &f->n_pools, sizeof(*slot));
 			if (!slot)
 				return -ENOMEM;
 			*slot = kv->pool.cidr;
@@ -222,6 +225,8 @@ static void settle(struct bird_family *f)
 	f->n_peers = out;
 	if (f->n_pools)
 		qsort(f->pools, f->n_pools, sizeof(*f->pools), cmp_cidr);
+	if (f->n_vxlan_pools)
+		qsort(f->vxlan_pools, f->n_vxlan_pools, sizeof(*f->vxlan_pools), cmp_cidr);
 	if (f->n_blocks)
 		qsort(f->blocks, f->n_blocks, sizeof(*f->blocks), cmp_cidr);
 	if (f->n_borrowed) {
@@ -279,6 +284,7 @@ int bird_view_build(const struct node_cache *c, const char *host, struct bird_vi
 static void family_free(struct bird_family *f)
 {
 	free(f->pools);
+	free(f->vxlan_pools);
 	free(f->blocks);
 	free(f->borrowed);
 	free(f->peers);

@@ -32,6 +32,8 @@ struct bird_family {
 	struct ip_addr local;
 	struct cidr *pools;     /* without VXLAN, sorted */
 	size_t n_pools;
+	struct cidr *vxlan_pools; /* with VXLAN (the agent routes them, not BGP), sorted */
+	size_t n_vxlan_pools;
 	struct cidr *blocks;    /* affine to this host, inside pools above, sorted */
 	size_t n_blocks;
 	struct ip_addr *borrowed; /* this host's workload addresses in pools but outside its blocks, sorted */
