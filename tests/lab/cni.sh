@@ -79,6 +79,9 @@ denied() { local d=$1; shift; if "$@"; then fail "$d"; else ok "$d"; fi; }
 lab_host_add h1 172.30.0.11 || { echo "Bail out! cannot build the lab"; exit 1; }
 AGENT_HOST=h1
 "$CTL" pool add 10.70.0.0/16 fd00:70::/64 >/dev/null || echo "# pool add failed"
+# no heartbeat: "nothing changed" (the datastore revision) must not depend on
+# whether the agent's periodic report fell between two reads
+"$CTL" config felix ReportingIntervalSecs 0 >/dev/null || echo "# config failed"
 agent_start h1
 check "calico-node ready in h1" agent_wait_ready 15
 
