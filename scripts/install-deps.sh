@@ -16,6 +16,9 @@ PKGS=(
   busybox-static iperf3 procps psmisc curl jq util-linux
   # the orchestrators the plugins are tested with, and the demo's browser
   docker.io podman runc containernetworking-plugins chromium
+  # tests/lab/cni_libcni.sh builds a small client against libcni, the CNI library
+  # containerd and CRI-O call plugins through (Debian ships its Go source)
+  golang-go golang-github-appc-cni-dev
   # some lab suites send probes from a chosen source address with python3
   python3
   # tests/lab/load.sh reads calico-node's live heap exactly through gdb

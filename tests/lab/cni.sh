@@ -8,7 +8,8 @@
 # result shapes checked with jq), error codes, policy between networks, DEL
 # idempotence (twice, without netns, after the netns is gone), CHECK good and
 # broken, GC, STATUS, IPAM delegation to Debian's host-local, static IPs,
-# several interfaces per container, rollback of a failed ADD.
+# several interfaces per container, a repeated ADD (answered from what is
+# there, or refused when that does not match), rollback of a failed ADD.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
@@ -78,6 +79,9 @@ denied() { local d=$1; shift; if "$@"; then fail "$d"; else ok "$d"; fi; }
 lab_host_add h1 172.30.0.11 || { echo "Bail out! cannot build the lab"; exit 1; }
 AGENT_HOST=h1
 "$CTL" pool add 10.70.0.0/16 fd00:70::/64 >/dev/null || echo "# pool add failed"
+# no heartbeat: "nothing changed" (the datastore revision) must not depend on
+# whether the agent's periodic report fell between two reads
+"$CTL" config felix ReportingIntervalSecs 0 >/dev/null || echo "# config failed"
 agent_start h1
 check "calico-node ready in h1" agent_wait_ready 15
 
@@ -279,9 +283,10 @@ snapshot
 cni ADD mi "$MI" eth1 "$(conf 1.0.0 red)"
 expect_error "a second Calico interface in one container is refused" 999
 check "... saying so" grep -q "one Calico interface per container" <<<"$(jqo .msg)"
-cni ADD mi "$MI" eth0 "$(conf 1.0.0 blue)"
-expect_error "the same attachment twice is refused" 999
-expect_eq "... mi keeps its eth0" "$(ip -n "$(lab_ns mi)" -o link | grep -c 'eth0')" 1
+cni ADD mi "$MI" eth1 "$(conf 1.0.0 blue)"
+expect_error "a second interface on the same network is refused too" 999
+check "... saying so" grep -q "already has a Calico interface (endpoint [0-9a-f]* on network blue): one Calico" <<<"$(jqo .msg)"
+expect_eq "... mi keeps its eth0 and has no eth1" "$(ip -n "$(lab_ns mi)" -o link | grep -c 'eth[01]')" 1
 cni DEL mi "$MI" eth1 "$(conf 1.0.0 red)"
 expect_eq "DEL of an interface never added leaves eth0's endpoint" "$RC $(ep_count mi)" "0 1"
 cni DEL mi "$MI" eth0 "$(conf 1.0.0 blue)"
@@ -295,6 +300,70 @@ check "the same static address for another container is refused" [ "$RC" -eq 1 ]
 check "... saying it is in use" grep -q "IP '10.70.99.9' already in use." <<<"$(jqo .msg)"
 expect_eq "... nothing left (no cali link, no record)" "$(cali_count) $(ep_count st2)" "$LINKS0 0"
 cni DEL st1 "$(lab_nspath st1)" eth0 "$(conf 1.0.0 blue)"
+
+# ---- a repeated ADD (a runtime retrying one whose answer it lost) ----
+# answered from the attachment that is there: the same result in the shape
+# asked for, nothing allocated, no second veth; anything that does not match
+# is refused and changes nothing.
+ipam_state() { "$DSTOOL" list /calico/ipam/; }
+for v in 0.2.0 0.4.0 1.1.0; do
+	c="ra${v//./}"
+	lab_workload_ns "$c"
+	P=$(lab_nspath "$c")
+	cni ADD "$c" "$P" eth0 "$(conf "$v" blue)"
+	FIRST=$OUT
+	check "$v first ADD" [ "$RC" -eq 0 ]
+	ipam0=$(ipam_state)
+	links0=$(cali_count)
+	inside0=$(ip -n "$(lab_ns "$c")" -o link | wc -l)
+	cni ADD "$c" "$P" eth0 "$(conf "$v" blue)"
+	expect_eq "$v repeated ADD succeeds, cniVersion $v" "$RC $(jqo .cniVersion)" "0 $v"
+	expect_eq "$v ... with the first ADD's result, byte for byte" "$OUT" "$FIRST"
+	expect_eq "$v ... nothing allocated (IPAM blocks and handles unchanged)" "$(ipam_state)" "$ipam0"
+	expect_eq "$v ... no second veth (cali links, links in the container)" \
+		"$(cali_count) $(ip -n "$(lab_ns "$c")" -o link | wc -l)" "$links0 $inside0"
+	expect_eq "$v ... one endpoint record" "$(ep_count "$c")" 1
+	snapshot
+	cni ADD "$c" "$P" eth0 "$(conf "$v" red)"
+	expect_error "$v the same container and interface on another network is refused" 999
+	check "$v ... naming both networks" grep -q "^container $c already has eth0 on network blue (endpoint [0-9a-f]*), not on network red: one Calico interface per container$" <<<"$(jqo .msg)"
+	cni ADD "$c" "$P" eth0 "$(conf "$v" blue)"
+	expect_eq "$v ... and the blue attachment still answers as before" "$RC $OUT" "0 $FIRST"
+done
+# the record or the interfaces are not what the first ADD made
+c=ra110
+P=$(lab_nspath $c)
+EPID=$("$DSTOOL" list "/calico/v1/host/h1/workload/cni/$c/" | cut -f1 | sed 's|.*/||')
+lab_workload_ns rx
+ip -n "$(lab_ns rx)" link add eth0 type veth peer name eth0p
+snapshot
+cni ADD $c "$(lab_nspath rx)" eth0 "$(conf 1.1.0 blue)"
+expect_error "repeated ADD whose CNI_NETNS has another eth0 is refused" 999
+check "... saying that eth0 is not the veth's peer" grep -q "^container $c already has endpoint $EPID for eth0 on network blue, but interface eth0 in $(lab_nspath rx) is not the peer of cali${EPID:0:11}$" <<<"$(jqo .msg)"
+ip -n "$(lab_ns rx)" link del eth0
+snapshot
+cni ADD $c "$(lab_nspath rx)" eth0 "$(conf 1.1.0 blue)"
+expect_error "repeated ADD into a netns without eth0 is refused (no second veth)" 999
+check "... saying eth0 is missing there" grep -q "but $(lab_nspath rx) has no interface eth0$" <<<"$(jqo .msg)"
+ADDR=$(ns_addr $c)
+ip -n "$(lab_ns $c)" addr del "$ADDR" dev eth0
+snapshot
+cni ADD $c "$P" eth0 "$(conf 1.1.0 blue)"
+expect_error "repeated ADD after the address was removed inside is refused" 999
+check "... naming the address" grep -q "but address ${ADDR%/*} is not on eth0 in $P$" <<<"$(jqo .msg)"
+ip -n "$(lab_ns $c)" addr add "$ADDR" dev eth0
+"$CTL" endpoint "$EPID" profile set red >/dev/null
+snapshot
+cni ADD $c "$P" eth0 "$(conf 1.1.0 blue)"
+expect_error "repeated ADD of an endpoint whose profile was changed is refused" 999
+check "... naming the profile" grep -q "already has endpoint $EPID for eth0, but its profile is red, not network blue$" <<<"$(jqo .msg)"
+for v in 0.2.0 0.4.0 1.1.0; do
+	c="ra${v//./}"
+	ip=$(ns_addr "$c")
+	cni DEL "$c" "$(lab_nspath "$c")" eth0 "$(conf "$v" blue)"
+	expect_eq "$v DEL after the repeated ADD: record gone" "$RC $(ep_count "$c")" "0 0"
+	check "$v ... address ${ip%/*} released" bash -c "[ -n '$ip' ] && ! '$CTL' ipam info '${ip%/*}' >/dev/null 2>&1"
+done
 
 # ---- rollback of an ADD failing after IPAM ----
 lab_workload_ns rb

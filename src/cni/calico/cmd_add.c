@@ -1,7 +1,9 @@
 /* ADD: addresses from the IPAM plugin, then the veth, the addresses and
  * routes and the endpoint record in one step (workload_create), then, when
  * asked, a wait until calico-node has programmed the endpoint's policy.
- * Any failure undoes what was done: IPAM DEL, veth and record removed. */
+ * Any failure undoes what was done: IPAM DEL, veth and record removed.
+ * An ADD for an attachment that exists already is answered from it
+ * (add_again), as Calico's own plugin does. */
 #include "calico_cni.h"
 
 #include <errno.h>
@@ -12,17 +14,19 @@
 #include <unistd.h>
 
 #include "cni_exec.h"
+#include "endpoint_id.h"
 #include "labels.h"
 #include "util/log.h"
 #include "netlink/netns.h"
 #include "netlink/nl.h"
 #include "store/profile_store.h"
 #include "workload/workload.h"
+#include "workload/workload_net.h"
 
 /* What the runtime gets: the host veth, the container side, the /32s (/128s)
  * on it and the default routes through the link-local gateway. */
-static void fill_result(struct cni_ctx *ctx, const struct attachment *a, const struct workload_made *m,
-			const struct ip_addr *addrs, size_t n, unsigned mtu, struct cni_result *r)
+static void fill_result(struct cni_ctx *ctx, const char *host_ifname, const char *mac, const struct ip_addr *addrs,
+			size_t n, unsigned mtu, struct cni_result *r)
 {
 	struct ip_addr gw4, gw6;
 	bool v4 = false, v6 = false;
@@ -30,10 +34,10 @@ static void fill_result(struct cni_ctx *ctx, const struct attachment *a, const s
 	memset(r, 0, sizeof(*r));
 	ip_parse(CALICO_GW_V4, &gw4);
 	ip_parse(CALICO_GW_V6, &gw6);
-	snprintf(r->ifaces[0].name, sizeof(r->ifaces[0].name), "%s", a->host_ifname);
+	snprintf(r->ifaces[0].name, sizeof(r->ifaces[0].name), "%s", host_ifname);
 	snprintf(r->ifaces[0].mac, sizeof(r->ifaces[0].mac), "ee:ee:ee:ee:ee:ee");
 	snprintf(r->ifaces[1].name, sizeof(r->ifaces[1].name), "%s", ctx->env.ifname);
-	snprintf(r->ifaces[1].mac, sizeof(r->ifaces[1].mac), "%s", m->mac);
+	snprintf(r->ifaces[1].mac, sizeof(r->ifaces[1].mac), "%s", mac);
 	snprintf(r->ifaces[1].sandbox, sizeof(r->ifaces[1].sandbox), "%s", ctx->env.netns);
 	r->ifaces[0].mtu = r->ifaces[1].mtu = mtu;
 	r->n_ifaces = 2;
@@ -59,6 +63,83 @@ static int ds_failure(struct cni_ctx *ctx, struct attachment *a, const char *wha
 		       "%s: %s", what, ds_strerror(a->ds));
 }
 
+/* The answer to an ADD, in the shape of the requested version. */
+static int answer(struct cni_ctx *ctx, const char *host_ifname, const char *mac, const struct ip_addr *addrs, size_t n,
+		  unsigned mtu)
+{
+	struct cni_result res;
+	fill_result(ctx, host_ifname, mac, addrs, n, mtu, &res);
+	if (!(ctx->out = cni_result_encode(&res, ctx->conf.version)))
+		return cni_err(&ctx->err, CNI_ERR_INTERNAL, "out of memory");
+	return 0;
+}
+
+static int wait_programmed(struct cni_ctx *ctx, struct attachment *a)
+{
+	char status[32];
+	if (ctx->conf.policy_setup_timeout <= 0 ||
+	    attachment_wait_up(a, ctx->conf.policy_setup_timeout, status, sizeof(status)) == 0)
+		return 0;
+	return cni_err(&ctx->err, CNI_ERR_TRY_AGAIN,
+		       "calico-node did not program endpoint %s within %d s (status: %s); is it running on host %s?",
+		       a->ep_id, ctx->conf.policy_setup_timeout, status[0] ? status : "none", a->host);
+}
+
+/* A repeated ADD: runtimes retry an ADD whose answer they lost (a timeout),
+ * and the attachment it asks for is there already. Answer with it, as the
+ * first ADD did, allocating nothing and making nothing; but only when the
+ * record and the interfaces are still the ones that ADD made, since
+ * answering for anything else would hand the runtime an attachment that is
+ * not what it asked for. */
+static int add_again(struct cni_ctx *ctx, struct attachment *a, const struct endpoint *ep, unsigned mtu)
+{
+	struct ip_addr addrs[CNI_MAX_IPS];
+	size_t n = 0;
+	char mac[18], msg[256];
+	const char *net = ep->n_profile_ids ? ep->profile_ids[0] : "";
+	int rc;
+
+	if (strcmp(net, ctx->conf.name) != 0)
+		return cni_err(&ctx->err, CNI_ERR_INTERNAL,
+			       "container %s already has endpoint %s for %s, but its profile is %.64s, not network %s",
+			       ctx->env.container_id, a->ep_id, ctx->env.ifname, net[0] ? net : "(none)", ctx->conf.name);
+	for (size_t i = 0; i < ep->n_ipv4_nets && n < CNI_MAX_IPS; i++)
+		addrs[n++] = ep->ipv4_nets[i].addr;
+	for (size_t i = 0; i < ep->n_ipv6_nets && n < CNI_MAX_IPS; i++)
+		addrs[n++] = ep->ipv6_nets[i].addr;
+	/* The record names the host interface (see attachment_unwire). */
+	const char *host_ifname = ep->name[0] ? ep->name : a->host_ifname;
+	if ((rc = workload_verify(ctx->env.netns, host_ifname, ctx->env.ifname, addrs, n, mac, msg, sizeof(msg))) < 0)
+		return cni_err(&ctx->err, CNI_ERR_INTERNAL, "container %s already has endpoint %s for %s on network %s, but %s",
+			       ctx->env.container_id, a->ep_id, ctx->env.ifname, ctx->conf.name, msg);
+	if ((rc = wait_programmed(ctx, a)) < 0)
+		return rc;
+	if ((rc = answer(ctx, host_ifname, mac, addrs, n, mtu)) < 0)
+		return rc;
+	log_info("ADD %s %s again: endpoint %s on %s, as it is", ctx->env.container_id, ctx->env.ifname, a->ep_id,
+		 host_ifname);
+	return 0;
+}
+
+/* One Calico interface per container: a second veth would need the same
+ * 169.254.1.1 routes on another device. Names the attachment in the way. */
+static int refuse_second(struct cni_ctx *ctx, const struct endpoint_entry *other)
+{
+	const char *net = other->ep.n_profile_ids ? other->ep.profile_ids[0] : "?";
+	char same_ifname_id[33];
+
+	cni_endpoint_id(net, ctx->env.container_id, ctx->env.ifname, same_ifname_id);
+	if (strcmp(same_ifname_id, other->ref.id) == 0)
+		return cni_err(&ctx->err, CNI_ERR_INTERNAL,
+			       "container %s already has %s on network %.64s (endpoint %s), not on network %s: "
+			       "one Calico interface per container",
+			       ctx->env.container_id, ctx->env.ifname, net, other->ref.id, ctx->conf.name);
+	return cni_err(&ctx->err, CNI_ERR_INTERNAL,
+		       "container %s already has a Calico interface (endpoint %s on network %.64s): "
+		       "one Calico interface per container",
+		       ctx->env.container_id, other->ref.id, net);
+}
+
 static int ifname_taken(void *ifname)
 {
 	return if_nametoindex(ifname) ? -EEXIST : 0;
@@ -67,7 +148,7 @@ static int ifname_taken(void *ifname)
 int calico_add(struct cni_ctx *ctx)
 {
 	struct attachment a = { 0 };
-	struct cni_result ipam_res, res;
+	struct cni_result ipam_res;
 	struct workload_made made;
 	struct label *labels = NULL;
 	size_t n_labels = 0, n_addrs = 0;
@@ -75,7 +156,7 @@ int calico_add(struct cni_ctx *ctx)
 	struct endpoint_entry *found = NULL;
 	size_t n_found = 0;
 	bool ipam_done = false, wired = false;
-	char msg[512], status[32], plugin[4096];
+	char msg[512], plugin[4096];
 	unsigned mtu = ctx->conf.mtu;
 	int rc, fd;
 
@@ -102,18 +183,17 @@ int calico_add(struct cni_ctx *ctx)
 				       ctx->env.path ? ctx->env.path : "(not set)");
 		goto out;
 	}
-	/* One Calico interface per container: a second veth would need the same
-	 * 169.254.1.1 routes on another device. */
+	if (!mtu && (rc = workload_mtu(a.ds, a.host, &mtu)) < 0) {
+		rc = ds_failure(ctx, &a, "reading VethMtu", rc);
+		goto out;
+	}
 	if ((rc = workload_find(a.ds, a.host, CNI_ORCH, ctx->env.container_id, &found, &n_found)) < 0) {
 		rc = ds_failure(ctx, &a, "reading endpoints", rc);
 		goto out;
 	}
 	if (n_found) {
-		bool same = strcmp(found[0].ref.id, a.ep_id) == 0;
-		rc = cni_err(&ctx->err, CNI_ERR_INTERNAL, "container %s already has %s (endpoint %s on network %s)%s",
-			     ctx->env.container_id, same ? "this interface" : "a Calico interface", found[0].ref.id,
-			     found[0].ep.n_profile_ids ? found[0].ep.profile_ids[0] : "?",
-			     same ? "" : ": one Calico interface per container");
+		rc = n_found == 1 && strcmp(found[0].ref.id, a.ep_id) == 0 ? add_again(ctx, &a, &found[0].ep, mtu)
+									 : refuse_second(ctx, &found[0]);
 		goto out;
 	}
 	/* An interface of that name in the container would fail the veth
@@ -129,10 +209,6 @@ int calico_add(struct cni_ctx *ctx)
 		}
 	}
 	log_debug("ADD: datastore open, no endpoint yet");
-	if (!mtu && (rc = workload_mtu(a.ds, a.host, &mtu)) < 0) {
-		rc = ds_failure(ctx, &a, "reading VethMtu", rc);
-		goto out;
-	}
 	if ((rc = attachment_ipam(ctx, CNI_CMD_ADD, &ipam_res)) < 0)
 		goto out;
 	ipam_done = true;
@@ -161,21 +237,11 @@ int calico_add(struct cni_ctx *ctx)
 	}
 	wired = true;
 	log_debug("ADD: endpoint %s wired", a.ep_id);
-	if (ctx->conf.policy_setup_timeout > 0 &&
-	    attachment_wait_up(&a, ctx->conf.policy_setup_timeout, status, sizeof(status)) < 0) {
-		/* Chosen: fail and undo. A container whose policy is not in place
-		 * carries no traffic (the agent drops it), so handing it out would
-		 * only move the failure into the application. */
-		rc = cni_err(&ctx->err, CNI_ERR_TRY_AGAIN,
-			     "calico-node did not program endpoint %s within %d s (status: %s); is it running on host %s?",
-			     a.ep_id, ctx->conf.policy_setup_timeout, status[0] ? status : "none", a.host);
+	/* Chosen: fail and undo. A container whose policy is not in place
+	 * carries no traffic (the agent drops it), so handing it out would
+	 * only move the failure into the application. */
+	if ((rc = wait_programmed(ctx, &a)) < 0 || (rc = answer(ctx, a.host_ifname, made.mac, addrs, n_addrs, mtu)) < 0)
 		goto out;
-	}
-	fill_result(ctx, &a, &made, addrs, n_addrs, mtu, &res);
-	if (!(ctx->out = cni_result_encode(&res, ctx->conf.version))) {
-		rc = cni_err(&ctx->err, CNI_ERR_INTERNAL, "out of memory");
-		goto out;
-	}
 	log_info("ADD %s %s: endpoint %s on %s", ctx->env.container_id, ctx->env.ifname, a.ep_id, a.host_ifname);
 	rc = 0;
 out:

@@ -133,6 +133,64 @@ out:
 	return rc;
 }
 
+int workload_verify(const char *netns_path, const char *host_ifname, const char *container_ifname,
+		    const struct ip_addr *addrs, size_t n_addrs, char mac[18], char *err, size_t errlen)
+{
+	struct nl *host = NULL, *cont = NULL;
+	struct nl_link hl, cl, owner;
+	char msg[NL_ERR_MAX] = "", a[IP_STR_MAX];
+	int ns_fd = -1, rc;
+
+	mac[0] = '\0';
+	if ((rc = nl_open(&host, -1, msg, sizeof(msg))) < 0)
+		goto out;
+	if (nl_link_get(host, host_ifname, &hl) < 0) {
+		snprintf(msg, sizeof(msg), "host interface %s is missing", host_ifname);
+		rc = -ENODEV;
+		goto out;
+	}
+	if ((ns_fd = netns_open(netns_path)) < 0) {
+		snprintf(msg, sizeof(msg), "cannot open network namespace %s: %s", netns_path, strerror(-ns_fd));
+		rc = -ENOENT;
+		goto out;
+	}
+	if ((rc = nl_open(&cont, ns_fd, msg, sizeof(msg))) < 0)
+		goto out;
+	if (nl_link_get(cont, container_ifname, &cl) < 0) {
+		snprintf(msg, sizeof(msg), "%s has no interface %s", netns_path, container_ifname);
+		rc = -ENOENT;
+		goto out;
+	}
+	/* Interface indexes are per namespace, so one direction could match
+	 * by chance; a veth pair names each other both ways. */
+	if (!hl.has_link_netnsid || !cl.has_link_netnsid || hl.link != cl.ifindex || cl.link != hl.ifindex) {
+		snprintf(msg, sizeof(msg), "interface %s in %s is not the peer of %s", container_ifname, netns_path,
+			 host_ifname);
+		rc = -EXDEV;
+		goto out;
+	}
+	for (size_t i = 0; i < n_addrs; i++) {
+		if (nl_addr_owner(cont, &addrs[i], &owner) < 0 || owner.ifindex != cl.ifindex) {
+			snprintf(msg, sizeof(msg), "address %s is not on %s in %s", ip_format(&addrs[i], a),
+				 container_ifname, netns_path);
+			rc = -EADDRNOTAVAIL;
+			goto out;
+		}
+	}
+	if (cl.has_mac)
+		snprintf(mac, 18, "%02x:%02x:%02x:%02x:%02x:%02x", cl.mac[0], cl.mac[1], cl.mac[2], cl.mac[3],
+			 cl.mac[4], cl.mac[5]);
+	rc = 0;
+out:
+	if (rc < 0)
+		set_err(err, errlen, msg);
+	nl_close(cont);
+	nl_close(host);
+	if (ns_fd >= 0)
+		close(ns_fd);
+	return rc;
+}
+
 int workload_detach(const char *host_ifname, char *err, size_t errlen)
 {
 	struct nl *nl;

@@ -28,6 +28,17 @@ int workload_host_ifname(const char *endpoint_id, char out[IFNAMSIZ]);
 int workload_attach(const char *netns_path, const char *host_ifname, const char *container_ifname,
 		    const struct ip_addr *addrs, size_t n_addrs, unsigned mtu, char *err, size_t errlen);
 
+/* Whether the veth host_ifname (in the calling namespace) and container_ifname
+ * inside netns_path are still the pair workload_attach made, holding addrs:
+ * what lets a repeated attach (a runtime retrying a request whose answer it
+ * lost) answer from what is there instead of making a second one. 0 with the
+ * container side's MAC in mac ("" when unknown); -ENODEV when the host end is
+ * missing, -ENOENT when the namespace or the container end is missing,
+ * -EXDEV when the container end is not host_ifname's peer, -EADDRNOTAVAIL
+ * when an address is not on it; err names what did not match. */
+int workload_verify(const char *netns_path, const char *host_ifname, const char *container_ifname,
+		    const struct ip_addr *addrs, size_t n_addrs, char mac[18], char *err, size_t errlen);
+
 /* Deletes the veth host_ifname (both ends; its routes go with it).
  * -ENODEV when there is no such interface (callers wanting idempotent
  * deletes, e.g. CNI DEL, treat that as success). */
