@@ -181,6 +181,27 @@ static bool held_by_endpoint(const struct endpoint_entry *eps, size_t n, const s
 	return false;
 }
 
+static void print_freed_block(void *arg, const struct ipam_block *b)
+{
+	char text[CIDR_STR_MAX];
+	const char *host = ipam_block_host(b);
+	printf("%s empty block %s (%s%s)\n", *(const bool *)arg ? "Would free" : "Freed", cidr_format(&b->cidr, text),
+	       host ? "host " : "no affinity", host ? host : "");
+}
+
+/* After the leaked addresses: the empty blocks no host needs (a host keeps
+ * its last block, so that it does not get back an address it just released). */
+static int gc_blocks(struct ds *ds, bool dry_run)
+{
+	char err[512];
+	size_t n = 0;
+	if (ipam_free_empty_blocks(ds, dry_run, print_freed_block, &dry_run, &n, err, sizeof(err)) < 0)
+		return ctl_error("Error: %s", err);
+	if (n)
+		printf("%s %zu empty block%s.\n", dry_run ? "Would free" : "Freed", n, n == 1 ? "" : "s");
+	return 0;
+}
+
 static int ipam_gc_cmd(bool dry_run, long grace)
 {
 	struct endpoint_entry *eps = NULL;
@@ -231,7 +252,7 @@ static int ipam_gc_cmd(bool dry_run, long grace)
 		       n_done == 1 ? "" : "es");
 	ipam_block_entries_free(blocks, n_blocks);
 	endpoint_entries_free(eps, n_eps);
-	return status;
+	return status ? status : gc_blocks(ds, dry_run);
 }
 
 /* ---- check ---- */

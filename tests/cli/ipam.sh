@@ -1,4 +1,5 @@
-# calicoctl ipam: release, info, show, gc; pool removal frees empty blocks.
+# calicoctl ipam: release, info, show, gc (leaked addresses, then empty blocks
+# no host needs); pool removal frees empty blocks; a host keeps its emptied block.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/cli.sh"
 
@@ -100,9 +101,29 @@ Would release 1 leaked address." "$CTL" ipam gc --dry-run
 expect_ok "release v6" "Address successfully released" "$CTL" ipam release fd00:21::
 expect_eq "its handle is gone" "$("$DSTOOL" count /calico/ipam/v2/handle/h6a)" 0
 expect_ok "release the other v6" "Address successfully released" "$CTL" ipam release fd00:21::1
-expect_eq "the v6 block is freed" "$("$DSTOOL" count /calico/ipam/v2/assignment/ipv6/)" 0
+expect_eq "the emptied v6 block stays" "$("$DSTOOL" count /calico/ipam/v2/assignment/ipv6/)" 1
+expect_eq "affine to its host" "$("$DSTOOL" count /calico/ipam/v2/host/testhost/ipv6/)" 1
+expect_ok "gc leaves a host its last block" "Released 0 leaked addresses." "$CTL" ipam gc
+# Two more empty blocks: one of testhost's (now it has two), one without affinity.
+"$DSTOOL" put /calico/ipam/v2/assignment/ipv6/block/fd00:21::40-122 "$(block_json fd00:21::40/122 '"host:testhost"' \
+  "$(nulls 64)" "$(seq_list 0 63)" "")"
+"$DSTOOL" put /calico/ipam/v2/host/testhost/ipv6/block/fd00:21::40-122 '{}'
+"$DSTOOL" put /calico/ipam/v2/assignment/ipv6/block/fd00:21::80-122 "$(block_json fd00:21::80/122 null \
+  "$(nulls 64)" "$(seq_list 0 63)" "")"
+before=$(rev)
+expect_ok "gc --dry-run names the empty blocks it would give back" "Would release 0 leaked addresses.
+Would free empty block fd00:21::/122 (host testhost)
+Would free empty block fd00:21::80/122 (no affinity)
+Would free 2 empty blocks." "$CTL" ipam gc --dry-run
+expect_eq "and writes nothing" "$(rev)" "$before"
+expect_ok "gc gives them back" "Released 0 leaked addresses.
+Freed empty block fd00:21::/122 (host testhost)
+Freed empty block fd00:21::80/122 (no affinity)
+Freed 2 empty blocks." "$CTL" ipam gc
+expect_eq "testhost keeps one v6 block" "$("$DSTOOL" count /calico/ipam/v2/host/testhost/ipv6/)" 1
+expect_eq "one v6 block left" "$("$DSTOOL" count /calico/ipam/v2/assignment/ipv6/)" 1
 "$CTL" pool add fd00:30::/48 >/dev/null
 run "$CTL" ipam show
-case "$OUT" in *"| fd00:30::/48  | (0 blocks) | (0 hosts)   | 0    | 1208925819614629174706176 |"*) ok "a /48's free count (2^80)";;
+case "$OUT" in *"| fd00:30::/48  | (0 blocks)"*"| (0 hosts)   | 0    | 1208925819614629174706176 |"*) ok "a /48's free count (2^80)";;
   *) fail "a /48's free count: $OUT";; esac
 tap_done

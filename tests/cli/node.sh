@@ -120,6 +120,16 @@ Released the affinity of 1 IPAM block(s)." "$CTL" node remove --hostname=h3
 block=$("$DSTOOL" get /calico/ipam/v2/assignment/ipv4/block/10.77.0.0-26)
 case "$block" in *'"affinity":null'*'"allocations":[0,'*) ok "... the block keeps its address, without affinity";; *) fail "... block after remove: $block";; esac
 expect_eq "... the affinity marker is gone" "$("$DSTOOL" count /calico/ipam/v2/host/h3/)" 0
+expect_ok "... its last release" "Address successfully released" "$CTL" ipam release 10.77.0.0
+expect_eq "... frees the block, which has no affinity any more" "$("$DSTOOL" count /calico/ipam/v2/assignment/ipv4/block/10.77.)" 0
+# An empty block stays with its host (a release does not free it); node remove
+# gives it back. This one is an older record, without "unallocated".
+"$DSTOOL" put /calico/ipam/v2/assignment/ipv4/block/10.78.0.0-26 \
+  "{\"cidr\":\"10.78.0.0/26\",\"affinity\":\"host:h4\",\"strictAffinity\":false,\"allocations\":[$(nulls 64)],\"attributes\":[]}"
+"$DSTOOL" put /calico/ipam/v2/host/h4/ipv4/block/10.78.0.0-26 '{}'
+expect_ok "remove gives back the host's empty block" "Removed node h4
+Released the affinity of 1 IPAM block(s)." "$CTL" node remove --hostname=h4
+expect_eq "... block and marker gone" "$("$DSTOOL" count /calico/ipam/v2/assignment/ipv4/block/10.78.)$("$DSTOOL" count /calico/ipam/v2/host/h4/)" "00"
 
 # ---- default pools ----
 unset NO_DEFAULT_POOLS

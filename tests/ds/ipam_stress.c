@@ -1,6 +1,7 @@
 /* IPAM against a real datastore (the one the environment selects):
  *   ipam_stress scenarios           exhaustion, borrowing, strict affinity,
- *                                   rollback, idempotent release, pool removal, v6
+ *                                   rollback, idempotent release, pool removal, v6,
+ *                                   no early reuse, giving empty blocks back
  *   ipam_stress stress P N H        P processes x N auto-assigns over H hosts at
  *                                   once, then concurrent release; checks no
  *                                   duplicate, all in pools, handle counts, and
@@ -132,9 +133,14 @@ static void scenario_exhaustion(struct ds *ds)
 	CHECK_INT(assign1(ds, "ex-h3", "h2", 4, &got[64]), 0, "h2 can borrow again");
 	ipam_release_handle(ds, "ex-h1", NULL, err, sizeof(err));
 	ipam_release_handle(ds, "ex-h3", NULL, err, sizeof(err));
-	CHECK_INT(count(ds, KEY_BLOCK_V4_PREFIX), 0, "empty block freed");
-	CHECK_INT(count(ds, "/calico/ipam/v2/host/"), 0, "with its affinity");
 	CHECK_INT(count(ds, KEY_HANDLE_PREFIX), 0, "no handle left");
+	CHECK_INT(count(ds, KEY_BLOCK_V4_PREFIX), 1, "the emptied block stays");
+	CHECK_INT(count(ds, "/calico/ipam/v2/host/h1/"), 1, "affine to h1, though h2's borrowed address went last");
+	size_t freed = 9;
+	CHECK_INT(ipam_free_empty_blocks(ds, false, NULL, NULL, &freed, err, sizeof(err)), 0, "gc");
+	CHECK_INT(freed, 0, "gc leaves a host its last block");
+	CHECK_INT(ipam_release_host_affinities(ds, "h1", &freed, err, sizeof(err)), 0, "node remove h1");
+	CHECK_INT(count(ds, "/calico/ipam/"), 0, "frees its empty block with its affinity");
 }
 
 static void scenario_claim_and_strict(struct ds *ds)
@@ -211,6 +217,9 @@ static void scenario_release(struct ds *ds)
 	CHECK_INT(ipam_release_handle(ds, "rb-a", &n, err, sizeof(err)), 0, "release an emptied handle");
 	CHECK_INT(n, 0, "releases nothing");
 	CHECK_INT(ipam_release_handle(ds, "never-was", &n, err, sizeof(err)), 0, "release an unknown handle");
+	CHECK_INT(count(ds, KEY_HANDLE_PREFIX), 0, "no handle is left");
+	CHECK_INT(count(ds, "/calico/ipam/v2/host/h1/ipv4/block/10.8.0.0-26"), 1, "h1 keeps its emptied block");
+	CHECK_INT(ipam_release_host_affinities(ds, "h1", &n, err, sizeof(err)), 0, "node remove h1");
 	CHECK_INT(count(ds, "/calico/ipam/"), 0, "nothing of IPAM is left");
 }
 
@@ -284,7 +293,97 @@ static void scenario_v6_and_named_pools(struct ds *ds)
 	size_t rel = 0;
 	CHECK_INT(ipam_release_handle(ds, "v6-1", &rel, err, sizeof(err)), 0, "release the handle");
 	CHECK_INT(rel, 72, "all 72");
+	CHECK_INT(count(ds, KEY_HANDLE_PREFIX), 0, "no handle left");
+	CHECK_INT(count(ds, KEY_BLOCK_V6_PREFIX), 2, "the emptied /122 blocks stay");
+	CHECK_INT(count(ds, "/calico/ipam/v2/host/h1/ipv6/"), 2, "affine to h1");
+	size_t freed = 0;
+	CHECK_INT(ipam_free_empty_blocks(ds, false, NULL, NULL, &freed, err, sizeof(err)), 0, "gc");
+	CHECK_INT(freed, 1, "gives back one /122 block: h1 keeps one per family");
+	CHECK_INT(count(ds, "/calico/ipam/v2/host/h1/ipv6/"), 1, "one v6 block left to h1");
+	CHECK_INT(count(ds, "/calico/ipam/v2/host/h1/ipv4/"), 1, "and its v4 block");
+	CHECK_INT(count(ds, KEY_BLOCK_V6_PREFIX), 1, "(one v6 block record left)");
+	CHECK_INT(ipam_release_host_affinities(ds, "h1", &freed, err, sizeof(err)), 0, "node remove h1");
 	CHECK_INT(count(ds, "/calico/ipam/"), 0, "nothing left");
+	wipe(ds);
+}
+
+/* A host that releases its last addresses does not get them back on its next
+ * allocations, and keeps its block (DESIGN §3, as Calico). */
+static void scenario_no_early_reuse(struct ds *ds, int family)
+{
+	const char *pool = family == 4 ? "10.3.0.0/24" : "fd00:3::/120";
+	struct ip_addr first[2], next[2];
+	char t[4][IP_STR_MAX], marker[KEY_MAX];
+	struct cidr blk;
+	size_t n = 0;
+	wipe(ds);
+	add_pool(ds, pool, false);
+	for (int i = 0; i < 2; i++)
+		CHECK_INT(assign1(ds, i ? "ne-b" : "ne-a", "h1", family, &first[i]), 0, "v%d assign %d: %s", family, i,
+			  err);
+	ipam_block_cidr_of(&first[0], &blk);
+	ipam_affinity_key(marker, "h1", &blk);
+	CHECK_INT(ipam_release_handle(ds, "ne-b", &n, err, sizeof(err)), 0, "v%d release b", family);
+	CHECK_INT(ipam_release(ds, &first[0], 1, NULL, err, sizeof(err)), 0, "v%d release a, the host's last", family);
+	CHECK_INT(count(ds, marker), 1, "v%d the host keeps its block's affinity", family);
+	CHECK_INT(count(ds, family == 4 ? KEY_BLOCK_V4_PREFIX : KEY_BLOCK_V6_PREFIX), 1, "v%d and the block", family);
+	for (int i = 0; i < 2; i++)
+		CHECK_INT(assign1(ds, "ne-c", "h1", family, &next[i]), 0, "v%d assign again %d: %s", family, i, err);
+	int reused = 0, same_block = 0;
+	for (int i = 0; i < 2; i++) {
+		reused += ip_cmp(&next[i], &first[0]) == 0 || ip_cmp(&next[i], &first[1]) == 0;
+		same_block += cidr_contains(&blk, &next[i]);
+	}
+	CHECK_INT(reused, 0, "v%d the next two are fresh (%s, %s after %s, %s)", family, ip_format(&next[0], t[0]),
+		  ip_format(&next[1], t[1]), ip_format(&first[0], t[2]), ip_format(&first[1], t[3]));
+	CHECK_INT(same_block, 2, "v%d from the same affine block", family);
+	ipam_release_handle(ds, "ne-c", NULL, err, sizeof(err));
+	wipe(ds);
+}
+
+/* gc, node removal and pool removal give empty blocks back; a release frees a
+ * block without affinity. */
+static void scenario_give_back(struct ds *ds)
+{
+	struct ip_addr a[130];
+	size_t freed = 9;
+	wipe(ds);
+	add_pool(ds, "10.2.0.0/24", false);
+	add_pool(ds, "10.2.1.0/24", false);
+	/* h1: 130 addresses = three blocks; h2: one address. */
+	struct ipam_request r = { .handle = "gb-1", .host = "h1", .num_ipv4 = 130 };
+	CHECK_INT(ipam_auto_assign(ds, &r, a, NULL, err, sizeof(err)), 0, "h1 takes three blocks: %s", err);
+	CHECK_INT(assign1(ds, "gb-2", "h2", 4, &a[129]), 0, "h2 takes one");
+	CHECK_INT(count(ds, "/calico/ipam/v2/host/h1/"), 3, "h1 has three blocks");
+	CHECK_INT(ipam_release_handle(ds, "gb-1", &freed, err, sizeof(err)), 0, "h1 releases everything");
+	CHECK_INT(count(ds, "/calico/ipam/v2/host/h1/"), 3, "and keeps its three blocks");
+	CHECK_INT(ipam_free_empty_blocks(ds, true, NULL, NULL, &freed, err, sizeof(err)), 0, "gc --dry-run");
+	CHECK_INT(freed, 2, "would give back two");
+	CHECK_INT(count(ds, "/calico/ipam/v2/host/h1/"), 3, "and gives back nothing");
+	CHECK_INT(ipam_free_empty_blocks(ds, false, NULL, NULL, &freed, err, sizeof(err)), 0, "gc");
+	CHECK_INT(freed, 2, "gives back two of h1's empty blocks");
+	CHECK_INT(count(ds, "/calico/ipam/v2/host/h1/"), 1, "h1 keeps one");
+	CHECK_INT(count(ds, "/calico/ipam/v2/host/h2/"), 1, "h2 keeps its block, which is in use");
+	CHECK_INT(count(ds, KEY_BLOCK_V4_PREFIX), 2, "two blocks left");
+	/* Node removal of h2 while its address is in use: the block loses its
+	 * affinity, and its last release frees it. */
+	CHECK_INT(ipam_release_host_affinities(ds, "h2", &freed, err, sizeof(err)), 0, "node remove h2");
+	CHECK_INT(count(ds, "/calico/ipam/v2/host/h2/"), 0, "h2's affinity is gone");
+	CHECK_INT(count(ds, KEY_BLOCK_V4_PREFIX), 2, "its block stays while in use");
+	CHECK_INT(ipam_release_handle(ds, "gb-2", &freed, err, sizeof(err)), 0, "release h2's address");
+	CHECK_INT(count(ds, KEY_BLOCK_V4_PREFIX), 1, "a block without affinity is freed by its last release");
+	/* Pool removal frees the empty blocks of the removed pool. */
+	struct ipam_block_entry *e = NULL;
+	size_t nb = 0;
+	ipam_block_list(ds, 4, &e, &nb, err, sizeof(err));
+	char left[CIDR_STR_MAX] = "";
+	if (nb == 1)
+		cidr_format(&e[0].block.cidr, left);
+	ipam_block_entries_free(e, nb);
+	del_pool(ds, strncmp(left, "10.2.1.", 7) == 0 ? "10.2.1.0/24" : "10.2.0.0/24");
+	CHECK_INT(ipam_cleanup_removed_pools(ds, &freed, err, sizeof(err)), 0, "pool remove");
+	CHECK_INT(freed, 1, "gives back h1's last block, in the removed pool");
+	CHECK_INT(count(ds, "/calico/ipam/"), 0, "with its affinity");
 	wipe(ds);
 }
 
@@ -455,11 +554,19 @@ static void stress(int procs, int n, int hosts)
 	size_t busy = 0;
 	ipam_block_list(ds, 0, &e, &nb, err, sizeof(err));
 	for (size_t i = 0; i < nb; i++)
-		busy += !ipam_block_is_empty(&e[i].block) || e[i].block.affinity;
+		busy += !ipam_block_is_empty(&e[i].block);
 	ipam_block_entries_free(e, nb);
-	CHECK_INT(busy, 0, "every block empty and unaffined (%zu left)", nb);
-	CHECK_INT(count(ds, "/calico/ipam/v2/host/"), 0, "no affinity marker left");
+	CHECK_INT(busy, 0, "every block empty (%zu left)", nb);
 	CHECK_INT(count(ds, KEY_HANDLE_PREFIX), 0, "no handle left");
+	size_t freed = 0;
+	CHECK_INT(ipam_free_empty_blocks(ds, false, NULL, NULL, &freed, err, sizeof(err)), 0, "gc");
+	CHECK_INT(count(ds, KEY_BLOCK_V4_PREFIX), (size_t)hosts, "gc leaves each host one block (%zu freed)", freed);
+	for (int h = 0; h < hosts; h++) {
+		char host[32];
+		snprintf(host, sizeof(host), "host%d", h);
+		ipam_release_host_affinities(ds, host, NULL, err, sizeof(err));
+	}
+	CHECK_INT(count(ds, "/calico/ipam/"), 0, "node remove of every host gives back the rest");
 	free(start);
 	free(all);
 	wipe(ds);
@@ -477,6 +584,9 @@ int main(int argc, char **argv)
 		scenario_release(ds);
 		scenario_pool_removal(ds);
 		scenario_v6_and_named_pools(ds);
+		scenario_no_early_reuse(ds, 4);
+		scenario_no_early_reuse(ds, 6);
+		scenario_give_back(ds);
 		wipe(ds);
 		ds_close(ds);
 		return tap_done();

@@ -1,7 +1,9 @@
 /* IPAM block logic: arithmetic (v4, v6), codec, take/assign/release, pool
  * enumeration and host-seeded order. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ipam/ipam_block.h"
 #include "tap.h"
@@ -97,6 +99,96 @@ static void test_take_release(int family)
 	ipam_block_take(&blk, 1, "a", sec, ords);
 	CHECK_INT(ords[0], 2, "v%d a released ordinal goes to the back", family);
 	ipam_block_free(&blk);
+	json_decref(sec);
+}
+
+/* Released ordinals go to the back of the free order: every fresh address of
+ * the block comes first, then the released ones in the order they were released. */
+static void test_release_order(int family)
+{
+	struct ipam_block blk;
+	struct cidr c = C(family == 4 ? "10.0.1.0/26" : "fd00::1:0/122");
+	int ords[IPAM_BLOCK_SIZE], first_fresh = -1, fresh = 0, fresh_first = 1;
+	json_t *sec = json_pack("{s:s}", "host", "h1");
+
+	ipam_block_init(&blk, &c, "h1", false);
+	ipam_block_take(&blk, 4, "w", sec, ords); /* ordinals 0..3 */
+	CHECK_INT(ipam_block_release(&blk, 2), 0, "v%d release a (ordinal 2)", family);
+	CHECK_INT(ipam_block_release(&blk, 0), 0, "v%d release b (ordinal 0)", family);
+	/* 60 fresh ordinals (4..63) before either released one. */
+	for (int i = 0; i < IPAM_BLOCK_SIZE - 4; i++) {
+		int o = -1;
+		ipam_block_take(&blk, 1, "n", sec, &o);
+		if (i == 0)
+			first_fresh = o;
+		fresh += o >= 4;
+		fresh_first &= o != 0 && o != 2;
+	}
+	CHECK_INT(first_fresh, 4, "v%d the next allocation is a fresh address, not a released one", family);
+	CHECK(fresh_first && fresh == IPAM_BLOCK_SIZE - 4, "v%d every fresh address comes before a released one",
+	      family);
+	CHECK_INT(ipam_block_take(&blk, 2, "n", sec, ords), 2, "v%d then the two released", family);
+	CHECK(ords[0] == 2 && ords[1] == 0, "v%d in release order (a, then b): %d, %d", family, ords[0], ords[1]);
+	CHECK_INT(ipam_block_take(&blk, 1, "n", sec, ords), 0, "v%d and then the block is full", family);
+
+	/* The order survives the datastore: encode, decode, take. */
+	ipam_block_release(&blk, 7);
+	ipam_block_release(&blk, 5);
+	char err[256] = "", *json = ipam_block_encode(&blk);
+	struct ipam_block back;
+	CHECK_INT(ipam_block_decode(json, &back, err, sizeof(err)), 0, "v%d decode %s", family, err);
+	CHECK_INT(ipam_block_take(&back, 2, "n", sec, ords), 2, "v%d take two after a round trip", family);
+	CHECK(ords[0] == 7 && ords[1] == 5, "v%d still in release order: %d, %d", family, ords[0], ords[1]);
+	ipam_block_free(&back);
+	free(json);
+	ipam_block_free(&blk);
+	json_decref(sec);
+}
+
+/* Records without a usable order: as the code before the order was kept wrote
+ * them (ascending), and without "unallocated" at all (absent or null). */
+static void test_old_records(void)
+{
+	struct ipam_block b;
+	char err[256] = "";
+	int ords[2];
+	json_t *sec = json_object();
+	char nulls[64 * 5 + 1] = "";
+	for (int i = 1; i < 64; i++)
+		strcat(nulls, ",null");
+	char *old_json = NULL, *absent = NULL, *null_json = NULL;
+	/* Ordinal 0 used; the free list ascending, as a block claimed afresh has it. */
+	char un[64 * 3 + 1] = "";
+	for (int i = 1; i < 64; i++)
+		sprintf(un + strlen(un), "%s%d", i > 1 ? "," : "", i);
+	const char *head = "{\"cidr\":\"10.77.0.0/26\",\"affinity\":\"host:h3\",\"strictAffinity\":false,"
+			   "\"allocations\":[0";
+	const char *attrs = "\"attributes\":[{\"handle_id\":\"k1\",\"secondary\":{\"host\":\"h3\"}}]}";
+	if (asprintf(&old_json, "%s%s],\"unallocated\":[%s],%s", head, nulls, un, attrs) < 0 ||
+	    asprintf(&absent, "%s%s],%s", head, nulls, attrs) < 0 ||
+	    asprintf(&null_json, "%s%s],\"unallocated\":null,%s", head, nulls, attrs) < 0) {
+		CHECK(0, "set-up");
+		return;
+	}
+	const char *texts[] = { old_json, absent, null_json };
+	const char *names[] = { "an old record", "a record without unallocated", "a record with unallocated null" };
+	for (int t = 0; t < 3; t++) {
+		CHECK_INT(ipam_block_decode(texts[t], &b, err, sizeof(err)), 0, "%s decodes %s", names[t], err);
+		CHECK_INT(ipam_block_used(&b), 1, "%s: one address in use", names[t]);
+		CHECK_INT(ipam_block_take(&b, 1, "k2", sec, ords), 1, "%s: allocates", names[t]);
+		CHECK_INT(ords[0], 1, "%s: from the lowest free ordinal", names[t]);
+		ipam_block_release(&b, 0);
+		CHECK_INT(ipam_block_take(&b, 1, "k2", sec, ords), 1, "%s: allocates again", names[t]);
+		CHECK_INT(ords[0], 2, "%s: a fresh address, not the one just released", names[t]);
+		char *json = ipam_block_encode(&b);
+		CHECK(json && strstr(json, "\"unallocated\":[3,4,") && strstr(json, ",63,0],"),
+		      "%s: written back with its order", names[t]);
+		free(json);
+		ipam_block_free(&b);
+	}
+	free(old_json);
+	free(absent);
+	free(null_json);
 	json_decref(sec);
 }
 
@@ -196,6 +288,9 @@ int main(void)
 	test_arithmetic();
 	test_take_release(4);
 	test_take_release(6);
+	test_release_order(4);
+	test_release_order(6);
+	test_old_records();
 	test_codec();
 	test_free_block();
 	return tap_done();

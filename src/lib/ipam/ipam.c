@@ -886,9 +886,39 @@ static int handle_update_add(struct ds *ds, struct handle_updates *u, const char
 	return ipam_handle_add(&u->h[i], block, -1);
 }
 
+/* Whether block lies in a pool (enabled or not) that exists now. */
+static int block_pooled(struct ds *ds, const struct cidr *block, bool *pooled, char *err, size_t errlen)
+{
+	struct pool_entry *pools = NULL;
+	size_t n = 0;
+	int rc = pool_list(ds, block->addr.family, &pools, &n);
+	if (rc < 0)
+		return ds_failed(ds, err, errlen, rc, "listing pools");
+	*pooled = false;
+	for (size_t i = 0; i < n; i++)
+		*pooled |= cidr_contains_cidr(&pools[i].pool.cidr, block);
+	free(pools);
+	return 0;
+}
+
+/* Whether a block that a release emptied goes back to the pool. One affine to
+ * a host stays with it, as in Calico: freeing it would let its next claim
+ * start again at the ordinals just released (conntrack, neighbour caches and
+ * peers may still point at the old workloads). Blocks are given back by
+ * `calicoctl ipam gc`, node removal and pool removal; a release frees only a
+ * block without affinity, or one whose pool is gone. */
+static int free_when_emptied(struct ds *ds, const struct ipam_block *b, bool *free_it, char *err, size_t errlen)
+{
+	bool pooled = true;
+	int rc = ipam_block_host(b) ? block_pooled(ds, &b->cidr, &pooled, err, errlen) : 0;
+	*free_it = !pooled || !ipam_block_host(b);
+	return rc;
+}
+
 /* Releases the matching ordinals of one block in one transaction with the
- * handles' counts; an emptied block is deleted with its affinity marker.
- * Returns how many it released (0 when none matched), -EAGAIN on a conflict. */
+ * handles' counts; an emptied block is deleted with its affinity marker when
+ * free_when_emptied says so. Returns how many it released (0 when none
+ * matched), -EAGAIN on a conflict. */
 static int release_in_block(struct ds *ds, const struct cidr *c, const struct release_match *m, char *err,
 			    size_t errlen)
 {
@@ -936,7 +966,10 @@ static int release_in_block(struct ds *ds, const struct cidr *c, const struct re
 		n_ops++;
 	}
 	ipam_block_key(bkey, c);
-	if (ipam_block_is_empty(&b)) {
+	bool free_it = false;
+	if (ipam_block_is_empty(&b) && (rc = free_when_emptied(ds, &b, &free_it, err, errlen)) < 0)
+		goto out;
+	if (free_it) {
 		ops[n_ops++] = (struct ds_op){ .type = DS_OP_DELETE, .key = bkey, .mod_rev = mod_rev };
 		if (ipam_block_host(&b) && ipam_affinity_key(mkey, ipam_block_host(&b), c))
 			ops[n_ops++] = (struct ds_op){ .type = DS_OP_DELETE, .key = mkey };
@@ -1254,6 +1287,88 @@ int ipam_release_host_affinities(struct ds *ds, const char *host, size_t *releas
 	return rc;
 }
 
+/* Deletes an empty block with its affinity marker, if it is still as listed:
+ * 0, -ECANCELED when it changed meanwhile (someone allocated from it), or the
+ * datastore's error. */
+static int free_block(struct ds *ds, const struct ipam_block_entry *e)
+{
+	const struct ipam_block *b = &e->block;
+	char bkey[KEY_MAX], mkey[KEY_MAX];
+	struct ds_op ops[2] = { { .type = DS_OP_DELETE, .key = ipam_block_key(bkey, &b->cidr), .mod_rev = e->mod_rev } };
+	size_t n = 1;
+	if (ipam_block_host(b) && ipam_affinity_key(mkey, ipam_block_host(b), &b->cidr))
+		ops[n++] = (struct ds_op){ .type = DS_OP_DELETE, .key = mkey };
+	return ds_txn(ds, ops, n, NULL);
+}
+
+/* Another block that host keeps in a pool of family, besides blocks[skip]. */
+static bool host_keeps_another(const struct ipam_block_entry *blocks, size_t n, const bool *pooled, const bool *gone,
+			       size_t skip, const char *host, int family)
+{
+	for (size_t k = 0; k < n; k++) {
+		const char *h = ipam_block_host(&blocks[k].block);
+		if (k != skip && !gone[k] && pooled[k] && h && strcmp(h, host) == 0 &&
+		    blocks[k].block.cidr.addr.family == family)
+			return true;
+	}
+	return false;
+}
+
+int ipam_free_empty_blocks(struct ds *ds, bool dry_run, ipam_block_fn each, void *arg, size_t *freed, char *err,
+			   size_t errlen)
+{
+	struct pool_entry *pools = NULL;
+	struct ipam_block_entry *blocks = NULL;
+	size_t n_pools = 0, n_blocks = 0, count = 0;
+	bool *pooled = NULL, *gone = NULL;
+	int rc = pool_list(ds, 0, &pools, &n_pools);
+
+	if (rc < 0)
+		return ds_failed(ds, err, errlen, rc, "listing pools");
+	if ((rc = ipam_block_list(ds, 0, &blocks, &n_blocks, err, errlen)) < 0)
+		goto out;
+	pooled = calloc(n_blocks + 1, sizeof(*pooled));
+	gone = calloc(n_blocks + 1, sizeof(*gone));
+	if (!pooled || !gone) {
+		rc = failf(err, errlen, -ENOMEM, "IPAM: out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n_blocks; i++)
+		for (size_t p = 0; p < n_pools; p++)
+			pooled[i] |= cidr_contains_cidr(&pools[p].pool.cidr, &blocks[i].block.cidr);
+	for (size_t i = 0; i < n_blocks; i++) {
+		const struct ipam_block *b = &blocks[i].block;
+		const char *host = ipam_block_host(b);
+		if (!ipam_block_is_empty(b))
+			continue;
+		if (host && pooled[i] && !host_keeps_another(blocks, n_blocks, pooled, gone, i, host, b->cidr.addr.family))
+			continue; /* a host's last block stays with it */
+		int trc = dry_run ? 0 : free_block(ds, &blocks[i]);
+		if (trc == -ECANCELED)
+			continue;
+		if (trc < 0) {
+			rc = ds_failed(ds, err, errlen, trc, "freeing a block");
+			break;
+		}
+		gone[i] = true;
+		count++;
+		if (each)
+			each(arg, b);
+	}
+	if (rc == 0 && !dry_run) {
+		size_t markers = 0;
+		rc = drop_stale_markers(ds, &markers, err, errlen);
+	}
+out:
+	free(pooled);
+	free(gone);
+	ipam_block_entries_free(blocks, n_blocks);
+	free(pools);
+	if (freed)
+		*freed = count;
+	return rc;
+}
+
 int ipam_cleanup_removed_pools(struct ds *ds, size_t *freed, char *err, size_t errlen)
 {
 	struct pool_entry *pools = NULL;
@@ -1271,13 +1386,7 @@ int ipam_cleanup_removed_pools(struct ds *ds, size_t *freed, char *err, size_t e
 			pooled |= cidr_contains_cidr(&pools[p].pool.cidr, &b->cidr);
 		if (pooled || !ipam_block_is_empty(b))
 			continue;
-		char bkey[KEY_MAX], mkey[KEY_MAX];
-		struct ds_op ops[2] = { { .type = DS_OP_DELETE, .key = ipam_block_key(bkey, &b->cidr),
-					  .mod_rev = blocks[i].mod_rev } };
-		size_t n = 1;
-		if (ipam_block_host(b) && ipam_affinity_key(mkey, ipam_block_host(b), &b->cidr))
-			ops[n++] = (struct ds_op){ .type = DS_OP_DELETE, .key = mkey };
-		int trc = ds_txn(ds, ops, n, NULL);
+		int trc = free_block(ds, &blocks[i]);
 		if (trc == 0)
 			count++;
 		else if (trc != -ECANCELED) /* a block that changed meanwhile is in use: leave it */

@@ -74,6 +74,18 @@ int ipam_set_strict_affinity(struct ds *ds, bool strict, char *err, size_t errle
  * affinity markers. *freed (may be NULL) gets how many. */
 int ipam_cleanup_removed_pools(struct ds *ds, size_t *freed, char *err, size_t errlen);
 
+/* Gives back the empty blocks nobody needs (calicoctl ipam gc): those outside
+ * every pool or without affinity, and a host's empty affine blocks while it
+ * keeps another block of that family in a pool. A host's last block stays
+ * with it, as in Calico, so its next address is a fresh one rather than one
+ * it released a moment ago. Each block goes in one transaction with its
+ * marker, only if it is still as listed (one that changed meanwhile is left);
+ * with dry_run nothing is written. each (may be NULL) is called per block
+ * given back, *freed (may be NULL) gets how many. */
+typedef void (*ipam_block_fn)(void *arg, const struct ipam_block *b);
+int ipam_free_empty_blocks(struct ds *ds, bool dry_run, ipam_block_fn each, void *arg, size_t *freed, char *err,
+			   size_t errlen);
+
 /* Lets go of every block affine to host (calicoctl node remove): an empty one
  * is freed with its marker; one still holding addresses keeps them but loses
  * its affinity, so other hosts may allocate from it. Each block is one

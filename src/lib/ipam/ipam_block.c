@@ -117,6 +117,14 @@ static int decode_ordinals(json_t *alloc, json_t *unalloc, struct ipam_block *b,
 			return js_fail(err, errlen, "block: allocations[%zu] does not name an attribute", i);
 		b->allocations[i] = (int)json_integer_value(v);
 	}
+	if (!unalloc || json_is_null(unalloc)) {
+		/* A record without an order (written before it was kept): the free
+		 * ordinals in address order, as a new block hands them out. */
+		for (int o = 0; o < IPAM_BLOCK_SIZE; o++)
+			if (b->allocations[o] < 0)
+				b->unallocated[b->n_unallocated++] = (uint8_t)o;
+		return 0;
+	}
 	if (!json_is_array(unalloc))
 		return js_fail(err, errlen, "block: \"unallocated\" must be an array");
 	json_array_foreach(unalloc, i, v) {

@@ -6,8 +6,11 @@
  *    "allocations":[0,null,...x64],"unallocated":[1,2,...],
  *    "attributes":[{"handle_id":"h","secondary":{"host":"h1","timestamp":"..."}}]}
  * allocations[i] is the index of ordinal i's attribute, or null when free;
- * unallocated lists the free ordinals in the order they are handed out
- * (released ordinals go to the back, so an address is not reused at once).
+ * unallocated lists the free ordinals in the order they are handed out:
+ * taking pops its front, releasing appends to its back, so a released
+ * address comes back only after every fresh one of the block (conntrack,
+ * neighbour caches and peers may still point at its old workload). A record
+ * without it (absent or null) decodes with the free ordinals in address order.
  *
  * Ownership: a struct ipam_block owns its strings and JSON; ipam_block_free()
  * releases them and zeroes the struct. */
@@ -50,7 +53,8 @@ int ipam_block_prefix(int family);
 int ipam_block_init(struct ipam_block *b, const struct cidr *cidr, const char *host, bool strict_affinity);
 void ipam_block_free(struct ipam_block *b);
 /* Strict: the cidr must be a block, allocations exactly 64 entries that point at
- * attributes, unallocated exactly the free ordinals. -EINVAL with a message. */
+ * attributes, unallocated (when present) exactly the free ordinals. -EINVAL
+ * with a message. */
 int ipam_block_decode(const char *json, struct ipam_block *b, char *err, size_t errlen);
 /* Canonical JSON (malloc'd), attributes compacted; NULL on ENOMEM. */
 char *ipam_block_encode(const struct ipam_block *b);
