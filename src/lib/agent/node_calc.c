@@ -378,3 +378,13 @@ int node_calc(const struct node_cache *c, const char *host, const struct node_co
 		return rc;
 	return 0;
 }
+
+int node_calc_local(const struct node_cache *c, const char *host, const struct node_config *cfg,
+		    struct dp_state *out, struct node_local *local)
+{
+	dp_state_init(out);
+	memset(local, 0, sizeof(*local));
+	out->endpoint_to_host = cfg->endpoint_to_host;
+	snprintf(out->iface_prefix, sizeof(out->iface_prefix), "%s", cfg->iface_prefix);
+	return local_endpoints(c, host, out, local);
+}
