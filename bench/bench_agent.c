@@ -7,7 +7,10 @@
  * Each round rewrites PROFILE's rules (a new port, so the chain changes) and
  * polls /metrics every 0.2 ms until calico_nft_applies_total grows: the agent
  * counts a transaction only after libnftables returned, i.e. the kernel has
- * it. Prints one JSON line with median, p90 and max in milliseconds. */
+ * it. Prints one JSON line with median, p90 and max in milliseconds.
+ *
+ * PROFILE "join:TAG": each round adds instead an endpoint of another host
+ * (hjoin) carrying profile TAG, so one address joins a tag set in use here. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -77,6 +80,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ms = calloc((size_t)rounds, sizeof(*ms));
+	const char *join = strncmp(argv[1], "join:", 5) == 0 ? argv[1] + 5 : NULL;
 	key_profile_rules(key, argv[1]);
 	for (int i = 0; i < rounds; i++) {
 		long before = applies(port), now = before;
@@ -88,6 +92,15 @@ int main(int argc, char **argv)
 			 "{\"id\":\"%s\",\"inbound_rules\":[{\"action\":\"allow\",\"protocol\":\"tcp\",\"dst_ports\":[%d]}],"
 			 "\"outbound_rules\":[{\"action\":\"allow\"}]}",
 			 argv[1], 10000 + i);
+		if (join) {
+			char id[32];
+			snprintf(id, sizeof(id), "j%d", i);
+			key_endpoint(key, "hjoin", "bench", id, id);
+			snprintf(value, sizeof(value),
+				 "{\"state\":\"active\",\"name\":\"calij%d\",\"mac\":\"ee:ee:ee:ee:ee:ee\",\"profile_ids\":[\"%s\"],"
+				 "\"ipv4_nets\":[\"10.250.%d.%d/32\"],\"ipv6_nets\":[],\"labels\":{}}",
+				 i, join, i / 250, i % 250 + 1);
+		}
 		double t0 = now_ms();
 		if (ds_put(ds, key, value) < 0) {
 			fprintf(stderr, "bench_agent: put: %s\n", ds_strerror(ds));

@@ -21,7 +21,7 @@ trap cleanup EXIT
 trap 'exit 143' TERM INT
 unset CALICO_DATASTORE ETCD_ENDPOINTS ETCD_AUTHORITY ETCD_CA_CERT_FILE ETCD_CERT_FILE ETCD_KEY_FILE
 
-SECTIONS=(datastore ipam agent throughput)
+SECTIONS=(datastore ipam agent scale throughput)
 ENTRIES="$TMP/entries"   # one JSON object per line, section first
 : >"$ENTRIES"
 FAILED=()
@@ -115,6 +115,34 @@ table_agent() {
     printf '%-28s %10s %10s\n' "profile change p90 (ms)" "$(jnum "$line" change_p90_ms)" ""
     printf '%-28s %10s %10s\n' "resident memory (MB)" "$(jnum "$line" rss_mb)" "<= 50"
   done < <(entries_of agent)
+}
+
+# ---- scale: calico-node at cluster scale, the shapes side by side (needs root) ----
+SCALE_SHAPES=${SCALE_SHAPES:-"1000:0 5000:0 100:1000 100:20000 100:100000"}
+section_scale() {
+  local out shape
+  [ -x "$build/calico-node" ] && [ -x "$build/bench_agent" ] && [ -x "$build/nodetool" ] ||
+    { echo "# scale: calico-node, bench_agent or nodetool is not built" >&2; return 1; }
+  [ "$(id -u)" -eq 0 ] || { echo "# scale: needs root (network namespaces)" >&2; return 1; }
+  for shape in $SCALE_SHAPES; do
+    out=$("$here/bench_scale.sh" "$build" "${shape%%:*}" "${shape##*:}" | tail -n 1) || return 1
+    record scale "$out"
+  done
+}
+
+table_scale() {
+  local line small="" big=""
+  printf '%-8s %-8s %10s %10s %8s %8s %8s %10s\n' local remote change_ms join_ms cold_ms warm_ms rss_mb warm_bytes
+  while IFS= read -r line; do
+    printf '%-8s %-8s %10s %10s %8s %8s %8s %10s\n' "$(jnum "$line" local)" "$(jnum "$line" remote)" \
+      "$(jnum "$line" change_median_ms)" "$(jnum "$line" join_median_ms)" "$(jnum "$line" cold_ms)" \
+      "$(jnum "$line" warm_ms)" "$(jnum "$line" rss_mb)" "$(jnum "$line" warm_script_bytes)"
+    [ "$(jnum "$line" remote)" = 1000 ] && small=$(jnum "$line" change_median_ms)
+    [ "$(jnum "$line" remote)" = 100000 ] && big=$(jnum "$line" change_median_ms)
+  done < <(entries_of scale)
+  [ -n "$small" ] && [ -n "$big" ] &&
+    awk -v a="$big" -v b="$small" 'BEGIN { printf "slope (change at 100,000 remote / at 1,000): %.2f (goal <= 1.5)\n", a / b }'
+  echo "goals: change <= 10 ms every row; join <= 10 ms at 100,000 remote; cold <= 1000 ms at 1,000 local, <= 2000 ms at 100,000 remote; RSS <= 60 MB at 5,000 local, <= 64 MB at 100,000 remote"
 }
 
 # ---- throughput: iperf3 between workloads, veth anchor vs routed path with policy (needs root) ----

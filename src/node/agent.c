@@ -26,6 +26,8 @@ int agent_init(struct agent *a, const struct agent_options *opt)
 	memset(a, 0, sizeof(*a));
 	a->opt = *opt;
 	node_cache_init(&a->cache);
+	node_cache_set_host(&a->cache, a->opt.host);
+	nft_engine_init(&a->engine, &a->cache);
 	node_config_defaults(&a->cfg);
 	dp_state_init(&a->state);
 	metrics_init(&a->metrics);
@@ -50,6 +52,7 @@ void agent_fini(struct agent *a)
 		ds_watch_close(a->watch);
 	if (a->ds)
 		ds_close(a->ds);
+	nft_engine_free(&a->engine);
 	node_cache_free(&a->cache);
 	nft_applier_close(&a->nft);
 	route_syncer_close(&a->routes);

@@ -15,6 +15,7 @@
 #include "nft_apply.h"
 #include "agent/node_cache.h"
 #include "agent/node_calc.h"
+#include "agent/nft_engine.h"
 #include "util/nodename.h"
 #include "routes.h"
 #include "status.h"
@@ -52,7 +53,12 @@ struct agent {
 	struct metrics metrics;
 	struct http *http;
 
-	/* the last programmed state */
+	/* the desired nftables model, kept current from the cache's changes */
+	struct nft_engine engine;
+	bool engine_ready;     /* false: rebuild it from the cache (after a full read) */
+	int64_t next_check_ms; /* the periodic read-back of the kernel's table */
+
+	/* this host's endpoints as last programmed (routes, status) */
 	struct dp_state state;
 	struct node_local local;
 	bool *present; /* per state endpoint: its interface exists */

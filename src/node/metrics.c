@@ -132,6 +132,10 @@ char *metrics_render(struct metrics *m)
 		s.nft_failures);
 	counter(&t, "calico_nft_applies_total", "nftables transactions applied.", s.nft_applies);
 	counter(&t, "calico_resyncs_total", "Full reads of the datastore.", s.resyncs);
+	counter(&t, "calico_nft_checks_total", "Periodic read-backs of the kernel's table.", s.nft_checks);
+	counter(&t, "calico_nft_drift_fixes_total",
+		"Read-backs that found the kernel's table differing from the agent's model, and fixed it.",
+		s.nft_drift_fixes);
 	counter(&t, "calico_route_failures_total", "Failed route or sysctl updates.", s.route_failures);
 	if (t.oom) {
 		free(t.buf);

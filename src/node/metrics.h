@@ -20,6 +20,7 @@ struct metrics {
 	double latency_sum;
 	size_t endpoints, profiles, rules, tag_sets, tag_members, skipped_endpoints;
 	uint64_t datastore_errors, nft_failures, nft_applies, resyncs, route_failures;
+	uint64_t nft_checks, nft_drift_fixes; /* periodic read-backs of the kernel, and those that found a difference */
 	uint64_t script_bytes_last;
 };
 

@@ -16,7 +16,6 @@
 int nft_applier_open(struct nft_applier *a)
 {
 	memset(a, 0, sizeof(*a));
-	nft_model_init(&a->applied, NFT_FAMILY, NFT_TABLE);
 	if (!(a->ctx = nft_ctx_new(NFT_CTX_DEFAULT)))
 		return -ENOMEM;
 	if (nft_ctx_buffer_output(a->ctx) < 0 || nft_ctx_buffer_error(a->ctx) < 0) {
@@ -31,7 +30,6 @@ void nft_applier_close(struct nft_applier *a)
 {
 	if (a->ctx)
 		nft_ctx_free(a->ctx);
-	nft_model_free(&a->applied);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -69,25 +67,36 @@ static int read_kernel(struct nft_applier *a, struct nft_model *out, char *err, 
 	return rc;
 }
 
-int nft_applier_program(struct nft_applier *a, struct nft_model *want, size_t *script_bytes, char *err,
-			size_t errlen)
+int nft_applier_run(struct nft_applier *a, const char *script, size_t *script_bytes, char *err, size_t errlen)
+{
+	*script_bytes = strlen(script);
+	err[0] = '\0';
+	if (!*script_bytes)
+		return 0;
+	if (nft_run_cmd_from_buffer(a->ctx, script) < 0) {
+		copy_error(a, err, errlen);
+		log_debug("refused nft script:\n%s", script);
+		a->have_applied = false;
+		return -EIO;
+	}
+	if (*script_bytes > TRIM_AFTER_BYTES)
+		malloc_trim(0);
+	return 0;
+}
+
+int nft_applier_sync(struct nft_applier *a, const struct nft_model *want, size_t *script_bytes, char *err,
+		     size_t errlen)
 {
 	struct nft_model kernel;
-	const struct nft_model *from = &a->applied;
-	bool from_applied = a->have_applied;
 	char *script = NULL;
 	int rc;
 
 	*script_bytes = 0;
 	err[0] = '\0';
-	nft_model_init(&kernel, NFT_FAMILY, NFT_TABLE);
-	if (!a->have_applied) {
-		nft_model_free(&kernel);
-		if ((rc = read_kernel(a, &kernel, err, errlen)) < 0)
-			goto out;
-		from = &kernel;
-	}
-	rc = nft_render_diff(from, want, &script);
+	a->have_applied = false;
+	if ((rc = read_kernel(a, &kernel, err, errlen)) < 0)
+		goto out;
+	rc = nft_render_diff(&kernel, want, &script);
 	if (rc == -ESTALE)
 		rc = nft_render_full(want, &script);
 	if (rc < 0) {
@@ -101,23 +110,13 @@ int nft_applier_program(struct nft_applier *a, struct nft_model *want, size_t *s
 		rc = -EIO;
 		goto out;
 	}
+	a->have_applied = true;
 out:
 	free(script);
 	nft_model_free(&kernel);
-	/* a large transaction makes libnftables allocate tens of MB (its parse
-	 * trees and cache); give them back to the system instead of keeping the
-	 * peak resident for the agent's lifetime */
-	if (*script_bytes > TRIM_AFTER_BYTES || !from_applied)
-		malloc_trim(0);
-	nft_model_free(&a->applied);
-	if (rc == 0) {
-		a->applied = *want;
-		a->have_applied = true;
-	} else {
-		nft_model_free(want);
-		nft_model_init(&a->applied, NFT_FAMILY, NFT_TABLE);
-		a->have_applied = false;
-	}
-	memset(want, 0, sizeof(*want));
+	/* a large transaction or listing makes libnftables allocate tens of MB
+	 * (its parse trees and cache); give them back to the system instead of
+	 * keeping the peak resident for the agent's lifetime */
+	malloc_trim(0);
 	return rc;
 }

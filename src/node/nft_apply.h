@@ -4,7 +4,10 @@
  * The first program, and the first after a failure, reads the kernel's table
  * back (`list table inet calico` as JSON) and diffs against that, so a
  * restarted agent fixes only what changed while it was away and drops no
- * established connection. Later programs diff against the model last applied. */
+ * established connection. Later programs send the engine's batch scripts
+ * (agent/nft_engine.h), whose model then is what the kernel holds: no copy
+ * of it is kept here, and no full diff is made in steady state. The periodic
+ * check reads the kernel back again and fixes any difference. */
 #ifndef CALICO_NODE_NFT_APPLY_H
 #define CALICO_NODE_NFT_APPLY_H
 
@@ -15,17 +18,18 @@
 
 struct nft_applier {
 	struct nft_ctx *ctx; /* made in the agent's namespace: its socket stays there */
-	struct nft_model applied;
-	bool have_applied; /* false: the kernel's state is unknown, read it back first */
+	bool have_applied;   /* the kernel holds the engine's model; false: read it back first */
 };
 
 int nft_applier_open(struct nft_applier *a);
 void nft_applier_close(struct nft_applier *a);
-/* Brings the kernel to want (a finished model) and takes ownership of it,
- * success or not. *script_bytes gets the transaction's size (0: nothing to
- * do). On failure err has the kernel's message and the next call re-reads
- * the kernel. 0 or -errno. */
-int nft_applier_program(struct nft_applier *a, struct nft_model *want, size_t *script_bytes, char *err,
-			size_t errlen);
+/* Reads the kernel's table back and brings it to want (a finished model) by
+ * the difference. *script_bytes gets the transaction's size (0: the kernel
+ * had it all). On failure err has the kernel's message. 0 or -errno. */
+int nft_applier_sync(struct nft_applier *a, const struct nft_model *want, size_t *script_bytes, char *err,
+		     size_t errlen);
+/* Sends one batch script (the kernel held the model before the batch). On
+ * failure have_applied drops, so the next program reads the kernel back. */
+int nft_applier_run(struct nft_applier *a, const char *script, size_t *script_bytes, char *err, size_t errlen);
 
 #endif

@@ -10,6 +10,16 @@
 #include "policy/nft_compile.h"
 
 #define TICK_MS 1000 /* interfaces may appear after their endpoint record */
+/* How often the kernel's table is read back and compared (Felix re-checks its
+ * iptables every 90 s); CALICO_NFT_CHECK_SECS overrides it (tests). */
+#define NFT_CHECK_MS nft_check_ms()
+
+static int64_t nft_check_ms(void)
+{
+	const char *v = getenv("CALICO_NFT_CHECK_SECS");
+	long s = v && *v ? strtol(v, NULL, 10) : 90;
+	return (s > 0 ? s : 90) * 1000;
+}
 
 void agent_update_config(struct agent *a)
 {
@@ -66,38 +76,78 @@ static void write_statuses(struct agent *a)
 	free(st);
 }
 
-static void count_rules(const struct dp_state *st, size_t *rules)
+/* The engine's batch (or, when the kernel's state is unknown, a read-back
+ * and the difference) to the kernel. */
+static int program_nft(struct agent *a, size_t *bytes, char *err, size_t errlen)
 {
-	*rules = 0;
-	for (size_t i = 0; i < st->n_profiles; i++)
-		*rules += st->profiles[i].inbound.n + st->profiles[i].outbound.n;
+	char *script = NULL;
+	int rc;
+
+	if (!a->engine_ready || (rc = nft_engine_flush(&a->engine, &script)) < 0) {
+		free(script);
+		script = NULL;
+		/* start-up, a resync, or an engine that ran out of memory: build it whole */
+		if ((rc = nft_engine_rebuild(&a->engine, &a->cache)) < 0) {
+			snprintf(err, errlen, "computing the desired state: %s", strerror(-rc));
+			a->engine_ready = false;
+			return rc;
+		}
+		a->engine_ready = true;
+		a->nft.have_applied = false;
+	}
+	if (a->nft.have_applied)
+		rc = nft_applier_run(&a->nft, script, bytes, err, errlen);
+	else
+		rc = nft_applier_sync(&a->nft, &a->engine.model, bytes, err, errlen);
+	free(script);
+	return rc;
+}
+
+/* this host's endpoints, for routes and status, when they changed */
+static int refresh_local(struct agent *a)
+{
+	struct dp_state st;
+	struct node_local local;
+	bool *present;
+	int rc;
+
+	if (!a->engine.local_changed && a->present)
+		return 0;
+	if ((rc = node_calc_local(&a->cache, a->opt.host, &a->cfg, &st, &local)) < 0 ||
+	    !(present = calloc(st.n_endpoints ? st.n_endpoints : 1, sizeof(*present)))) {
+		dp_state_free(&st);
+		node_local_free(&local);
+		return rc < 0 ? rc : -ENOMEM;
+	}
+	dp_state_free(&a->state);
+	node_local_free(&a->local);
+	free(a->present);
+	a->state = st;
+	a->local = local;
+	a->present = present;
+	a->engine.local_changed = false;
+	return 1;
 }
 
 void agent_program(struct agent *a)
 {
-	struct dp_state st;
-	struct node_local local;
-	struct nft_model model;
-	struct nft_compile_report rep = { 0 };
+	struct nft_compile_report rep;
 	char err[512];
-	size_t bytes = 0, changes = 0, rules;
-	bool *present = NULL;
-	int rc;
+	size_t bytes = 0, changes = 0;
+	bool was_ok = a->nft_ok;
+	int rc, local;
 
 	agent_update_config(a);
-	if ((rc = node_calc(&a->cache, a->opt.host, &a->cfg, &st, &local)) < 0 ||
-	    !(present = calloc(st.n_endpoints ? st.n_endpoints : 1, sizeof(*present)))) {
-		log_error("computing the desired state: %s", strerror(rc < 0 ? -rc : ENOMEM));
-		goto fail;
+	nft_engine_set_config(&a->engine, a->cfg.iface_prefix, a->cfg.endpoint_to_host);
+	rc = program_nft(a, &bytes, err, sizeof(err));
+	if (rc < 0 && !a->engine_ready) {
+		log_error("%s", err);
+		a->program_failed = true;
+		return;
 	}
-	if ((rc = nft_compile(&st, &model, &rep)) < 0) {
-		log_error("compiling the policy: %s", strerror(-rc));
-		nft_model_free(&model);
-		goto fail;
-	}
+	nft_engine_report(&a->engine, &rep);
 	if (rep.skipped_endpoints)
-		log_warn("%zu endpoint(s) skipped: %s", rep.skipped_endpoints, rep.problem);
-	rc = nft_applier_program(&a->nft, &model, &bytes, err, sizeof(err));
+		log_debug("%zu endpoint(s) skipped: %s", rep.skipped_endpoints, rep.problem);
 	a->nft_ok = rc == 0;
 	if (rc < 0) {
 		log_error("nftables refused the update: %s", err);
@@ -106,8 +156,14 @@ void agent_program(struct agent *a)
 		log_debug("nftables: applied %zu bytes", bytes);
 		metrics_count(&a->metrics, &a->metrics.nft_applies);
 	}
+	if ((local = refresh_local(a)) < 0) {
+		log_error("computing this host's endpoints: %s", strerror(-local));
+		a->program_failed = true;
+		return;
+	}
 	/* routes after the policy: a workload becomes reachable only once its rules are in */
-	if (route_syncer_sync(&a->routes, &st, present, &changes, err, sizeof(err)) < 0) {
+	if ((local || a->program_failed) &&
+	    route_syncer_sync(&a->routes, &a->state, a->present, &changes, err, sizeof(err)) < 0) {
 		log_warn("routes: %s", err);
 		metrics_count(&a->metrics, &a->metrics.route_failures);
 	}
@@ -116,38 +172,52 @@ void agent_program(struct agent *a)
 	int64_t now = agent_now_ms();
 	if (a->nft_ok && a->batch_start_ms)
 		metrics_observe_latency(&a->metrics, (double)(now - a->batch_start_ms) / 1000.0);
-	count_rules(&st, &rules);
 	pthread_mutex_lock(&a->metrics.lock);
 	a->metrics.endpoints = rep.endpoints;
 	a->metrics.skipped_endpoints = rep.skipped_endpoints;
 	a->metrics.profiles = rep.profiles;
-	a->metrics.rules = rep.rules ? rep.rules : rules;
+	a->metrics.rules = rep.rules;
 	a->metrics.tag_sets = rep.tag_sets;
 	a->metrics.tag_members = rep.tag_members;
 	a->metrics.script_bytes_last = bytes;
 	pthread_mutex_unlock(&a->metrics.lock);
 
-	dp_state_free(&a->state);
-	node_local_free(&a->local);
-	free(a->present);
-	a->state = st;
-	a->local = local;
-	a->present = present;
 	a->dirty = false;
 	a->batch_start_ms = 0;
 	a->program_failed = !a->nft_ok;
 	if (a->nft_ok && !a->programmed_once) {
 		log_info("dataplane programmed: %zu endpoints, %zu profiles", rep.endpoints, rep.profiles);
+		if (rep.skipped_endpoints)
+			log_warn("%zu endpoint(s) skipped: %s", rep.skipped_endpoints, rep.problem);
 		a->programmed_once = true;
+		a->next_check_ms = now + NFT_CHECK_MS;
 	}
-	write_statuses(a);
+	if (local || was_ok != a->nft_ok || changes)
+		write_statuses(a);
 	metrics_set_ready(&a->metrics, a->nft_ok && a->synced);
-	return;
-fail:
-	free(present);
-	dp_state_free(&st);
-	node_local_free(&local);
-	a->program_failed = true;
+}
+
+/* The periodic full check: the kernel's table read back and compared with
+ * the engine's model; whatever differs (someone else's edit, a lost
+ * transaction) is fixed and counted. */
+static void check_kernel(struct agent *a)
+{
+	char err[512];
+	size_t bytes = 0;
+
+	if (!a->engine_ready || a->program_failed || !a->nft.have_applied)
+		return;
+	metrics_count(&a->metrics, &a->metrics.nft_checks);
+	if (nft_applier_sync(&a->nft, &a->engine.model, &bytes, err, sizeof(err)) < 0) {
+		log_error("checking the kernel's table: %s", err);
+		metrics_count(&a->metrics, &a->metrics.nft_failures);
+		a->program_failed = true;
+		return;
+	}
+	if (bytes) {
+		log_warn("the kernel's table differed from the agent's model: fixed (%zu bytes)", bytes);
+		metrics_count(&a->metrics, &a->metrics.nft_drift_fixes);
+	}
 }
 
 /* Once a second: retry a failed program, pick up interfaces that appeared or
@@ -159,6 +229,10 @@ void agent_tick(struct agent *a)
 	size_t changes = 0;
 	int rc;
 
+	if (a->programmed_once && !a->program_failed && now >= a->next_check_ms) {
+		a->next_check_ms = now + NFT_CHECK_MS;
+		check_kernel(a);
+	}
 	if (now >= a->next_tick_ms && a->programmed_once) {
 		a->next_tick_ms = now + TICK_MS;
 		bird_syncer_tick(&a->bird);

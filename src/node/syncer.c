@@ -22,6 +22,7 @@ int agent_sync_full(struct agent *a)
 	int rc = 0;
 
 	node_cache_init(&fresh);
+	node_cache_set_host(&fresh, a->opt.host);
 	if (a->watch) {
 		ds_watch_close(a->watch);
 		a->watch = NULL;
@@ -48,6 +49,7 @@ int agent_sync_full(struct agent *a)
 	node_cache_free(&a->cache);
 	a->cache = fresh;
 	node_cache_init(&fresh);
+	a->engine_ready = false; /* rebuilt from the new cache by the next program */
 	a->synced = true;
 	a->dirty = true;
 	if (!a->batch_start_ms)

@@ -12,6 +12,151 @@
 void node_cache_init(struct node_cache *c)
 {
 	memset(c, 0, sizeof(*c));
+	name_table_init(&c->names);
+}
+
+void node_cache_set_host(struct node_cache *c, const char *host)
+{
+	snprintf(c->host, sizeof(c->host), "%s", host);
+}
+
+void node_cache_observe(struct node_cache *c, node_cache_observer fn, void *ctx)
+{
+	c->observer = fn;
+	c->observer_ctx = ctx;
+}
+
+static void notify(const struct node_cache *c, enum node_kv_kind kind, const char *key, const struct node_kv *old_kv,
+		   const struct node_kv *new_kv, const struct node_ep *old_ep, const struct node_ep *new_ep)
+{
+	if (!c->observer)
+		return;
+	const struct node_change ch = { kind, key, old_kv, new_kv, old_ep, new_ep };
+	c->observer(c->observer_ctx, &ch);
+}
+
+/* ---------- compact endpoints ---------- */
+
+uint64_t node_cache_key_hash(const char *key)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (; *key; key++) {
+		h ^= (unsigned char)*key;
+		h *= 0x100000001b3ULL;
+	}
+	return h ? h : 1;
+}
+
+static size_t ep_slot(const struct node_cache *c, uint64_t key_hash)
+{
+	size_t i = (size_t)(key_hash ^ (key_hash >> 31)) & (c->cap_eps - 1);
+	while (c->eps[i] && c->eps[i]->key_hash != key_hash)
+		i = (i + 1) & (c->cap_eps - 1);
+	return i;
+}
+
+const struct node_ep *node_cache_get_ep(const struct node_cache *c, uint64_t key_hash)
+{
+	return c->cap_eps ? c->eps[ep_slot(c, key_hash)] : NULL;
+}
+
+static int eps_grow(struct node_cache *c)
+{
+	size_t ncap = c->cap_eps ? c->cap_eps * 2 : 256;
+	struct node_ep **old = c->eps;
+	size_t old_cap = c->cap_eps;
+
+	if (!(c->eps = calloc(ncap, sizeof(*c->eps)))) {
+		c->eps = old;
+		return -ENOMEM;
+	}
+	c->cap_eps = ncap;
+	for (size_t i = 0; i < old_cap; i++)
+		if (old[i])
+			c->eps[ep_slot(c, old[i]->key_hash)] = old[i];
+	free(old);
+	return 0;
+}
+
+/* Backward-shift deletion (count_map.c does the same). */
+static void eps_remove_at(struct node_cache *c, size_t hole)
+{
+	size_t mask = c->cap_eps - 1, j = hole;
+	c->eps[hole] = NULL;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!c->eps[j])
+			break;
+		size_t home = (size_t)(c->eps[j]->key_hash ^ (c->eps[j]->key_hash >> 31)) & mask;
+		if (hole <= j ? (home <= hole || home > j) : (home <= hole && home > j)) {
+			c->eps[hole] = c->eps[j];
+			c->eps[j] = NULL;
+			hole = j;
+		}
+	}
+	c->n_eps--;
+}
+
+/* The compact record of a decoded endpoint (e NULL: an invalid one). */
+static int ep_make(struct node_cache *c, uint64_t key_hash, uint64_t value_hash, bool local, const struct endpoint *e,
+		   struct node_ep **out)
+{
+	size_t np = e ? e->n_profile_ids : 0, na = e ? e->n_ipv4_nets + e->n_ipv6_nets : 0;
+	struct node_ep *r;
+	int rc;
+
+	*out = NULL;
+	if (np > UINT16_MAX || na > UINT16_MAX)
+		np = na = 0; /* the decoder bounds both far below */
+	/* addresses first: they need the stricter alignment */
+	if (!(r = malloc(sizeof(*r) + na * sizeof(struct ip_addr) + np * sizeof(uint32_t))))
+		return -ENOMEM;
+	r->key_hash = key_hash;
+	r->value_hash = value_hash;
+	r->local = local;
+	r->valid = e != NULL;
+	r->n_profiles = (uint16_t)np;
+	r->n_addrs = (uint16_t)na;
+	r->addrs = (struct ip_addr *)(r + 1);
+	r->profiles = (uint32_t *)(r->addrs + na);
+	for (size_t i = 0; i < np; i++)
+		if ((rc = name_table_intern(&c->names, e->profile_ids[i], &r->profiles[i])) < 0) {
+			free(r);
+			return rc;
+		}
+	for (size_t i = 0; e && i < e->n_ipv4_nets; i++)
+		r->addrs[i] = e->ipv4_nets[i].addr;
+	for (size_t i = 0; e && i < e->n_ipv6_nets; i++)
+		r->addrs[e->n_ipv4_nets + i] = e->ipv6_nets[i].addr;
+	*out = r;
+	return 0;
+}
+
+/* Files r (NULL: removes) under key_hash; returns the record it replaced,
+ * which the caller frees after telling the observer. */
+static int eps_put(struct node_cache *c, uint64_t key_hash, struct node_ep *r, struct node_ep **old)
+{
+	int rc;
+
+	*old = NULL;
+	if (r && (c->n_eps + 1) * 2 > c->cap_eps && (rc = eps_grow(c)) < 0)
+		return rc;
+	if (!c->cap_eps)
+		return 0;
+	size_t i = ep_slot(c, key_hash);
+	*old = c->eps[i];
+	if (r) {
+		c->eps[i] = r;
+		c->n_eps += *old == NULL;
+	} else if (*old) {
+		eps_remove_at(c, i);
+	}
+	return 0;
+}
+
+static bool is_local_host(const struct node_cache *c, const char *host)
+{
+	return !c->host[0] || strcmp(c->host, host) == 0;
 }
 
 static void kv_clear_decoded(struct node_kv *kv)
@@ -46,6 +191,10 @@ void node_cache_free(struct node_cache *c)
 	for (size_t i = 0; i < c->n; i++)
 		kv_free(&c->items[i]);
 	free(c->items);
+	for (size_t i = 0; i < c->cap_eps; i++)
+		free(c->eps[i]);
+	free(c->eps);
+	name_table_free(&c->names);
 	node_cache_init(c);
 }
 
@@ -197,23 +346,76 @@ static int decode(struct node_kv *kv)
 	return 0;
 }
 
+/* An endpoint of another host: only its node_ep is kept. */
+static int put_remote(struct node_cache *c, const char *key, const char *value)
+{
+	uint64_t kh = node_cache_key_hash(key), vh = node_cache_key_hash(value);
+	const struct node_ep *was = node_cache_get_ep(c, kh);
+	struct node_ep *r, *old;
+	struct endpoint e;
+	char err[MODEL_ERR_MAX] = "";
+	int rc;
+
+	if (was && was->value_hash == vh)
+		return 0;
+	rc = endpoint_decode(value, &e, err, sizeof(err));
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc < 0)
+		log_warn("ignoring %s: %s", key, err);
+	rc = ep_make(c, kh, vh, false, rc == 0 ? &e : NULL, &r);
+	endpoint_free(&e);
+	if (rc < 0 || (rc = eps_put(c, kh, r, &old)) < 0) {
+		free(r);
+		return rc;
+	}
+	notify(c, NKV_ENDPOINT, key, NULL, NULL, old, r);
+	free(old);
+	return 1;
+}
+
+/* A local endpoint's node_ep follows its node_kv. */
+static int local_ep(struct node_cache *c, const struct node_kv *kv, struct node_ep **out)
+{
+	*out = NULL;
+	if (kv->kind != NKV_ENDPOINT)
+		return 0;
+	return ep_make(c, node_cache_key_hash(kv->key), 0, true, kv->valid ? &kv->ep : NULL, out);
+}
+
 int node_cache_put(struct node_cache *c, const char *key, const char *value)
 {
 	size_t i = node_cache_lower_bound(c, key);
 	struct node_kv *kv;
-	char *v;
+	struct node_ep *r = NULL, *old = NULL;
+	int rc;
 
 	if (i < c->n && strcmp(c->items[i].key, key) == 0) {
 		kv = &c->items[i];
 		if (strcmp(kv->value, value) == 0)
 			return 0;
-		if (!(v = strdup(value)))
+		struct node_kv fresh = { .key = kv->key };
+		if (!(fresh.value = strdup(value)))
 			return -ENOMEM;
+		classify(&fresh);
+		if (decode(&fresh) < 0 || local_ep(c, &fresh, &r) < 0 ||
+		    (r && eps_put(c, r->key_hash, r, &old) < 0)) {
+			free(r);
+			fresh.key = NULL;
+			kv_free(&fresh);
+			return -ENOMEM;
+		}
+		notify(c, kv->kind, key, kv, &fresh, old, r);
+		free(old);
 		kv_clear_decoded(kv);
 		free(kv->value);
-		kv->value = v;
-		return decode(kv) < 0 ? -ENOMEM : 1;
+		*kv = fresh;
+		return 1;
 	}
+	struct node_kv probe = { .key = (char *)key };
+	classify(&probe);
+	if (probe.kind == NKV_ENDPOINT && !is_local_host(c, probe.ref.host))
+		return put_remote(c, key, value);
 	if (c->n == c->cap) {
 		size_t ncap = c->cap ? c->cap * 2 : NODE_CACHE_MIN_CAP;
 		struct node_kv *p = realloc(c->items, ncap * sizeof(*p));
@@ -228,10 +430,13 @@ int node_cache_put(struct node_cache *c, const char *key, const char *value)
 		return -ENOMEM;
 	}
 	classify(&fresh);
-	if (decode(&fresh) < 0) {
+	if (decode(&fresh) < 0 || (rc = local_ep(c, &fresh, &r)) < 0 || (r && eps_put(c, r->key_hash, r, &old) < 0)) {
+		free(r);
 		kv_free(&fresh);
 		return -ENOMEM;
 	}
+	notify(c, fresh.kind, key, NULL, &fresh, old, r);
+	free(old);
 	memmove(&c->items[i + 1], &c->items[i], (c->n - i) * sizeof(*c->items));
 	c->items[i] = fresh;
 	c->n++;
@@ -258,8 +463,22 @@ static void shrink(struct node_cache *c)
 int node_cache_del(struct node_cache *c, const char *key)
 {
 	size_t i = node_cache_lower_bound(c, key);
-	if (i >= c->n || strcmp(c->items[i].key, key) != 0)
-		return 0;
+	struct node_ep *old = NULL;
+
+	if (i >= c->n || strcmp(c->items[i].key, key) != 0) {
+		uint64_t kh = node_cache_key_hash(key);
+		const struct node_ep *r = node_cache_get_ep(c, kh);
+		if (!r || r->local)
+			return 0;
+		eps_put(c, kh, NULL, &old); /* removing never allocates */
+		notify(c, NKV_ENDPOINT, key, NULL, NULL, old, NULL);
+		free(old);
+		return 1;
+	}
+	if (c->items[i].kind == NKV_ENDPOINT)
+		eps_put(c, node_cache_key_hash(key), NULL, &old);
+	notify(c, c->items[i].kind, key, &c->items[i], NULL, old, NULL);
+	free(old);
 	kv_free(&c->items[i]);
 	memmove(&c->items[i], &c->items[i + 1], (c->n - i - 1) * sizeof(*c->items));
 	c->n--;

@@ -4,6 +4,17 @@
  * recomputing a host's desired state after an event costs no JSON parsing.
  * Pure logic: filled from ds_list / watch events by the agent, and by tests.
  *
+ * Memory by need: once node_cache_set_host() names the agent's host, an
+ * endpoint of another host is kept only as what this host needs of it (a
+ * node_ep: its addresses and interned profile ids, plus hashes of its key and
+ * value), not as its text and a decoded record; the host's own endpoints are
+ * kept whole. Every endpoint, local or not, has a node_ep (tag membership
+ * reads those alone).
+ *
+ * An observer (node_cache_observe) sees every change with the old and the
+ * new entry side by side, before the old one is freed: the agent's
+ * incremental engine keeps its indexes current from it.
+ *
  * Ownership: the cache owns every entry and what the entries point to;
  * node_cache_free() releases all of it. */
 #ifndef CALICO_NODE_CACHE_H
@@ -13,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent/name_table.h"
 #include "store/endpoint_store.h"
 #include "model/model.h"
 
@@ -53,15 +65,47 @@ struct node_kv {
 	struct cidr block;              /* NKV_AFFINITY */
 };
 
+/* One endpoint as tag membership sees it, in one allocation: 48 bytes for an
+ * endpoint with one profile and one address. */
+struct node_ep {
+	uint64_t key_hash, value_hash; /* value_hash tells an unchanged remote value (its text is not kept) */
+	bool local;                    /* its node_kv is in items too */
+	bool valid;                    /* decoded; an invalid endpoint has no profiles and no addresses */
+	uint16_t n_profiles, n_addrs;
+	uint32_t *profiles;            /* name_table ids, in the record's order */
+	struct ip_addr *addrs;         /* IPv4 nets' addresses, then IPv6 ones */
+};
+
+struct node_change {
+	enum node_kv_kind kind;
+	const char *key;
+	const struct node_kv *old_kv, *new_kv; /* NULL: absent, or an endpoint of another host */
+	const struct node_ep *old_ep, *new_ep; /* NKV_ENDPOINT only; NULL: absent */
+};
+
+typedef void (*node_cache_observer)(void *ctx, const struct node_change *ch);
+
 /* Slots the cache starts with and never shrinks below. */
 #define NODE_CACHE_MIN_CAP 256
 
 struct node_cache {
-	struct node_kv *items; /* sorted by key */
+	struct node_kv *items; /* sorted by key; every key but other hosts' endpoints */
 	size_t n, cap;
+	struct node_ep **eps;  /* every endpoint, open addressing on key_hash */
+	size_t n_eps, cap_eps;
+	struct name_table names; /* profile and tag names */
+	char host[256];          /* "" (the default): every endpoint is kept whole */
+	node_cache_observer observer;
+	void *observer_ctx;
 };
 
 void node_cache_init(struct node_cache *c);
+/* Before the first put: the host whose endpoints are kept whole. */
+void node_cache_set_host(struct node_cache *c, const char *host);
+void node_cache_observe(struct node_cache *c, node_cache_observer fn, void *ctx);
+/* The FNV-1a hash the cache files an endpoint key under. */
+uint64_t node_cache_key_hash(const char *key);
+const struct node_ep *node_cache_get_ep(const struct node_cache *c, uint64_t key_hash);
 void node_cache_free(struct node_cache *c);
 /* Inserts or replaces. 1 when the cache changed, 0 when the key held this
  * value already, -ENOMEM. A value that does not decode is stored invalid

@@ -288,20 +288,17 @@ static int tag_add_member(struct dp_tag *t, const struct ip_addr *ip, size_t *ca
 	return 0;
 }
 
-static int endpoint_tag_members(const struct node_cache *c, const struct node_kv *kv, const struct names *tags,
+static int endpoint_tag_members(const struct node_cache *c, const struct node_ep *ep, const struct names *tags,
 				struct dp_state *st, size_t *caps)
 {
-	for (size_t j = 0; j < kv->ep.n_profile_ids; j++) {
-		const struct node_kv *pt = profile_part(c, kv->ep.profile_ids[j], true);
+	for (size_t j = 0; j < ep->n_profiles; j++) {
+		const struct node_kv *pt = profile_part(c, name_table_name(&c->names, ep->profiles[j]), true);
 		for (size_t k = 0; pt && k < pt->n_tags; k++) {
 			long t = names_find(tags, pt->tags[k]);
 			if (t < 0)
 				continue;
-			for (size_t a = 0; a < kv->ep.n_ipv4_nets; a++)
-				if (tag_add_member(&st->tags[t], &kv->ep.ipv4_nets[a].addr, &caps[t]) < 0)
-					return -ENOMEM;
-			for (size_t a = 0; a < kv->ep.n_ipv6_nets; a++)
-				if (tag_add_member(&st->tags[t], &kv->ep.ipv6_nets[a].addr, &caps[t]) < 0)
+			for (size_t a = 0; a < ep->n_addrs; a++)
+				if (tag_add_member(&st->tags[t], &ep->addrs[a], &caps[t]) < 0)
 					return -ENOMEM;
 		}
 	}
@@ -335,11 +332,9 @@ static int tag_sets(const struct node_cache *c, struct dp_state *st)
 	for (size_t i = 0; i < tags.n; i++)
 		snprintf(st->tags[i].name, sizeof(st->tags[i].name), "%s", tags.v[i]);
 	/* every endpoint on every host: a rule admits remote members too */
-	for (size_t i = node_cache_lower_bound(c, KEY_HOST_PREFIX); i < c->n; i++) {
-		const struct node_kv *kv = &c->items[i];
-		if (strncmp(kv->key, KEY_HOST_PREFIX, strlen(KEY_HOST_PREFIX)) != 0)
-			break;
-		if (kv->kind == NKV_ENDPOINT && kv->valid && (rc = endpoint_tag_members(c, kv, &tags, st, caps)) < 0)
+	for (size_t i = 0; i < c->cap_eps; i++) {
+		const struct node_ep *ep = c->eps[i];
+		if (ep && ep->valid && (rc = endpoint_tag_members(c, ep, &tags, st, caps)) < 0)
 			goto out;
 	}
 out:
@@ -382,4 +377,14 @@ int node_calc(const struct node_cache *c, const char *host, const struct node_co
 	    (rc = tag_sets(c, out)) < 0 || (rc = pools(c, out)) < 0)
 		return rc;
 	return 0;
+}
+
+int node_calc_local(const struct node_cache *c, const char *host, const struct node_config *cfg,
+		    struct dp_state *out, struct node_local *local)
+{
+	dp_state_init(out);
+	memset(local, 0, sizeof(*local));
+	out->endpoint_to_host = cfg->endpoint_to_host;
+	snprintf(out->iface_prefix, sizeof(out->iface_prefix), "%s", cfg->iface_prefix);
+	return local_endpoints(c, host, out, local);
 }

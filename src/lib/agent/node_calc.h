@@ -54,4 +54,10 @@ void node_local_free(struct node_local *l);
 int node_calc(const struct node_cache *c, const char *host, const struct node_config *cfg, struct dp_state *out,
 	      struct node_local *local);
 
+/* This host's endpoints only (no profiles, tags or pools), with the config's
+ * host action and prefix: what routes and status reports need, cheap enough
+ * to redo when a local endpoint changes. Same ownership as node_calc. */
+int node_calc_local(const struct node_cache *c, const char *host, const struct node_config *cfg,
+		    struct dp_state *out, struct node_local *local);
+
 #endif

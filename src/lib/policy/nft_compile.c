@@ -33,6 +33,7 @@ struct compiler {
 	size_t n_uses, cap_uses;
 	struct port_set_slot *port_slots; /* open addressing on the name's hash */
 	size_t n_port_sets, cap_port_slots;
+	struct nft_piece_hooks hooks; /* the pieces' view of this compiler */
 };
 
 /* ---------- lookups ---------- */
@@ -79,8 +80,14 @@ static const struct dp_tag *tag_find(const struct compiler *c, const char *name)
 	return lo < c->s->n_tags && strcmp(c->tags[lo]->name, name) == 0 ? c->tags[lo] : NULL;
 }
 
-static int note_tag(struct compiler *c, const char *tag, unsigned families)
+static bool compiler_has_profile(void *ctx, const char *name)
 {
+	return profile_find(ctx, name) >= 0;
+}
+
+static int note_tag(void *ctx, const char *tag, unsigned families)
+{
+	struct compiler *c = ctx;
 	if (!tag[0] || !families)
 		return 0;
 	if (c->n_uses == c->cap_uses) {
@@ -143,7 +150,14 @@ static int port_set(void *ctx, const char *name, const struct port_range *sorted
 		return -ENOMEM;
 	}
 	c->n_port_sets++;
-	struct nft_set *set = nft_model_add_set(c->m, name, "inet_service", NULL, true);
+	return nft_piece_port_set(c->m, name, sorted, n);
+}
+
+int nft_piece_port_set(struct nft_model *m, const char *name, const struct port_range *sorted, size_t n)
+{
+	char elem[16];
+	int rc;
+	struct nft_set *set = nft_model_add_set(m, name, "inet_service", NULL, true);
 	if (!set)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
@@ -156,7 +170,7 @@ static int port_set(void *ctx, const char *name, const struct port_range *sorted
 
 /* ---------- endpoints ---------- */
 
-static bool ifname_ok(const char *s)
+bool nft_ifname_ok(const char *s)
 {
 	size_t n = strlen(s);
 	return n >= 1 && n <= IFNAME_MAX &&
@@ -257,61 +271,77 @@ static int add_encap_guard(struct nft_chain *ch)
 
 /* Profiles in order; an allow returns at once. Any missing profile, or an
  * inactive endpoint, leaves the endpoint with nothing: drop. */
-static int add_profile_jumps(struct compiler *c, struct nft_chain *ch, const struct endpoint *e, const char *dir)
+static int add_profile_jumps(struct nft_chain *ch, const struct endpoint *e, const char *dir, bool complete)
 {
 	int rc;
-	bool complete = strcmp(e->state, "inactive") != 0;
 
-	for (size_t i = 0; complete && i < e->n_profile_ids; i++)
-		if (profile_find(c, e->profile_ids[i]) < 0)
-			complete = false;
 	if (complete && e->n_profile_ids) {
 		if ((rc = nft_chain_add_rule(ch, CLEAR_MARK)) < 0)
 			return rc;
-		for (size_t i = 0; i < e->n_profile_ids; i++) {
-			c->profile_used[profile_find(c, e->profile_ids[i])] = true;
+		for (size_t i = 0; i < e->n_profile_ids; i++)
 			if ((rc = nft_chain_add_rule(ch, "jump prof-%s-%s", dir, e->profile_ids[i])) < 0 ||
 			    (rc = nft_chain_add_rule(ch, "meta mark & " NFT_ALLOW_MARK " == " NFT_ALLOW_MARK
 							 " " CLEAR_MARK " return")) < 0)
 				return rc;
-		}
 	}
 	return nft_chain_add_rule(ch, "drop");
 }
 
-static int add_endpoint(struct compiler *c, const struct endpoint *e, struct nft_set *from_map, struct nft_set *to_map)
+void nft_endpoint_verdict(char out[NFT_NAME_MAX + 8], const char *dir, const char *ifname)
 {
-	char name[NFT_NAME_MAX], verdict[NFT_NAME_MAX + 8];
+	snprintf(out, NFT_NAME_MAX + 8, "goto wl-%s-%s", dir, ifname);
+}
+
+int nft_piece_endpoint(struct nft_model *m, const struct endpoint *e, const struct nft_piece_hooks *h,
+		       bool *uses_profiles)
+{
+	char name[NFT_NAME_MAX];
 	struct nft_chain *ch;
+	bool complete = strcmp(e->state, "inactive") != 0;
 	int rc;
 
-	snprintf(name, sizeof(name), "wl-from-%s", e->name);
-	snprintf(verdict, sizeof(verdict), "goto %s", name);
-	if ((rc = nft_set_add_elem(from_map, e->name, verdict)) < 0)
-		return rc;
-	snprintf(name, sizeof(name), "wl-to-%s", e->name);
-	snprintf(verdict, sizeof(verdict), "goto %s", name);
-	if ((rc = nft_set_add_elem(to_map, e->name, verdict)) < 0)
-		return rc;
+	for (size_t i = 0; complete && i < e->n_profile_ids; i++)
+		if (!h->profile_exists(h->ctx, e->profile_ids[i]))
+			complete = false;
+	*uses_profiles = complete && e->n_profile_ids;
 
 	snprintf(name, sizeof(name), "wl-from-%s", e->name);
-	if (!(ch = nft_model_add_chain(c->m, name, NULL)))
+	if (!(ch = nft_model_add_chain(m, name, NULL)))
 		return -ENOMEM;
 	if ((rc = nft_chain_add_rule(ch, "ct state established,related accept")) < 0 ||
 	    (rc = add_na_guard(ch, e->ipv6_nets, e->n_ipv6_nets)) < 0 ||
 	    (rc = nft_chain_add_rule(ch, "ct state invalid drop")) < 0 || (rc = add_encap_guard(ch)) < 0 ||
 	    (rc = add_anti_spoof(ch, e->ipv4_nets, e->n_ipv4_nets, 4)) < 0 ||
 	    (rc = add_anti_spoof(ch, e->ipv6_nets, e->n_ipv6_nets, 6)) < 0 ||
-	    (rc = add_profile_jumps(c, ch, e, "out")) < 0)
+	    (rc = add_profile_jumps(ch, e, "out", complete)) < 0)
 		return rc;
 
 	snprintf(name, sizeof(name), "wl-to-%s", e->name);
-	if (!(ch = nft_model_add_chain(c->m, name, NULL)))
+	if (!(ch = nft_model_add_chain(m, name, NULL)))
 		return -ENOMEM;
 	if ((rc = nft_chain_add_rule(ch, "ct state established,related accept")) < 0 ||
 	    (rc = nft_chain_add_rule(ch, "ct state invalid drop")) < 0 ||
-	    (rc = add_profile_jumps(c, ch, e, "in")) < 0)
+	    (rc = add_profile_jumps(ch, e, "in", complete)) < 0)
 		return rc;
+	return 0;
+}
+
+static int add_endpoint(struct compiler *c, const struct endpoint *e, struct nft_set *from_map, struct nft_set *to_map)
+{
+	char verdict[NFT_NAME_MAX + 8];
+	bool uses;
+	int rc;
+
+	nft_endpoint_verdict(verdict, "from", e->name);
+	if ((rc = nft_set_add_elem(from_map, e->name, verdict)) < 0)
+		return rc;
+	nft_endpoint_verdict(verdict, "to", e->name);
+	if ((rc = nft_set_add_elem(to_map, e->name, verdict)) < 0)
+		return rc;
+	if ((rc = nft_piece_endpoint(c->m, e, &c->hooks, &uses)) < 0)
+		return rc;
+	for (size_t i = 0; uses && i < e->n_profile_ids; i++)
+		c->profile_used[profile_find(c, e->profile_ids[i])] = true;
 	c->rep->endpoints++;
 	return 0;
 }
@@ -349,7 +379,7 @@ static int add_endpoints(struct compiler *c)
 		eps[i] = &s->endpoints[i];
 	qsort(eps, s->n_endpoints, sizeof(*eps), endpoint_ptr_cmp);
 	for (size_t i = 0; i < s->n_endpoints; i++) {
-		if (!ifname_ok(eps[i]->name)) {
+		if (!nft_ifname_ok(eps[i]->name)) {
 			skip(c, "endpoint with interface name \"%.32s\" skipped: not a valid name", eps[i]->name);
 			continue;
 		}
@@ -366,38 +396,51 @@ static int add_endpoints(struct compiler *c)
 
 /* ---------- profiles and tags ---------- */
 
-static int add_profile_chain(struct compiler *c, const struct profile *p, const char *dir,
-			     const struct rule_list *rules)
+static int add_profile_chain(struct nft_model *m, const char *profile, const char *dir,
+			     const struct rule_list *rules, const struct nft_piece_hooks *h, size_t *n_rules)
 {
-	const struct nft_rule_sets sets = { port_set, c };
+	const struct nft_rule_sets sets = { h->port_set, h->ctx };
 	char name[NFT_NAME_MAX];
 	int rc;
 
-	snprintf(name, sizeof(name), "prof-%s-%s", dir, p->name);
-	struct nft_chain *ch = nft_model_add_chain(c->m, name, NULL);
+	snprintf(name, sizeof(name), "prof-%s-%s", dir, profile);
+	struct nft_chain *ch = nft_model_add_chain(m, name, NULL);
 	if (!ch)
 		return -ENOMEM;
 	for (size_t i = 0; i < rules->n; i++) {
 		const struct rule *r = &rules->items[i];
 		unsigned fam = nft_rule_families(r);
 		if ((rc = nft_rule_append(ch, r, r->action == RULE_ALLOW ? ALLOW_VERDICT : "drop", &sets)) < 0 ||
-		    (rc = note_tag(c, r->src_tag, fam)) < 0 || (rc = note_tag(c, r->dst_tag, fam)) < 0)
+		    (r->src_tag[0] && fam && (rc = h->tag_use(h->ctx, r->src_tag, fam)) < 0) ||
+		    (r->dst_tag[0] && fam && (rc = h->tag_use(h->ctx, r->dst_tag, fam)) < 0))
 			return rc;
 	}
-	c->rep->rules += ch->n_rules;
+	*n_rules += ch->n_rules;
+	return 0;
+}
+
+int nft_piece_profile(struct nft_model *m, const char *name, const struct rule_list *inbound,
+		      const struct rule_list *outbound, const struct nft_piece_hooks *h, size_t *n_rules)
+{
+	int rc;
+	*n_rules = 0;
+	if ((rc = add_profile_chain(m, name, "in", inbound, h, n_rules)) < 0 ||
+	    (rc = add_profile_chain(m, name, "out", outbound, h, n_rules)) < 0)
+		return rc;
 	return 0;
 }
 
 static int add_profiles(struct compiler *c)
 {
+	size_t rules;
 	int rc;
 	for (size_t i = 0; i < c->s->n_profiles; i++) {
 		if (!c->profile_used[i])
 			continue;
 		const struct profile *p = c->profiles[i];
-		if ((rc = add_profile_chain(c, p, "in", &p->inbound)) < 0 ||
-		    (rc = add_profile_chain(c, p, "out", &p->outbound)) < 0)
+		if ((rc = nft_piece_profile(c->m, p->name, &p->inbound, &p->outbound, &c->hooks, &rules)) < 0)
 			return rc;
+		c->rep->rules += rules;
 		c->rep->profiles++;
 	}
 	return 0;
@@ -409,7 +452,7 @@ static int use_cmp(const void *a, const void *b)
 }
 
 /* ip_format without the stdio cost, for the 100,000s of IPv4 tag members. */
-static const char *member_text(const struct ip_addr *ip, char buf[IP_STR_MAX])
+const char *nft_member_text(const struct ip_addr *ip, char buf[IP_STR_MAX])
 {
 	if (ip->family != 4)
 		return ip_format(ip, buf);
@@ -428,20 +471,26 @@ static const char *member_text(const struct ip_addr *ip, char buf[IP_STR_MAX])
 	return buf;
 }
 
+struct nft_set *nft_piece_tag_set(struct nft_model *m, const char *tag, int family)
+{
+	char name[NFT_NAME_MAX];
+	nft_tag_set_name(name, tag, family);
+	return nft_model_add_set(m, name, family == 4 ? "ipv4_addr" : "ipv6_addr", NULL, false);
+}
+
 static int add_tag_set(struct compiler *c, const char *tag, int family)
 {
-	char name[NFT_NAME_MAX], s[IP_STR_MAX];
+	char s[IP_STR_MAX];
 	int rc;
 
-	nft_tag_set_name(name, tag, family);
-	struct nft_set *set = nft_model_add_set(c->m, name, family == 4 ? "ipv4_addr" : "ipv6_addr", NULL, false);
+	struct nft_set *set = nft_piece_tag_set(c->m, tag, family);
 	if (!set)
 		return -ENOMEM;
 	const struct dp_tag *t = tag_find(c, tag);
 	for (size_t i = 0; t && i < t->n_members; i++) {
 		if (t->members[i].family != family)
 			continue;
-		if ((rc = nft_set_add_elem(set, member_text(&t->members[i], s), NULL)) < 0)
+		if ((rc = nft_set_add_elem(set, nft_member_text(&t->members[i], s), NULL)) < 0)
 			return rc;
 		c->rep->tag_members++;
 	}
@@ -473,22 +522,22 @@ static int add_tag_sets(struct compiler *c)
 
 /* Interval sets refuse overlapping elements: keep only pools that no other
  * pool of the list contains (equal ones once). */
-static int add_pool_set(struct compiler *c, const char *name, int family, bool masq_only)
+static int add_pool_set(struct nft_model *m, const struct pool *pools, size_t n_pools, const char *name,
+			int family, bool masq_only)
 {
-	const struct dp_state *s = c->s;
 	char text[CIDR_STR_MAX];
 	int rc;
 
-	struct nft_set *set = nft_model_add_set(c->m, name, family == 4 ? "ipv4_addr" : "ipv6_addr", NULL, true);
+	struct nft_set *set = nft_model_add_set(m, name, family == 4 ? "ipv4_addr" : "ipv6_addr", NULL, true);
 	if (!set)
 		return -ENOMEM;
-	for (size_t i = 0; i < s->n_pools; i++) {
-		const struct pool *p = &s->pools[i];
+	for (size_t i = 0; i < n_pools; i++) {
+		const struct pool *p = &pools[i];
 		bool covered = false;
 		if (p->cidr.addr.family != family || (masq_only && !p->masquerade))
 			continue;
-		for (size_t j = 0; j < s->n_pools && !covered; j++) {
-			const struct pool *q = &s->pools[j];
+		for (size_t j = 0; j < n_pools && !covered; j++) {
+			const struct pool *q = &pools[j];
 			if (j == i || q->cidr.addr.family != family || (masq_only && !q->masquerade) ||
 			    !cidr_contains_cidr(&q->cidr, &p->cidr))
 				continue;
@@ -506,14 +555,15 @@ static int add_pool_set(struct compiler *c, const char *name, int family, bool m
 	return 0;
 }
 
-static int add_nat(struct compiler *c)
+int nft_piece_nat(struct nft_model *m, const struct pool *pools, size_t n)
 {
 	int rc;
-	if ((rc = add_pool_set(c, "masq4", 4, true)) < 0 || (rc = add_pool_set(c, "masq6", 6, true)) < 0 ||
-	    (rc = add_pool_set(c, "pools4", 4, false)) < 0 || (rc = add_pool_set(c, "pools6", 6, false)) < 0)
+	if ((rc = add_pool_set(m, pools, n, "masq4", 4, true)) < 0 || (rc = add_pool_set(m, pools, n, "masq6", 6, true)) < 0 ||
+	    (rc = add_pool_set(m, pools, n, "pools4", 4, false)) < 0 ||
+	    (rc = add_pool_set(m, pools, n, "pools6", 6, false)) < 0)
 		return rc;
 	struct nft_chain *ch =
-		nft_model_add_chain(c->m, "cali-postrouting", "type nat hook postrouting priority srcnat; policy accept;");
+		nft_model_add_chain(m, "cali-postrouting", "type nat hook postrouting priority srcnat; policy accept;");
 	if (!ch)
 		return -ENOMEM;
 	if ((rc = nft_chain_add_rule(ch, "ip saddr @masq4 ip daddr != @pools4 masquerade")) < 0 ||
@@ -524,30 +574,30 @@ static int add_nat(struct compiler *c)
 
 /* ---------- fixed chains ---------- */
 
-static int add_dispatch(struct compiler *c)
+int nft_piece_dispatch(struct nft_model *m, const char *iface_prefix, enum dp_host_action endpoint_to_host)
 {
-	const char *pfx = c->s->iface_prefix[0] ? c->s->iface_prefix : "cali";
+	const char *pfx = iface_prefix[0] ? iface_prefix : "cali";
 	struct nft_chain *ch;
 	int rc;
 
-	if (!(ch = nft_model_add_chain(c->m, "cali-from-wl", NULL)))
+	if (!(ch = nft_model_add_chain(m, "cali-from-wl", NULL)))
 		return -ENOMEM;
 	if ((rc = nft_chain_add_rule(ch, "iifname vmap @from-wl")) < 0 ||
 	    (rc = nft_chain_add_rule(ch, "iifname \"%s*\" drop", pfx)) < 0)
 		return rc;
-	if (!(ch = nft_model_add_chain(c->m, "cali-to-wl", NULL)))
+	if (!(ch = nft_model_add_chain(m, "cali-to-wl", NULL)))
 		return -ENOMEM;
 	if ((rc = nft_chain_add_rule(ch, "oifname vmap @to-wl")) < 0 ||
 	    (rc = nft_chain_add_rule(ch, "oifname \"%s*\" drop", pfx)) < 0)
 		return rc;
 
-	if (!(ch = nft_model_add_chain(c->m, "cali-forward", "type filter hook forward priority filter; policy accept;")))
+	if (!(ch = nft_model_add_chain(m, "cali-forward", "type filter hook forward priority filter; policy accept;")))
 		return -ENOMEM;
 	if ((rc = nft_chain_add_rule(ch, "ct state established,related accept")) < 0 ||
 	    (rc = nft_chain_add_rule(ch, "jump cali-from-wl")) < 0 || (rc = nft_chain_add_rule(ch, "jump cali-to-wl")) < 0)
 		return rc;
 
-	if (!(ch = nft_model_add_chain(c->m, "cali-input", "type filter hook input priority filter; policy accept;")))
+	if (!(ch = nft_model_add_chain(m, "cali-input", "type filter hook input priority filter; policy accept;")))
 		return -ENOMEM;
 	/* Neighbour discovery comes from link-local sources that anti-spoofing
 	 * would drop; IPv6 does not work without it (Felix accepts it too).
@@ -564,7 +614,7 @@ static int add_dispatch(struct compiler *c)
 	 * was dropped in cali-from-wl). RETURN and ACCEPT are the same here:
 	 * accepting in our own table lets the host's other tables have their say. */
 	return nft_chain_add_rule(ch, "iifname \"%s*\" %s", pfx,
-				  c->s->endpoint_to_host == DP_HOST_DROP ? "drop" : "accept");
+				  endpoint_to_host == DP_HOST_DROP ? "drop" : "accept");
 }
 
 int nft_compile(const struct dp_state *s, struct nft_model *out, struct nft_compile_report *report)
@@ -574,6 +624,7 @@ int nft_compile(const struct dp_state *s, struct nft_model *out, struct nft_comp
 	int rc = -ENOMEM;
 
 	memset(c.rep, 0, sizeof(*c.rep));
+	c.hooks = (struct nft_piece_hooks){ compiler_has_profile, port_set, note_tag, &c };
 	nft_model_init(out, NFT_FAMILY, NFT_TABLE);
 	if (s->n_profiles && (!(c.profiles = calloc(s->n_profiles, sizeof(*c.profiles))) ||
 			      !(c.profile_used = calloc(s->n_profiles, sizeof(*c.profile_used)))))
@@ -590,7 +641,8 @@ int nft_compile(const struct dp_state *s, struct nft_model *out, struct nft_comp
 		qsort(c.tags, s->n_tags, sizeof(*c.tags), tag_ptr_cmp);
 
 	if ((rc = add_endpoints(&c)) < 0 || (rc = add_profiles(&c)) < 0 || (rc = add_tag_sets(&c)) < 0 ||
-	    (rc = add_nat(&c)) < 0 || (rc = add_dispatch(&c)) < 0)
+	    (rc = nft_piece_nat(out, s->pools, s->n_pools)) < 0 ||
+	    (rc = nft_piece_dispatch(out, s->iface_prefix, s->endpoint_to_host)) < 0)
 		goto out;
 	rc = nft_model_finish(out);
 out:

@@ -32,6 +32,7 @@
 #ifndef CALICO_NFT_COMPILE_H
 #define CALICO_NFT_COMPILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "policy/dp_state.h"
@@ -52,5 +53,43 @@ struct nft_compile_report {
  * and failure alike. report may be NULL. 0, -ENOMEM or -E2BIG (a rule too
  * long to express). */
 int nft_compile(const struct dp_state *s, struct nft_model *out, struct nft_compile_report *report);
+
+/* ---------- the compile's pieces ----------
+ * nft_compile is made of these; a builder that keeps a model current piece
+ * by piece (the agent's engine) calls the same ones, so that the two cannot
+ * give different answers. Each adds what it makes to m (not finished). */
+
+struct nft_piece_hooks {
+	/* whether a profile of that name exists in the state */
+	bool (*profile_exists)(void *ctx, const char *name);
+	/* a rule needs the port set `name` (nft_rule_sets); 0, -ENOMEM, -EEXIST */
+	int (*port_set)(void *ctx, const char *name, const struct port_range *sorted, size_t n);
+	/* a rule matches addresses of tag in these NFT_FAMILY_* families */
+	int (*tag_use)(void *ctx, const char *tag, unsigned families);
+	void *ctx;
+};
+
+/* Whether an interface name can be programmed ([A-Za-z0-9._-], 1-15). */
+bool nft_ifname_ok(const char *name);
+/* "goto wl-<dir>-<ifname>": the verdict of the endpoint's dispatch-map element (dir "from" or "to"). */
+void nft_endpoint_verdict(char out[NFT_NAME_MAX + 8], const char *dir, const char *ifname);
+/* The chains wl-from-<if> and wl-to-<if>. *uses_profiles: whether they jump to
+ * the endpoint's profiles (active, all of them exist, at least one), which
+ * then need their chains. 0 or -ENOMEM. */
+int nft_piece_endpoint(struct nft_model *m, const struct endpoint *e, const struct nft_piece_hooks *h,
+		       bool *uses_profiles);
+/* The chains prof-in-<name> and prof-out-<name>; *n_rules gets their rule count. */
+int nft_piece_profile(struct nft_model *m, const char *name, const struct rule_list *inbound,
+		      const struct rule_list *outbound, const struct nft_piece_hooks *h, size_t *n_rules);
+/* A port set with its elements. */
+int nft_piece_port_set(struct nft_model *m, const char *name, const struct port_range *sorted, size_t n);
+/* The empty set tag4-<tag> / tag6-<tag>; NULL on ENOMEM. */
+struct nft_set *nft_piece_tag_set(struct nft_model *m, const char *tag, int family);
+/* A tag member's element text. */
+const char *nft_member_text(const struct ip_addr *ip, char buf[IP_STR_MAX]);
+/* masq4/6, pools4/6 and cali-postrouting from every pool. */
+int nft_piece_nat(struct nft_model *m, const struct pool *pools, size_t n);
+/* cali-from-wl, cali-to-wl, cali-forward, cali-input. */
+int nft_piece_dispatch(struct nft_model *m, const char *iface_prefix, enum dp_host_action endpoint_to_host);
 
 #endif

@@ -241,3 +241,142 @@ const struct nft_chain *nft_model_find_chain(const struct nft_model *m, const ch
 		return NULL;
 	return bsearch(&key, m->chains, m->n_chains, sizeof(*m->chains), chain_cmp);
 }
+
+/* ---------- editing in place ---------- */
+
+void nft_set_release(struct nft_set *s)
+{
+	set_free(s);
+	memset(s, 0, sizeof(*s));
+}
+
+void nft_chain_release(struct nft_chain *c)
+{
+	chain_free(c);
+	memset(c, 0, sizeof(*c));
+}
+
+size_t nft_model_set_pos(const struct nft_model *m, const char *name, bool *found)
+{
+	size_t lo = 0, hi = m->n_sets;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(m->sets[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < m->n_sets && strcmp(m->sets[lo].name, name) == 0;
+	return lo;
+}
+
+size_t nft_model_chain_pos(const struct nft_model *m, const char *name, bool *found)
+{
+	size_t lo = 0, hi = m->n_chains;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(m->chains[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < m->n_chains && strcmp(m->chains[lo].name, name) == 0;
+	return lo;
+}
+
+int nft_model_insert_set(struct nft_model *m, size_t pos, struct nft_set *src)
+{
+	if (grow((void **)&m->sets, &m->cap_sets, m->n_sets, sizeof(*m->sets)) < 0)
+		return -ENOMEM;
+	memmove(&m->sets[pos + 1], &m->sets[pos], (m->n_sets - pos) * sizeof(*m->sets));
+	m->sets[pos] = *src;
+	m->n_sets++;
+	memset(src, 0, sizeof(*src));
+	return 0;
+}
+
+int nft_model_insert_chain(struct nft_model *m, size_t pos, struct nft_chain *src)
+{
+	if (grow((void **)&m->chains, &m->cap_chains, m->n_chains, sizeof(*m->chains)) < 0)
+		return -ENOMEM;
+	memmove(&m->chains[pos + 1], &m->chains[pos], (m->n_chains - pos) * sizeof(*m->chains));
+	src->hash = nft_chain_hash(src->base_spec, src->rules, src->n_rules);
+	m->chains[pos] = *src;
+	m->n_chains++;
+	memset(src, 0, sizeof(*src));
+	return 0;
+}
+
+void nft_model_remove_set(struct nft_model *m, size_t pos)
+{
+	set_free(&m->sets[pos]);
+	memmove(&m->sets[pos], &m->sets[pos + 1], (m->n_sets - pos - 1) * sizeof(*m->sets));
+	m->n_sets--;
+}
+
+void nft_model_remove_chain(struct nft_model *m, size_t pos)
+{
+	chain_free(&m->chains[pos]);
+	memmove(&m->chains[pos], &m->chains[pos + 1], (m->n_chains - pos - 1) * sizeof(*m->chains));
+	m->n_chains--;
+}
+
+size_t nft_set_elem_pos(const struct nft_set *s, const char *key, bool *found)
+{
+	size_t lo = 0, hi = s->n_elems;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(s->elems[mid].key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < s->n_elems && strcmp(s->elems[lo].key, key) == 0;
+	return lo;
+}
+
+int nft_set_insert_elem(struct nft_set *s, size_t pos, const char *key, const char *value)
+{
+	if (nft_set_add_elem(s, key, value) < 0)
+		return -ENOMEM;
+	struct nft_elem e = s->elems[s->n_elems - 1];
+	memmove(&s->elems[pos + 1], &s->elems[pos], (s->n_elems - 1 - pos) * sizeof(*s->elems));
+	s->elems[pos] = e;
+	return 0;
+}
+
+void nft_set_remove_elem(struct nft_set *s, size_t pos)
+{
+	free(s->elems[pos].key);
+	free(s->elems[pos].value);
+	memmove(&s->elems[pos], &s->elems[pos + 1], (s->n_elems - pos - 1) * sizeof(*s->elems));
+	s->n_elems--;
+}
+
+int nft_set_copy(const struct nft_set *src, struct nft_set *dst, bool elems)
+{
+	*dst = *src;
+	dst->elems = NULL;
+	dst->n_elems = dst->cap_elems = 0;
+	for (size_t i = 0; elems && i < src->n_elems; i++)
+		if (nft_set_add_elem(dst, src->elems[i].key, src->elems[i].value) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+int nft_chain_copy(const struct nft_chain *src, struct nft_chain *dst)
+{
+	*dst = *src;
+	dst->base_spec = NULL;
+	dst->rules = NULL;
+	dst->cap_rules = 0;
+	if (!src->rules) /* read back: count and hash only */
+		return src->base_spec && !(dst->base_spec = strdup(src->base_spec)) ? -ENOMEM : 0;
+	dst->n_rules = 0;
+	if (src->base_spec && !(dst->base_spec = strdup(src->base_spec)))
+		return -ENOMEM;
+	for (size_t i = 0; i < src->n_rules; i++)
+		if (nft_chain_add_rule(dst, "%s", src->rules[i]) < 0)
+			return -ENOMEM;
+	return 0;
+}

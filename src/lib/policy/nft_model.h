@@ -81,6 +81,30 @@ int nft_model_finish(struct nft_model *m);
 const struct nft_set *nft_model_find_set(const struct nft_model *m, const char *name);
 const struct nft_chain *nft_model_find_chain(const struct nft_model *m, const char *name);
 
+/* ---------- editing a finished model in place (the agent's engine) ----------
+ * Sorted order is kept: each is a binary search and one memmove. */
+
+/* Index of name, or of where it would go (*found false). */
+size_t nft_model_set_pos(const struct nft_model *m, const char *name, bool *found);
+size_t nft_model_chain_pos(const struct nft_model *m, const char *name, bool *found);
+/* Moves *src (a set or chain built elsewhere) into m at pos; src is zeroed.
+ * A chain's hash is computed. 0 or -ENOMEM (src untouched). */
+int nft_model_insert_set(struct nft_model *m, size_t pos, struct nft_set *src);
+int nft_model_insert_chain(struct nft_model *m, size_t pos, struct nft_chain *src);
+void nft_model_remove_set(struct nft_model *m, size_t pos);
+void nft_model_remove_chain(struct nft_model *m, size_t pos);
+/* Index of key in a sorted set, or where it would go. */
+size_t nft_set_elem_pos(const struct nft_set *s, const char *key, bool *found);
+/* Sorted insert (key absent) / removal. 0 or -ENOMEM. */
+int nft_set_insert_elem(struct nft_set *s, size_t pos, const char *key, const char *value);
+void nft_set_remove_elem(struct nft_set *s, size_t pos);
+/* Deep copies (dst is overwritten); a set's elements only when elems. 0 or -ENOMEM
+ * (dst then holds what can be freed). */
+int nft_set_copy(const struct nft_set *src, struct nft_set *dst, bool elems);
+int nft_chain_copy(const struct nft_chain *src, struct nft_chain *dst);
+void nft_set_release(struct nft_set *s);
+void nft_chain_release(struct nft_chain *c);
+
 /* The hash of a chain as nft_model_finish computes it (FNV-1a 64, never 0 for
  * a chain with rules). */
 uint64_t nft_chain_hash(const char *base_spec, char *const *rules, size_t n_rules);
