@@ -41,9 +41,14 @@ int v3_take_options(const char *cmd, int *argc, char **argv, unsigned allowed, s
 {
 	int out = 0;
 	memset(o, 0, sizeof(*o));
+	bool options_end = false;
 	for (int i = 0; i < *argc; i++) {
 		char *w = argv[i];
-		if (w[0] != '-' || strcmp(w, "-") == 0) {
+		if (!options_end && strcmp(w, "--") == 0) {
+			options_end = true;
+			continue;
+		}
+		if (options_end || w[0] != '-' || strcmp(w, "-") == 0) {
 			argv[out++] = w;
 			continue;
 		}
