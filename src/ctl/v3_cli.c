@@ -233,7 +233,13 @@ int v3_batch_error(const struct v3_batch *b, size_t bad, const char *msg)
 {
 	if (bad >= b->n)
 		return ctl_error("%s: %s", b->label, msg);
-	return ctl_error("%s: document %zu: %s%s", b->label, b->doc[bad], b->where[bad], msg);
+	/* a field path continues the item's ("[1].spec.tier"); anything else follows it */
+	const char *where = b->where[bad];
+	size_t wl = strlen(where);
+	bool field = strncmp(msg, "spec.", 5) == 0 || strncmp(msg, "metadata.", 9) == 0;
+	if (wl && !field)
+		return ctl_error("%s: document %zu: %.*s: %s", b->label, b->doc[bad], (int)(wl - 1), where, msg);
+	return ctl_error("%s: document %zu: %s%s", b->label, b->doc[bad], where, msg);
 }
 
 void v3_say_success(const char *verb, const struct v3_resource *items, size_t n)
