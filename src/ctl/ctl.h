@@ -61,5 +61,13 @@ int cmd_container(int argc, char **argv);
 int cmd_endpoint(int argc, char **argv);
 int cmd_checksystem(int argc, char **argv);
 int cmd_diags(int argc, char **argv);
+/* Calico v3's grammar (DESIGN §11) */
+int cmd_apply(int argc, char **argv);
+int cmd_create(int argc, char **argv);
+int cmd_replace(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
+int cmd_get(int argc, char **argv);
+int cmd_label(int argc, char **argv);
 
 #endif

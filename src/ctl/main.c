@@ -75,6 +75,27 @@ const struct ctl_command ctl_commands[] = {
 	{ "checksystem", cmd_checksystem, "  calicoctl checksystem\n" },
 	{ "diags", cmd_diags, "  calicoctl diags [--log-dir=<LOG_DIR>]\n" },
 	{ "version", cmd_version, "  calicoctl version\n" },
+	{ "apply", cmd_apply,
+	  "  calicoctl apply -f <FILE>               (Calico v3 resources; '-' reads stdin)\n"
+	  "\n"
+	  "  <FILE>: YAML or JSON: one resource, several (---), a List with items, or a\n"
+	  "  list of resources. All are written, or none is. Kinds: Tier,\n"
+	  "  GlobalNetworkPolicy, NetworkPolicy, GlobalNetworkSet, NetworkSet, Profile.\n" },
+	{ "create", cmd_create, "  calicoctl create -f <FILE>              (fails if any resource exists)\n" },
+	{ "replace", cmd_replace, "  calicoctl replace -f <FILE>             (fails if any resource does not exist)\n" },
+	{ "validate", cmd_validate, "  calicoctl validate -f <FILE>            (checks as apply would; writes nothing)\n" },
+	{ "delete", cmd_delete,
+	  "  calicoctl delete -f <FILE>\n"
+	  "  calicoctl delete <KIND> <NAME>... [-n <NAMESPACE>]\n" },
+	{ "get", cmd_get,
+	  "  calicoctl get <KIND> [<NAME>...] [-n <NAMESPACE> | -A] [-l <SELECTOR>] [-o yaml|json|wide]\n"
+	  "\n"
+	  "  <KIND>: tiers, globalnetworkpolicies (gnp), networkpolicies (np),\n"
+	  "  globalnetworksets, networksets, profiles; singular or plural, any case.\n"
+	  "  -l lists the resources whose labels (a profile's labelsToApply) match.\n" },
+	{ "label", cmd_label,
+	  "  calicoctl label <KIND> <NAME> <KEY>=<VALUE> [--overwrite] [-n <NAMESPACE>]\n"
+	  "  calicoctl label <KIND> <NAME> (<KEY>- | <KEY> --remove) [-n <NAMESPACE>]\n" },
 	{ NULL, NULL, NULL },
 };
 

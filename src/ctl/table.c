@@ -90,6 +90,19 @@ void table_print(const struct table *t, FILE *out)
 	rule_line(t, out);
 }
 
+void table_print_plain(const struct table *t, FILE *out)
+{
+	for (size_t r = 0; r < t->nrows; r++) {
+		char *const *row = t->cells + r * (size_t)t->ncols;
+		int last = t->ncols - 1;
+		while (last > 0 && !*row[last])
+			last--;
+		for (int c = 0; c <= last; c++)
+			fprintf(out, "%-*s", c < last ? (int)t->width[c] + 3 : 0, row[c]);
+		fputc('\n', out);
+	}
+}
+
 void table_free(struct table *t)
 {
 	if (!t)

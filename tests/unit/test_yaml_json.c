@@ -119,5 +119,14 @@ int main(void)
 		free(y);
 		json_decref(v);
 	}
+	{
+		/* a YAML 1.1 reader (Calico's own calicoctl, PyYAML) takes a plain
+		 * 2024-01-31T10:00:00Z for a timestamp, not a string */
+		json_t *v = json_pack("{s:s}", "creationTimestamp", "2024-01-31T10:00:00Z");
+		char *y = json_to_yaml(v, 0);
+		CHECK_STR(y, "creationTimestamp: \"2024-01-31T10:00:00Z\"\n", "a timestamp-like string is quoted");
+		free(y);
+		json_decref(v);
+	}
 	return tap_done();
 }

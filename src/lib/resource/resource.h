@@ -59,6 +59,12 @@ struct v3_map {
 };
 
 const char *v3_map_get(const struct v3_map *m, const char *key);
+/* Sets key to value (a copy of each), keeping the map sorted; replaces an
+ * earlier value. 0 or -ENOMEM (the map unchanged). */
+int v3_map_set(struct v3_map *m, const char *key, const char *value);
+/* Removes key; false when the map had no such key. */
+bool v3_map_remove(struct v3_map *m, const char *key);
+void v3_map_free(struct v3_map *m);
 
 struct v3_metadata {
 	char *name;

@@ -1,5 +1,6 @@
 /* The v3 kinds' names, and the small shared pieces of resource.h. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -64,6 +65,72 @@ const char *v3_map_get(const struct v3_map *m, const char *key)
 	return NULL;
 }
 
+/* Where key is, or would be inserted. */
+static size_t map_find(const struct v3_map *m, const char *key, bool *found)
+{
+	size_t lo = 0, hi = m->n;
+	*found = false;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(m->keys[mid], key);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int v3_map_set(struct v3_map *m, const char *key, const char *value)
+{
+	bool found;
+	size_t at = map_find(m, key, &found);
+	char *v = strdup(value), *k = found ? NULL : strdup(key);
+	if (!v || (!found && !k))
+		goto oom;
+	if (found) {
+		free(m->values[at]);
+		m->values[at] = v;
+		return 0;
+	}
+	char **keys = realloc(m->keys, (m->n + 1) * sizeof(*keys));
+	if (!keys)
+		goto oom;
+	m->keys = keys;
+	char **values = realloc(m->values, (m->n + 1) * sizeof(*values));
+	if (!values)
+		goto oom;
+	m->values = values;
+	memmove(&m->keys[at + 1], &m->keys[at], (m->n - at) * sizeof(*keys));
+	memmove(&m->values[at + 1], &m->values[at], (m->n - at) * sizeof(*values));
+	m->keys[at] = k;
+	m->values[at] = v;
+	m->n++;
+	return 0;
+oom:
+	free(k);
+	free(v);
+	return -ENOMEM;
+}
+
+bool v3_map_remove(struct v3_map *m, const char *key)
+{
+	bool found;
+	size_t at = map_find(m, key, &found);
+	if (!found)
+		return false;
+	free(m->keys[at]);
+	free(m->values[at]);
+	memmove(&m->keys[at], &m->keys[at + 1], (m->n - at - 1) * sizeof(*m->keys));
+	memmove(&m->values[at], &m->values[at + 1], (m->n - at - 1) * sizeof(*m->values));
+	m->n--;
+	return true;
+}
+
 /* [A-Za-z0-9] ( [A-Za-z0-9._-]* [A-Za-z0-9] )?, 1-63 */
 static bool label_name_valid(const char *s, size_t n)
 {
@@ -123,7 +190,7 @@ const char *v3_policy_tier(const struct v3_policy *p)
 	return p->tier && *p->tier ? p->tier : "default";
 }
 
-static void map_free(struct v3_map *m)
+void v3_map_free(struct v3_map *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		free(m->keys[i]);
@@ -151,7 +218,7 @@ static void rules_free(struct v3_rules *rs)
 	for (size_t i = 0; i < rs->n; i++) {
 		entity_free(&rs->items[i].source);
 		entity_free(&rs->items[i].destination);
-		map_free(&rs->items[i].annotations);
+		v3_map_free(&rs->items[i].annotations);
 	}
 	free(rs->items);
 	memset(rs, 0, sizeof(*rs));
@@ -164,8 +231,8 @@ void v3_resource_free(struct v3_resource *r)
 	free(r->meta.resource_version);
 	free(r->meta.uid);
 	free(r->meta.creation_timestamp);
-	map_free(&r->meta.labels);
-	map_free(&r->meta.annotations);
+	v3_map_free(&r->meta.labels);
+	v3_map_free(&r->meta.annotations);
 	switch (r->kind) {
 	case V3_GLOBAL_NETWORK_POLICY:
 	case V3_NETWORK_POLICY:
@@ -182,7 +249,7 @@ void v3_resource_free(struct v3_resource *r)
 	case V3_PROFILE:
 		rules_free(&r->spec.profile.ingress);
 		rules_free(&r->spec.profile.egress);
-		map_free(&r->spec.profile.labels_to_apply);
+		v3_map_free(&r->spec.profile.labels_to_apply);
 		break;
 	default:
 		break;

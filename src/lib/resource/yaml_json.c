@@ -383,7 +383,7 @@ static int write_handler(void *data, unsigned char *buffer, size_t size)
 
 /* Would a reader take this string, written plain, for anything but itself?
  * Ours (plain_scalar) or a YAML 1.1 one: booleans like yes/on/y, base-60
- * numbers like 1000:2000, numbers with _ or in 0x/0o/0b form, .inf, .nan. */
+ * numbers like 1000:2000, numbers with _ or in 0x/0o/0b form, .inf, .nan, timestamps. */
 static bool needs_quotes(const char *s)
 {
 	static const char *const yaml11_words[] = { "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
@@ -398,6 +398,8 @@ static bool needs_quotes(const char *s)
 		return true; /* .inf, .nan, .5 */
 	if (isdigit((unsigned char)*p) && strspn(p, "0123456789:._abcdefxoABCDEFXO") == strlen(p))
 		return true; /* 1000:2000, 1_000, 0x1f, 1.5e3 */
+	if (strlen(s) >= 8 && strspn(s, "0123456789") == 4 && s[4] == '-' && isdigit((unsigned char)s[5]))
+		return true; /* a YAML 1.1 timestamp: 2024-01-31, 2024-01-31T10:00:00Z */
 	return false;
 }
 

@@ -1,0 +1,434 @@
+# calicoctl in Calico v3's grammar (DESIGN §11): apply/create/replace/validate/
+# delete/get/label of Tier, GlobalNetworkPolicy, NetworkPolicy,
+# GlobalNetworkSet, NetworkSet and Profile; all or nothing; the Profile seen
+# through both grammars. On SQLite; tests/cli/v3_etcd.sh runs it on etcd.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cli.sh"
+if [ -n "${V3_ON_ETCD:-}" ]; then
+  . "$(dirname "$0")/../lib/etcd.sh"
+  trap 'etcd_stop; cli_cleanup' EXIT
+  trap 'exit 143' TERM INT
+  etcd_start E || { fail "etcd starts"; tap_done; exit 1; }
+  unset CALICO_DATASTORE
+  export ETCD_ENDPOINTS=$E_ENDPOINT
+  ok "on etcd at $E_ENDPOINT"
+fi
+F=$CLI_TMP
+
+# expect_same_rev NAME CMD...: exit 0 and the datastore revision unchanged
+expect_same_rev() {
+  local name=$1 before after; shift
+  before=$(rev); run "$@"; after=$(rev)
+  if [ "$RC" -eq 0 ] && [ "$before" = "$after" ]; then ok "$name"; else
+    fail "$name"; printf '#   rc=%s rev %s -> %s\n#   stdout: %s\n#   stderr: %s\n' "$RC" "$before" "$after" "$OUT" "$ERR"; fi
+}
+# expect_match NAME PATTERN: the last stdout matches the shell pattern
+expect_match() { case "$OUT" in $2) ok "$1";; *) fail "$1"; printf '#   stdout: %s\n#   stderr: %s\n' "$OUT" "$ERR";; esac; }
+
+cat >"$F/policy.yaml" <<'EOF'
+# A tier and policies as Calico's documentation writes them
+apiVersion: projectcalico.org/v3
+kind: Tier
+metadata:
+  name: security
+spec:
+  order: 100
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata:
+  name: security.allow-db
+  labels:
+    team: db
+spec:
+  tier: security
+  order: 10
+  selector: role == 'database'
+  types:
+  - Ingress
+  ingress:
+  - action: Allow
+    protocol: TCP
+    source:
+      selector: role == 'frontend'
+    destination:
+      ports:
+      - 6379
+      - 8000:8080
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata:
+  name: deny-icmp
+spec:
+  selector: all()
+  order: 200
+  ingress:
+  - action: Deny
+    protocol: ICMP
+    icmp:
+      type: 8
+  - action: Pass
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata:
+  name: allow-web
+  namespace: prod
+  labels:
+    app: web
+spec:
+  selector: app == 'web'
+  ingress:
+  - action: Allow
+    protocol: TCP
+    destination:
+      ports: [80, 443]
+  egress:
+  - action: Allow
+    destination:
+      selector: role == 'database'
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkSet
+metadata:
+  name: partners
+  namespace: prod
+  labels:
+    zone: partner
+spec:
+  nets:
+  - 198.51.100.0/24
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkSet
+metadata:
+  name: blocked
+  labels:
+    zone: blocked
+spec:
+  nets: [192.0.2.0/24, 2001:db8::/32]
+---
+apiVersion: projectcalico.org/v3
+kind: Profile
+metadata:
+  name: web
+spec:
+  labelsToApply:
+    web: ""
+    tier: frontend
+  ingress:
+  - action: Allow
+    source:
+      selector: has(web)
+  - action: Deny
+    protocol: TCP
+    source:
+      nets: [10.0.0.0/8]
+    destination:
+      ports: [22]
+  egress:
+  - action: Allow
+EOF
+
+# ---- apply, and everything is where DESIGN §11 says ----
+expect_ok "apply a file of seven resources" "Successfully applied 7 resource(s)" "$CTL" apply -f "$F/policy.yaml"
+expect_eq "a tier's key" "$("$DSTOOL" count /calico/resources/v3/projectcalico.org/tiers/security)" 1
+expect_eq "a namespaced key" "$("$DSTOOL" count /calico/resources/v3/projectcalico.org/networkpolicies/prod/allow-web)" 1
+stored=$("$DSTOOL" get /calico/resources/v3/projectcalico.org/globalnetworkpolicies/security.allow-db)
+case "$stored" in *'"uid":"'*'"creationTimestamp":"20'*'Z"'*) ok "stored with uid and creationTimestamp";; *) fail "stored: $stored";; esac
+case "$stored" in *resourceVersion*) fail "resourceVersion is not stored: $stored";; *) ok "resourceVersion is not stored";; esac
+expect_eq "a Profile is the 2016 profile's keys, not a v3 key" \
+  "$("$DSTOOL" count /calico/resources/v3/projectcalico.org/profiles/)/$("$DSTOOL" get /calico/v1/policy/profile/web/tags)" '0/["web"]'
+expect_eq "labelsToApply with a value: the labels key" "$("$DSTOOL" get /calico/v1/policy/profile/web/labels)" '{"tier":"frontend"}'
+expect_same_rev "apply again: a no-op" "$CTL" apply -f "$F/policy.yaml"
+expect_eq "... and it says so as Calico does" "$OUT" "Successfully applied 7 resource(s)"
+
+# ---- get, in every form ----
+expect_ok "get tiers (default always there)" "NAME       ORDER
+default    1000000
+security   100" "$CTL" get tiers
+expect_ok "get gnp" "NAME
+deny-icmp
+security.allow-db" "$CTL" get gnp
+expect_ok "get gnp -o wide" "NAME                TIER       ORDER   SELECTOR
+deny-icmp           default    200     all()
+security.allow-db   security   10      role == 'database'" "$CTL" get globalnetworkpolicies -o wide
+expect_ok "get networkpolicies: namespace default is empty" "NAMESPACE   NAME" "$CTL" get networkpolicies
+expect_ok "get np -n prod" "NAMESPACE   NAME
+prod        allow-web" "$CTL" get np -n prod
+expect_ok "get networksets -A -o wide" "NAMESPACE   NAME       NETS
+prod        partners   198.51.100.0/24" "$CTL" get networksets -A -o wide
+expect_ok "get a profile by its Calico name, wide" "NAME   LABELS
+web    tier=frontend,web=" "$CTL" get Profile -o wide
+run "$CTL" get gnp security.allow-db -o yaml
+expect_match "get NAME -o yaml: the resource bare" "apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata:
+  name: security.allow-db
+  uid: *
+  resourceVersion: \"*\"
+  creationTimestamp: \"20*Z\"
+  labels:
+    team: db
+spec:
+  tier: security
+  order: 10
+  ingress:
+  - action: Allow
+    protocol: TCP
+    source:
+      selector: role == 'frontend'
+    destination:
+      ports:
+      - 6379
+      - \"8000:8080\"
+  selector: role == 'database'
+  types:
+  - Ingress"
+run "$CTL" get gnp -o yaml
+expect_match "get -o yaml of a kind: a GlobalNetworkPolicyList" "apiVersion: projectcalico.org/v3
+items:
+- apiVersion: projectcalico.org/v3
+  kind: GlobalNetworkPolicy
+  metadata:
+    name: deny-icmp*
+- apiVersion: projectcalico.org/v3
+  kind: GlobalNetworkPolicy
+  metadata:
+    name: security.allow-db*
+kind: GlobalNetworkPolicyList
+metadata:
+  resourceVersion: \"*\""
+run "$CTL" get globalnetworksets blocked -o json
+expect_eq "get -o json" "$(printf '%s\n' "$OUT" | jq -c '[.kind, .metadata.name, .spec.nets]')" '["GlobalNetworkSet","blocked",["192.0.2.0/24","2001:db8::/32"]]'
+run "$CTL" get netsets -A -o json
+expect_eq "get -o json of a kind: a NetworkSetList" "$(printf '%s\n' "$OUT" | jq -c '[.kind, [.items[].metadata.namespace]]')" '["NetworkSetList",["prod"]]'
+
+# ---- -l: what does this selector select? ----
+expect_ok "get gnp -l" "NAME
+security.allow-db" "$CTL" get gnp -l "team == 'db'"
+expect_ok "get networksets -A -l" "NAMESPACE   NAME
+prod        partners" "$CTL" get networksets -A -l "zone in {'partner', 'x'}"
+expect_ok "get gns -l matching nothing" "NAME" "$CTL" get gns -l "zone == 'partner'"
+expect_ok "get profiles -l: by labelsToApply" "NAME
+web" "$CTL" get profiles -l "has(web) && tier == 'frontend'"
+expect_refused "get -l with a bad selector" 'Invalid selector: selector "team ==": expected a quoted string at 8' "$CTL" get gnp -l "team =="
+
+# ---- re-applying what get printed changes nothing ----
+"$CTL" get gnp -o yaml >"$F/gnps.yaml"
+expect_same_rev "apply of get -o yaml (a List): no revision change" "$CTL" apply -f "$F/gnps.yaml"
+"$CTL" get profile web -o yaml >"$F/web.yaml"
+expect_same_rev "apply of get profile -o yaml: no revision change" "$CTL" apply -f "$F/web.yaml"
+"$CTL" get np -n prod allow-web -o json >"$F/np.json"
+expect_same_rev "replace with get -o json (same resourceVersion): no revision change" "$CTL" replace -f "$F/np.json"
+"$CTL" get networksets -A -o yaml >"$F/ns.yaml"
+expect_same_rev "apply of a namespaced List: no revision change" "$CTL" apply -f "$F/ns.yaml"
+
+# ---- create, replace and resourceVersion ----
+expect_refused "create of an existing resource" \
+  "$F/policy.yaml: document 1: resource already exists: Tier(security)" "$CTL" create -f "$F/policy.yaml"
+"$CTL" get gnp deny-icmp -o yaml >"$F/old.yaml"
+sed 's/order: 200/order: 300/' "$F/old.yaml" >"$F/new.yaml"
+expect_ok "replace with the current resourceVersion" "Successfully replaced 1 'GlobalNetworkPolicy' resource(s)" "$CTL" replace -f "$F/new.yaml"
+run "$CTL" get gnp deny-icmp -o yaml
+expect_match "the change is there, uid and creationTimestamp kept" "*$(grep -E 'uid|creationTimestamp' "$F/old.yaml" | head -1)*order: 300*"
+stale=$(grep resourceVersion "$F/old.yaml" | tr -dc 0-9)
+expect_refused "replace with a stale resourceVersion: update conflict, nothing written" \
+  "$F/new.yaml: document 1: update conflict: GlobalNetworkPolicy(deny-icmp) (resourceVersion $stale is not the stored one, $((stale + 1)); get it again)" \
+  "$CTL" replace -f "$F/new.yaml"
+expect_refused "apply with a stale resourceVersion too" \
+  "$F/old.yaml: document 1: update conflict: GlobalNetworkPolicy(deny-icmp) (resourceVersion $stale is not the stored one, $((stale + 1)); get it again)" \
+  "$CTL" apply -f "$F/old.yaml"
+sed 's/deny-icmp/no-such-policy/' "$F/policy.yaml" | awk 'BEGIN{RS="---\n"; ORS=""} NR==3' >"$F/absent.yaml"
+expect_refused "replace of a missing resource" \
+  "$F/absent.yaml: document 1: resource does not exist: GlobalNetworkPolicy(no-such-policy)" "$CTL" replace -f "$F/absent.yaml"
+expect_ok "create from stdin" "Successfully created 1 'GlobalNetworkPolicy' resource(s)" "$CTL" create -f - <"$F/absent.yaml"
+
+# ---- all or nothing ----
+cat >"$F/bad.yaml" <<'EOF'
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkSet
+metadata:
+  name: fresh
+spec:
+  nets: [203.0.113.0/24]
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata:
+  name: lower-case
+spec:
+  ingress:
+  - action: Allow
+    protocol: tcp
+EOF
+expect_refused "one bad document: nothing written, the file, document, field and value named" \
+  "$F/bad.yaml: document 2: spec.ingress[0].protocol: \"tcp\" is not one of TCP, UDP, ICMP, ICMPv6, SCTP, UDPLite or a number 1-255" \
+  "$CTL" apply -f "$F/bad.yaml"
+expect_eq "... the good document was not written" "$("$DSTOOL" count /calico/resources/v3/projectcalico.org/globalnetworksets/fresh)" 0
+cat >"$F/list.yaml" <<'EOF'
+apiVersion: projectcalico.org/v3
+kind: List
+items:
+- apiVersion: projectcalico.org/v3
+  kind: GlobalNetworkSet
+  metadata: {name: fresh}
+  spec: {nets: [203.0.113.0/24]}
+- apiVersion: projectcalico.org/v3
+  kind: GlobalNetworkPolicy
+  metadata: {name: in-tier, namespace: x}
+  spec: {}
+EOF
+expect_refused "a List: the item named" \
+  "$F/list.yaml: document 1: items[1].metadata.namespace: a GlobalNetworkPolicy is not namespaced" "$CTL" apply -f "$F/list.yaml"
+cat >"$F/notier.yaml" <<'EOF'
+- apiVersion: projectcalico.org/v3
+  kind: GlobalNetworkSet
+  metadata: {name: fresh}
+  spec: {nets: [203.0.113.0/24]}
+- apiVersion: projectcalico.org/v3
+  kind: GlobalNetworkPolicy
+  metadata: {name: ops.watch}
+  spec: {tier: ops}
+EOF
+expect_refused "a policy naming a missing tier (a bare list of resources)" \
+  "$F/notier.yaml: document 1: [1].spec.tier: \"ops\" does not exist (create the Tier first, or earlier in the same file)" \
+  "$CTL" apply -f "$F/notier.yaml"
+expect_refused "validate says the same, and writes nothing" \
+  "$F/notier.yaml: document 1: [1].spec.tier: \"ops\" does not exist (create the Tier first, or earlier in the same file)" \
+  "$CTL" validate -f "$F/notier.yaml"
+{ echo '- {apiVersion: projectcalico.org/v3, kind: Tier, metadata: {name: ops}, spec: {order: 50}}'; cat "$F/notier.yaml"; } >"$F/tier-first.yaml"
+expect_same_rev "validate of a good file writes nothing" "$CTL" validate -f "$F/tier-first.yaml"
+expect_eq "... says so" "$OUT" "Successfully validated 3 resource(s)"
+expect_eq "... and the tier is still absent" "$("$DSTOOL" count /calico/resources/v3/projectcalico.org/tiers/ops)" 0
+expect_ok "the tier earlier in the same file: accepted" "Successfully applied 3 resource(s)" "$CTL" apply -f "$F/tier-first.yaml"
+a=$("$DSTOOL" get /calico/resources/v3/projectcalico.org/tiers/ops | jq -r .metadata.uid)
+b=$("$DSTOOL" get /calico/resources/v3/projectcalico.org/globalnetworksets/fresh | jq -r .metadata.uid)
+check "every resource has its own uid" [ -n "$a" ] && [ "$a" != "$b" ]
+printf '{"apiVersion":"projectcalico.org/v3","kind":"Tier","metadata":{"name":"json"},\n\t"spec":{"order":7}}\n' >"$F/tier.json"
+expect_ok "a JSON file (with a tab)" "Successfully applied 1 'Tier' resource(s)" "$CTL" apply -f "$F/tier.json"
+
+# ---- delete ----
+expect_refused "deleting a tier that policies use" \
+  "cannot delete Tier(ops): 1 policy is still in it (delete or move them first)" "$CTL" delete tier ops
+expect_refused "the default tier cannot be deleted" 'the tier "default" cannot be deleted' "$CTL" delete tiers default
+expect_ok "delete a policy" "Successfully deleted 1 'GlobalNetworkPolicy' resource(s)" "$CTL" delete gnp ops.watch
+expect_ok "... then its tier" "Successfully deleted 1 'Tier' resource(s)" "$CTL" delete tier ops
+expect_refused "delete of an absent resource" "resource does not exist: GlobalNetworkPolicy(ops.watch)" "$CTL" delete gnp ops.watch
+expect_refused "delete of several, one absent: nothing deleted" "resource does not exist: NetworkSet(prod/nope)" \
+  "$CTL" delete networkset partners nope -n prod
+expect_ok "delete -f" "Successfully deleted 1 'GlobalNetworkPolicy' resource(s)" "$CTL" delete -f "$F/absent.yaml"
+expect_ok "delete -n" "Successfully deleted 1 'NetworkSet' resource(s)" "$CTL" delete networkset partners -n prod
+expect_eq "... gone" "$("$DSTOOL" count /calico/resources/v3/projectcalico.org/networksets/)" 0
+
+# ---- label ----
+expect_ok "label a policy" "Successfully set label env on gnp deny-icmp" "$CTL" label gnp deny-icmp env=prod
+expect_refused "label without --overwrite" \
+  "gnp deny-icmp already has the label env=prod; use --overwrite to change its value." "$CTL" label gnp deny-icmp env=dev
+expect_ok "label --overwrite" "Successfully updated label env on gnp deny-icmp" "$CTL" label gnp deny-icmp env=dev --overwrite
+expect_ok "get -l sees it" "NAME
+deny-icmp" "$CTL" get gnp -l "env == 'dev'"
+expect_ok "label KEY-" "Successfully removed label env from gnp deny-icmp" "$CTL" label gnp deny-icmp env-
+expect_refused "removing an absent label" "gnp deny-icmp has no label env." "$CTL" label gnp deny-icmp env --remove
+expect_refused "a bad label key" "Invalid label key \"-x\": an optional DNS prefix and '/', then 1-63 letters, digits, '-', '_' or '.', beginning and ending with a letter or digit." \
+  "$CTL" label gnp deny-icmp -- -x=1
+expect_ok "label a namespaced policy" "Successfully set label a on networkpolicy allow-web" "$CTL" label networkpolicy allow-web a=b -n prod
+expect_ok "label the default tier (not stored yet)" "Successfully set label a on tier default" "$CTL" label tier default a=b
+expect_refused "label of an absent resource" "resource does not exist: GlobalNetworkSet(nope)" "$CTL" label gns nope a=b
+
+# ---- the Profile: one model, two grammars ----
+expect_ok "label a profile: a tag through v3" "Successfully set label db on profile web" "$CTL" label profile web db=
+expect_ok "... the 2016 grammar sees the tag" "web
+db" "$CTL" profile web tag show
+expect_ok "label a profile with a value: not a tag" "Successfully set label stage on profile web" "$CTL" label profile web stage=beta
+expect_eq "... it is in the labels key" "$("$DSTOOL" get /calico/v1/policy/profile/web/labels)" '{"stage":"beta","tier":"frontend"}'
+expect_ok "v3 -> 2016: rule show" "Inbound rules:
+   1 allow from tag web
+   2 deny tcp from cidr 10.0.0.0/8 to ports 22
+Outbound rules:
+   1 allow" "$CTL" profile web rule show
+expect_ok "2016: profile add" "Created profile app" "$CTL" profile add app
+"$CTL" profile app rule add inbound allow tcp from tag web to ports 443,8000:8080 >/dev/null
+"$CTL" profile app rule add outbound --at=1 deny icmp type 8 code 0 to cidr 192.0.2.0/24 >/dev/null
+"$CTL" profile app tag add blue >/dev/null
+run "$CTL" get profile app -o yaml
+expect_match "2016 -> v3: get profile -o yaml" "apiVersion: projectcalico.org/v3
+kind: Profile
+metadata:
+  name: app
+  resourceVersion: \"*\"
+spec:
+  ingress:
+  - action: Allow
+    source:
+      selector: has(app)
+    destination: {}
+  - action: Allow
+    protocol: TCP
+    source:
+      selector: has(web)
+    destination:
+      ports:
+      - 443
+      - \"8000:8080\"
+  egress:
+  - action: Deny
+    protocol: ICMP
+    icmp:
+      type: 8
+      code: 0
+    source: {}
+    destination:
+      nets:
+      - 192.0.2.0/24
+  - action: Allow
+    source: {}
+    destination: {}
+  labelsToApply:
+    app: \"\"
+    blue: \"\""
+"$CTL" get profile app -o yaml >"$F/app.yaml"
+expect_same_rev "re-apply of a 2016 profile's yaml: no-op (tag order kept)" "$CTL" apply -f "$F/app.yaml"
+sed -e 's/has(web)/has(db)/' -e '/resourceVersion/d' "$F/app.yaml" >"$F/app2.yaml"
+expect_ok "a change through v3" "Successfully applied 1 'Profile' resource(s)" "$CTL" apply -f "$F/app2.yaml"
+run "$CTL" profile app rule show
+expect_match "... seen by the 2016 grammar" "*2 allow tcp from tag db to ports 443,8000:8080*"
+expect_eq "... its tags and their order unchanged" "$("$DSTOOL" get /calico/v1/policy/profile/app/tags)" '["app","blue"]'
+cat >"$F/pass.yaml" <<'EOF'
+apiVersion: projectcalico.org/v3
+kind: Profile
+metadata: {name: app}
+spec:
+  egress:
+  - action: Allow
+    destination:
+      nets: [10.0.0.0/8, 10.1.0.0/16]
+EOF
+expect_refused "a Profile rule the 2016 rule cannot hold" \
+  "$F/pass.yaml: document 1: spec.egress[0].destination.nets: 2 nets (a profile rule holds one): profiles hold only the 2016 rule kinds (use a GlobalNetworkPolicy or NetworkPolicy)" \
+  "$CTL" apply -f "$F/pass.yaml"
+sed -i 's/nets: .*/selector: "app == '"'"'x'"'"'"/' "$F/pass.yaml"
+expect_refused "a selector other than has(TAG)" \
+  "$F/pass.yaml: document 1: spec.egress[0].destination.selector: \"app == 'x'\" is not has(TAG): profiles hold only the 2016 rule kinds (use a GlobalNetworkPolicy or NetworkPolicy)" \
+  "$CTL" apply -f "$F/pass.yaml"
+expect_ok "delete a profile through v3" "Successfully deleted 1 'Profile' resource(s)" "$CTL" delete profile web
+expect_refused "... the 2016 grammar sees it gone" "Profile web not found." "$CTL" profile web tag show
+expect_eq "... with its labels key" "$("$DSTOOL" count /calico/v1/policy/profile/web/)" 0
+
+# ---- usage and refusals ----
+expect_refused "unknown kind" "Unknown resource type: pods (one of tiers, globalnetworkpolicies, networkpolicies, globalnetworksets, networksets, profiles)" "$CTL" get pods
+expect_refused "unknown output format" "Unknown output format: xml (yaml, json or wide)" "$CTL" get gnp -o xml
+expect_refused "unknown flag" "Unknown option --frob" "$CTL" get gnp --frob
+expect_refused "-n with -A" "Choose one of --namespace and --all-namespaces, not both." "$CTL" get np -n a -A
+expect_refused "a missing file" "$F/none.yaml: cannot read it: No such file or directory" "$CTL" apply -f "$F/none.yaml"
+printf '# nothing\n' >"$F/empty.yaml"
+expect_refused "a file with no resources" "$F/empty.yaml: no resources in it" "$CTL" apply -f "$F/empty.yaml"
+printf 'a: [\n' >"$F/broken.yaml"
+run "$CTL" apply -f "$F/broken.yaml"
+case "$ERR" in "$F/broken.yaml: line "*) ok "a YAML syntax error names the file and line";; *) fail "yaml error: $ERR";; esac
+expect_usage "apply without -f" "$CTL" apply
+expect_usage "label without a value" "$CTL" label gnp deny-icmp
+expect_refused "get of an absent name" "resource does not exist: NetworkPolicy(default/nope)" "$CTL" get np nope
+
+tap_done
