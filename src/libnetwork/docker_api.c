@@ -31,19 +31,22 @@ static size_t collect(char *data, size_t size, size_t nmemb, void *opaque)
 	return n;
 }
 
-int docker_network_name(const char *socket, const char *network_id, int timeout_ms, char *name, size_t len,
-			char *err, size_t errlen)
+/* GET path on the Docker API socket: 0 with the HTTP status and the body
+ * parsed (NULL when it is no JSON), or -errno with a line in err. */
+static int docker_get(const char *socket, const char *path, int timeout_ms, long *status, json_t **body, char *err,
+		      size_t errlen)
 {
 	struct reply r = { 0 };
-	char url[256];
-	long status = 0;
-	json_t *o = NULL;
+	char url[512];
 	CURLcode cc;
 	int rc = -EIO;
 
+	*status = 0;
+	*body = NULL;
 	if (strncmp(socket, "unix://", 7) == 0)
 		socket += 7;
-	snprintf(url, sizeof(url), "http://docker/networks/%s", network_id);
+	if ((size_t)snprintf(url, sizeof(url), "http://docker%s", path) >= sizeof(url))
+		return snprintf(err, errlen, "Docker API path too long"), -ENAMETOOLONG;
 	CURL *c = curl_easy_init();
 	if (!c)
 		return snprintf(err, errlen, "out of memory"), -ENOMEM;
@@ -54,18 +57,38 @@ int docker_network_name(const char *socket, const char *network_id, int timeout_
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
 	if ((cc = curl_easy_perform(c)) != CURLE_OK) {
+		rc = cc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT : -EIO;
 		snprintf(err, errlen, "Docker API at %s: %s", socket, curl_easy_strerror(cc));
 		goto out;
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	*body = json_loadb(r.buf ? r.buf : "", r.len, 0, NULL);
+	rc = 0;
+out:
+	free(r.buf);
+	curl_easy_cleanup(c);
+	return rc;
+}
+
+int docker_network_name(const char *socket, const char *network_id, int timeout_ms, char *name, size_t len,
+			char *err, size_t errlen)
+{
+	char path[256];
+	long status = 0;
+	json_t *o = NULL;
+	int rc;
+
+	snprintf(path, sizeof(path), "/networks/%s", network_id);
+	if ((rc = docker_get(socket, path, timeout_ms, &status, &o, err, errlen)) < 0)
+		return rc;
+	rc = -EIO;
 	if (status == 404) {
 		rc = -ENOENT;
 		snprintf(err, errlen, "Docker does not know network %.64s", network_id);
 		goto out;
 	}
 	const char *n = NULL;
-	if (status != 200 || !(o = json_loadb(r.buf ? r.buf : "", r.len, 0, NULL)) ||
-	    !(n = json_string_value(json_object_get(o, "Name"))) || !n[0]) {
+	if (status != 200 || !(n = json_string_value(json_object_get(o, "Name"))) || !n[0]) {
 		snprintf(err, errlen, "Docker API at %s: GET /networks/%.64s answered %ld without a name", socket,
 			 network_id, status);
 		goto out;
@@ -79,7 +102,30 @@ int docker_network_name(const char *socket, const char *network_id, int timeout_
 	rc = 0;
 out:
 	json_decref(o);
-	free(r.buf);
-	curl_easy_cleanup(c);
 	return rc;
+}
+
+int docker_network_containers(const char *socket, const char *network_id, int timeout_ms, json_t **list, char *err,
+			      size_t errlen)
+{
+	char path[256];
+	long status = 0;
+	json_t *o = NULL;
+	int rc;
+
+	*list = NULL;
+	/* filters={"network":["<id>"]}, URL-encoded; all=1 for a container
+	 * that is still starting. */
+	snprintf(path, sizeof(path), "/containers/json?all=1&filters=%%7B%%22network%%22%%3A%%5B%%22%s%%22%%5D%%7D",
+		 network_id);
+	if ((rc = docker_get(socket, path, timeout_ms, &status, &o, err, errlen)) < 0)
+		return rc;
+	if (status != 200 || !json_is_array(o)) {
+		json_decref(o);
+		return snprintf(err, errlen, "Docker API at %s: GET /containers/json answered %ld without a list", socket,
+				status),
+		       -EIO;
+	}
+	*list = o;
+	return 0;
 }

@@ -35,6 +35,15 @@ struct lnw {
 		long deadline_ms;
 	} pending[LNW_PENDING_MAX];
 	size_t n_pending;
+	/* Endpoints joined whose container's labels are not in their record
+	 * yet (container_labels.c): asked of Docker by the main loop after
+	 * Join, never during it. */
+	struct lnw_label_wait {
+		char endpoint_id[LNW_ID_MAX + 1];
+		char network_id[LNW_ID_MAX + 1];
+		long deadline_ms, next_ms;
+	} label_waits[LNW_PENDING_MAX];
+	size_t n_label_waits;
 };
 
 /* CLOCK_MONOTONIC in milliseconds. */
@@ -51,6 +60,16 @@ int lnw_network_profile(struct lnw *d, const char *network_id, char *profile, si
 /* The main loop's tick: asks Docker again for the names of pending
  * networks; a name learnt gets its profile and record. */
 void lnw_learn_names(struct lnw *d);
+
+/* After a Join: the container's labels are to be learnt from Docker and
+ * patched into the endpoint's record (container_labels.c). */
+void lnw_labels_wait(struct lnw *d, const char *endpoint_id, const char *network_id);
+/* The endpoint is gone (Leave, DeleteEndpoint): no more waiting for it. */
+void lnw_labels_forget(struct lnw *d, const char *endpoint_id);
+/* The main loop's tick for them: at most one question to Docker. */
+void lnw_learn_labels(struct lnw *d);
+/* Every tick's work: names, then labels. */
+void lnw_tick(struct lnw *d);
 
 int lnw_network_create(struct lnw *d, json_t *body, json_t **reply, char *err, size_t errlen);
 int lnw_network_delete(struct lnw *d, json_t *body, json_t **reply, char *err, size_t errlen);

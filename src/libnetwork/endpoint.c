@@ -1,7 +1,8 @@
 /* CreateEndpoint, Join, Leave, DeleteEndpoint. CreateEndpoint records what
  * Docker gave (addresses, network); Join makes the veth cali<id>/tmp<id> and
  * Calico's endpoint record in one step (workload_create), leaving tmp<id> in
- * this namespace for Docker to move into the container as cali0; Leave undoes
+ * this namespace for Docker to move into the container as cali0, and the
+ * container's labels to be learnt after (container_labels.c); Leave undoes
  * that step; DeleteEndpoint forgets the rest. Addresses are Docker's to
  * release (IpamDriver.ReleaseAddress). */
 #include <errno.h>
@@ -93,6 +94,8 @@ int lnw_join(struct lnw *d, json_t *body, json_t **reply, char *err, size_t errl
 		return snprintf(err, errlen, "out of memory"), -ENOMEM;
 	}
 	log_info("endpoint %s joined: %s / %s", r.endpoint_id, made.host_ifname, ifname);
+	/* Its container's labels come after (container_labels.c). */
+	lnw_labels_wait(d, r.endpoint_id, s.network_id);
 	return 0;
 }
 
@@ -149,8 +152,10 @@ int lnw_leave(struct lnw *d, json_t *body, json_t **reply, char *err, size_t err
 	int rc;
 
 	(void)reply;
-	if ((rc = lnw_ep_req_parse(body, &r, err, errlen)) < 0 ||
-	    (rc = lnw_endpoint_unmake(d, r.endpoint_id, NULL, NULL, err, errlen)) < 0)
+	if ((rc = lnw_ep_req_parse(body, &r, err, errlen)) < 0)
+		return rc;
+	lnw_labels_forget(d, r.endpoint_id);
+	if ((rc = lnw_endpoint_unmake(d, r.endpoint_id, NULL, NULL, err, errlen)) < 0)
 		return rc;
 	log_info("endpoint %s left", r.endpoint_id);
 	return 0;
@@ -163,8 +168,10 @@ int lnw_endpoint_delete(struct lnw *d, json_t *body, json_t **reply, char *err, 
 	int rc;
 
 	(void)reply;
-	if ((rc = lnw_ep_req_parse(body, &r, err, errlen)) < 0 ||
-	    (rc = lnw_endpoint_unmake(d, r.endpoint_id, NULL, NULL, err, errlen)) < 0 ||
+	if ((rc = lnw_ep_req_parse(body, &r, err, errlen)) < 0)
+		return rc;
+	lnw_labels_forget(d, r.endpoint_id);
+	if ((rc = lnw_endpoint_unmake(d, r.endpoint_id, NULL, NULL, err, errlen)) < 0 ||
 	    (rc = lnw_endpoint_forget(d->ds, d->host, r.endpoint_id, err, errlen)) < 0)
 		return rc;
 	log_info("endpoint %s deleted", r.endpoint_id);

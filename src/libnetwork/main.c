@@ -144,7 +144,7 @@ int main(int argc, char **argv)
 	daemon_pid_write(PID_NAME);
 	log_info("calico-libnetwork serving on %s (host %s, scope %s, datastore %s)", o.socket, d.host, d.scope,
 		 ds_describe(d.ds));
-	rc = lnw_server_run(srv, &daemon_stop, lnw_learn_names, LNW_TICK_MS);
+	rc = lnw_server_run(srv, &daemon_stop, lnw_tick, LNW_TICK_MS);
 	log_info("calico-libnetwork stopping");
 	daemon_pid_remove(PID_NAME);
 out:

@@ -8,6 +8,7 @@
 
 #include "util/json_strict.h"
 #include "model/model.h"
+#include "workload/endpoint_labels.h"
 
 static const struct {
 	const char *path;
@@ -495,4 +496,45 @@ int lnw_endpoint_decode(const char *json, struct lnw_endpoint_state *s, char *er
 	}
 	json_decref(o);
 	return rc;
+}
+
+static bool has_endpoint(const json_t *container, const char *endpoint_id)
+{
+	const json_t *nets = json_object_get(json_object_get(container, "NetworkSettings"), "Networks");
+	const char *name;
+	json_t *net;
+	json_object_foreach((json_t *)nets, name, net) {
+		const char *eid = json_string_value(json_object_get(net, "EndpointID"));
+		if (eid && strcmp(eid, endpoint_id) == 0)
+			return true;
+	}
+	return false;
+}
+
+int lnw_container_labels(const json_t *containers, const char *endpoint_id, char short_id[13],
+			 struct endpoint_labels *out)
+{
+	size_t i, plen = strlen(LNW_LABEL_PREFIX);
+	json_t *c, *v;
+	const char *key;
+	char where[128];
+
+	short_id[0] = '\0';
+	json_array_foreach(containers, i, c) {
+		if (!has_endpoint(c, endpoint_id))
+			continue;
+		const char *id = json_string_value(json_object_get(c, "Id"));
+		lnw_short_id(id ? id : "", short_id);
+		json_object_foreach(json_object_get(c, "Labels"), key, v) {
+			if (strncmp(key, LNW_LABEL_PREFIX, plen) != 0)
+				continue;
+			snprintf(where, sizeof(where), "%.48s of container %s", key, short_id);
+			if (!json_is_string(v)) /* Docker's labels are strings; anything else is skipped */
+				continue;
+			if (endpoint_labels_add(out, where, key + plen, json_string_value(v)) < 0)
+				return -ENOMEM;
+		}
+		return 0;
+	}
+	return -ENOENT;
 }

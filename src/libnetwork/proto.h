@@ -159,4 +159,19 @@ struct lnw_endpoint_state {
 char *lnw_endpoint_encode(const struct lnw_endpoint_state *s);
 int lnw_endpoint_decode(const char *json, struct lnw_endpoint_state *s, char *err, size_t errlen);
 
+/* ---- a container's labels, from Docker's container list ---- */
+
+/* Docker labels with this prefix become endpoint labels without it:
+ * `--label org.projectcalico.label.role=db` is role=db. */
+#define LNW_LABEL_PREFIX "org.projectcalico.label."
+
+/* In containers (GET /containers/json), the one whose
+ * NetworkSettings.Networks holds endpoint_id: its id (12 characters) in
+ * short_id, and its prefixed labels added to out (endpoint_labels_add: an
+ * invalid one is skipped with a warning). -ENOENT when no container has the
+ * endpoint (yet), -ENOMEM. */
+struct endpoint_labels;
+int lnw_container_labels(const json_t *containers, const char *endpoint_id, char short_id[13],
+			 struct endpoint_labels *out);
+
 #endif

@@ -10,6 +10,7 @@
 #include "util/json_strict.h"
 #include "ipam/ipam_handle.h"
 #include "util/nodename.h"
+#include "workload/endpoint_labels.h"
 
 static const char *const command_names[] = {
 	[MESOS_ALLOCATE] = "allocate", [MESOS_RESERVE] = "reserve", [MESOS_RELEASE] = "release",
@@ -194,34 +195,6 @@ static int get_netgroups(const json_t *args, struct mesos_request *r, char *err,
 	return 0;
 }
 
-size_t mesos_label_sanitise(const char *in, bool is_key, char *out)
-{
-	size_t n = 0;
-	bool in_bad_run = false;
-	for (const char *p = in; *p && n < MESOS_LABEL_MAX; p++) {
-		unsigned char c = (unsigned char)*p;
-		bool good = isalnum(c) || c == '.' || c == '_' || c == '-' || (is_key && c == '/');
-		if (good) {
-			out[n++] = (char)c;
-			in_bad_run = false;
-		} else if (!in_bad_run) {
-			out[n++] = '_';
-			in_bad_run = true;
-		}
-	}
-	out[n] = '\0';
-	/* trim to letters or digits at both ends */
-	size_t start = 0;
-	while (start < n && !isalnum((unsigned char)out[start]))
-		start++;
-	while (n > start && !isalnum((unsigned char)out[n - 1]))
-		n--;
-	memmove(out, out + start, n - start);
-	n -= start;
-	out[n] = '\0';
-	return n;
-}
-
 static int label_string(const json_t *o, const char *field, size_t i, const char **out, char *err, size_t errlen)
 {
 	json_t *v = arg(o, field);
@@ -234,13 +207,18 @@ static int label_string(const json_t *o, const char *field, size_t i, const char
 	return 0;
 }
 
-/* labels: [{"key": k, "value": v}, ...] (or Mesos' {"labels": [...]} around it). */
+/* labels: [{"key": k, "value": v}, ...] (or Mesos' {"labels": [...]} around it).
+ * A list that is not one, or an entry without a key, is refused; a label
+ * Calico cannot hold (endpoint_labels.h) is skipped with a warning, and a key
+ * given again replaces the earlier value, so a task is never stopped by
+ * labels it carries for other tools. */
 static int get_labels(const json_t *args, struct mesos_request *r, char *err, size_t errlen)
 {
 	json_t *list = arg(args, "labels"), *v;
-	char key[MESOS_LABEL_MAX + 1], value[MESOS_LABEL_MAX + 1];
+	struct endpoint_labels labels = { 0 };
+	char where[32];
 	size_t i;
-	int rc;
+	int rc = 0;
 
 	if (json_is_object(list))
 		list = arg(list, "labels");
@@ -248,30 +226,33 @@ static int get_labels(const json_t *args, struct mesos_request *r, char *err, si
 		return 0;
 	if (!json_is_array(list))
 		return js_fail(err, errlen, "labels must be a list of {\"key\", \"value\"} objects");
-	if (!(r->labels = calloc(json_array_size(list) + 1, sizeof(*r->labels))))
-		return js_fail(err, errlen, "out of memory");
 	json_array_foreach(list, i, v)
 	{
 		const char *k, *val;
-		if (!json_is_object(v))
-			return js_fail(err, errlen, "labels[%zu] must be an object with key and value", i);
+		if (!json_is_object(v)) {
+			rc = js_fail(err, errlen, "labels[%zu] must be an object with key and value", i);
+			goto out;
+		}
 		if ((rc = label_string(v, "key", i, &k, err, errlen)) < 0 ||
 		    (rc = label_string(v, "value", i, &val, err, errlen)) < 0)
-			return rc;
-		if (!*k)
-			return js_fail(err, errlen, "Missing key in labels[%zu]", i);
-		if (!mesos_label_sanitise(k, true, key))
-			return js_fail(err, errlen, "Label key '%.64s' has no letters or digits", k);
-		mesos_label_sanitise(val, false, value);
-		for (size_t m = 0; m < r->n_labels; m++)
-			if (strcmp(r->labels[m].key, key) == 0)
-				return js_fail(err, errlen, "Label key '%s' is given twice", key);
-		struct label *l = &r->labels[r->n_labels];
-		if (!(l->key = strdup(key)) || !(l->value = strdup(value)))
-			return js_fail(err, errlen, "out of memory");
-		r->n_labels++;
+			goto out;
+		if (!*k) {
+			rc = js_fail(err, errlen, "Missing key in labels[%zu]", i);
+			goto out;
+		}
+		snprintf(where, sizeof(where), "labels[%zu]", i);
+		if ((rc = endpoint_labels_add(&labels, where, k, val)) < 0) {
+			js_fail(err, errlen, "out of memory");
+			goto out;
+		}
 	}
-	return 0;
+	rc = 0;
+	r->labels = labels.items;
+	r->n_labels = labels.n;
+	labels = (struct endpoint_labels){ 0 };
+out:
+	endpoint_labels_free(&labels);
+	return rc;
 }
 
 /* ipv4_addrs and ipv6_addrs for reserve and isolate: either list may be
@@ -389,9 +370,6 @@ void mesos_request_free(struct mesos_request *r)
 		free(r->labels[i].key);
 		free(r->labels[i].value);
 	}
-	/* a label whose value failed to copy still has its key */
-	if (r->labels && r->labels[r->n_labels].key)
-		free(r->labels[r->n_labels].key);
 	free(r->labels);
 	json_decref(r->root);
 	memset(r, 0, sizeof(*r));

@@ -23,9 +23,6 @@
 /* At most this many addresses of one family in one request: Mesos asks for a
  * handful; a bigger number is a mistake, and it bounds the work one call does. */
 #define MESOS_MAX_ADDRS 64
-/* Mesos labels become endpoint labels of at most this many characters. */
-#define MESOS_LABEL_MAX 63
-
 enum mesos_command { MESOS_ALLOCATE, MESOS_RESERVE, MESOS_RELEASE, MESOS_ISOLATE, MESOS_CLEANUP };
 
 struct mesos_addrs {
@@ -46,7 +43,7 @@ struct mesos_request {
 	struct mesos_addrs ips;      /* release by ips (release by uid when uid is set) */
 	const char **netgroups;      /* in order, without repeats */
 	size_t n_netgroups;
-	struct label *labels;        /* owned: sanitised copies */
+	struct label *labels;        /* owned: the valid ones (endpoint_labels.h) */
 	size_t n_labels;
 	json_t *root;
 };
@@ -56,12 +53,5 @@ struct mesos_request {
 int mesos_request_parse(const char *text, struct mesos_request *req, char *err, size_t errlen);
 void mesos_request_free(struct mesos_request *req);
 const char *mesos_command_name(enum mesos_command c);
-
-/* A Mesos label key or value made into what endpoint labels carry: runs of
- * characters other than letters, digits, '.', '_' and '-' (and '/' in keys,
- * for "prefix/name") become one '_', leading and trailing characters that are
- * not letters or digits go, and at most MESOS_LABEL_MAX characters remain.
- * out holds MESOS_LABEL_MAX + 1. Returns the length (0 when nothing is left). */
-size_t mesos_label_sanitise(const char *in, bool is_key, char *out);
 
 #endif

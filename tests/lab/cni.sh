@@ -301,6 +301,33 @@ check "... saying it is in use" grep -q "IP '10.70.99.9' already in use." <<<"$(
 expect_eq "... nothing left (no cali link, no record)" "$(cali_count) $(ep_count st2)" "$LINKS0 0"
 cni DEL st1 "$(lab_nspath st1)" eth0 "$(conf 1.0.0 blue)"
 
+# ---- labels: args.cni.labels and the namespace in CNI_ARGS ----
+ep_labels() { "$DSTOOL" list "/calico/v1/host/h1/workload/cni/$1/" | cut -f2 | jq -c .labels; }
+lab_workload_ns lb1
+lab_workload_ns lb2
+cni ADD lb1 "$(lab_nspath lb1)" eth0 "$(conf 1.0.0 blue '{"type":"calico-ipam"}' \
+	'{"args":{"cni":{"labels":[{"key":"role","value":"db"},{"key":"app.example.com/tier","value":"back"},{"key":"note","value":"not a label value"},{"key":"projectcalico.org/orchestrator","value":"k8s"}]}}}')" \
+	CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=shop;K8S_POD_NAME=lb1"
+check "ADD with args.cni.labels, one of them invalid, succeeds" [ "$RC" -eq 0 ]
+expect_eq "... its record has the valid labels, the namespace from K8S_POD_NAMESPACE, our orchestrator" \
+	"$(ep_labels lb1)" \
+	'{"app.example.com/tier":"back","projectcalico.org/namespace":"shop","projectcalico.org/orchestrator":"cni","role":"db"}'
+expect_contains "... the plugin's log names the skipped one" "$ERR" \
+	"label args.cni.labels[2] skipped: 'note'='not a label value': value is not a valid label value"
+cni ADD lb2 "$(lab_nspath lb2)" eth0 "$(conf 1.0.0 blue '{"type":"calico-ipam"}' \
+	'{"args":{"cni":{"labels":[{"key":"projectcalico.org/namespace","value":"books"}]}}}')"
+expect_eq "without K8S_POD_NAMESPACE the runtime's namespace label is the namespace" "$RC $(ep_labels lb2)" \
+	'0 {"projectcalico.org/namespace":"books","projectcalico.org/orchestrator":"cni"}'
+cni DEL lb2 "$(lab_nspath lb2)" eth0 "$(conf 1.0.0 blue)"
+cni ADD lb2 "$(lab_nspath lb2)" eth0 "$(conf 1.0.0 blue)"
+expect_eq "without either it is default" "$RC $(ep_labels lb2)" \
+	'0 {"projectcalico.org/namespace":"default","projectcalico.org/orchestrator":"cni"}'
+snapshot
+cni ADD lb3 "$(lab_nspath lb2)" eth0 "$(conf 1.0.0 blue '{"type":"calico-ipam"}' '{"args":{"cni":{"labels":{"role":"db"}}}}')"
+expect_error "args.cni.labels that is not a list is still refused" 7
+cni DEL lb1 "$(lab_nspath lb1)" eth0 "$(conf 1.0.0 blue)"
+cni DEL lb2 "$(lab_nspath lb2)" eth0 "$(conf 1.0.0 blue)"
+
 # ---- a repeated ADD (a runtime retrying one whose answer it lost) ----
 # answered from the attachment that is there: the same result in the shape
 # asked for, nothing allocated, no second veth; anything that does not match

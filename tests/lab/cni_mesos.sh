@@ -101,8 +101,11 @@ check "task 1 routes via 169.254.1.1" grep -q "default via 169.254.1.1 dev eth0"
 EP=$(ep_json "$CID1")
 expect_eq "endpoint under orchestrator cni, workload = the Mesos container id, profile = the network" \
 	"$(jq -c '[.profile_ids, .ipv4_nets]' <<<"$EP")" "[[\"calico-mesos\"],[\"$IP1\"]]"
-expect_eq "Mesos labels stored on the endpoint, sanitised" "$(jq -c .labels <<<"$EP")" \
-	'{"app":"frontend","mesos.apache.org/role":"web_server","tier":""}'
+expect_eq "Mesos labels stored on the endpoint (the invalid one skipped), with Calico's orchestrator and namespace" \
+	"$(jq -c .labels <<<"$EP")" \
+	'{"app":"frontend","projectcalico.org/namespace":"default","projectcalico.org/orchestrator":"cni","tier":""}'
+expect_contains "... the plugin's log says which it skipped" "$(cat "$LAB_TMP/err")" \
+	"label args.\"org.apache.mesos\".network_info.labels.labels[1] skipped: 'mesos.apache.org/role'='web server'"
 
 isolator ADD "$CID2" t2 '[{"key":"app","value":"backend"}]'
 IP2=$(jq -r '.ip4.ip' <<<"$OUT")

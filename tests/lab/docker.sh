@@ -17,7 +17,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
 if [ "$(id -u)" -ne 0 ]; then echo "1..0 # SKIP needs root"; exit 0; fi
-for need in /usr/sbin/dockerd /usr/bin/docker busybox unshare nsenter nft; do
+for need in /usr/sbin/dockerd /usr/bin/docker busybox unshare nsenter nft jq; do
 	command -v "$need" >/dev/null || { echo "1..0 # SKIP needs $need"; exit 0; }
 done
 for b in calicoctl calico-node calico-libnetwork dstool; do
@@ -181,8 +181,13 @@ expect_contains "a network on Docker's own IPAM is refused" "$ERR" "Non-Calico I
 expect_eq "... none of them wrote to the datastore" "$("$DSTOOL" rev)" "$rev0"
 
 # ---- containers ----
+# db1 and db2 carry labels for Calico (and one that is no label value, and one
+# of another tool's): their records get role=db, nothing else of them.
 for c in db1:databases db2:databases app1:apps; do
-	run dk run -d --name "${c%%:*}" --net "${c#*:}" lab/busybox httpd -f -p 8080 -h /www
+	lbl=()
+	[ "${c#*:}" = databases ] && lbl=(--label org.projectcalico.label.role=db --label "org.projectcalico.label.note=free text"
+		--label com.example.owner=ops)
+	run dk run -d --name "${c%%:*}" --net "${c#*:}" "${lbl[@]}" lab/busybox httpd -f -p 8080 -h /www
 	check "docker run ${c%%:*} on ${c#*:}" [ "$RC" -eq 0 ]
 done
 IP_DB1=$(cip db1 databases) IP_DB2=$(cip db2 databases) IP_APP1=$(cip app1 apps)
@@ -206,6 +211,15 @@ expect_contains "h1 routes $IP_DB1 to it" "$(ip -n "$(lab_ns h1)" route show "$I
 expect_eq "IPAM holds three addresses" "$(used)" 3
 up() { "$DSTOOL" get "/calico/felix/v1/host/h1/workload/libnetwork/libnetwork/endpoint/$1" 2>/dev/null | grep -q '"up"'; }
 check "calico-node reports db1's endpoint up" retry 10 up "$EID_DB1"
+ep_labels() { "$DSTOOL" get "$EP_PREFIX$1" | jq -c .labels; }
+has_role() { [ "$("$DSTOOL" get "$EP_PREFIX$1" | jq -r .labels.role)" = "$2" ]; }
+check "db1's record gets its container's label role=db (learnt from Docker after Join)" retry 10 has_role "$EID_DB1" db
+expect_eq "... its labels: role, Calico's orchestrator and namespace, nothing else" "$(ep_labels "$EID_DB1")" \
+	'{"projectcalico.org/namespace":"default","projectcalico.org/orchestrator":"libnetwork","role":"db"}'
+expect_contains "... the driver's log names the label it skipped" "$(grep skipped "$PLOG")" \
+	"label org.projectcalico.label.note of container $(dk inspect -f '{{.Id}}' db1 | cut -c1-12) skipped: 'note'='free text'"
+expect_eq "app1 (no labels): Calico's two only" "$(ep_labels "$(eid app1 apps)")" \
+	'{"projectcalico.org/namespace":"default","projectcalico.org/orchestrator":"libnetwork"}'
 
 # ---- policy: one profile per network ----
 allowed "db2 -> db1 (same network)" db2 "$IP_DB1"

@@ -203,14 +203,17 @@ task_start t6 h1
 hook h1 '{"command":"reserve","args":{"hostname":"h1","uid":"uid-t6","ipv4_addrs":["10.65.99.6","10.65.99.7"],"ipv6_addrs":["fd00:65::99:6"]}}'
 expect_eq "reserve static IPs" "$ANSWER" '{"error":null}'
 check "isolate t6 [ng1] with its static IPs" isolate t6 h1 '["ng1"]' '["10.65.99.6","10.65.99.7"]' '["fd00:65::99:6"]' \
-	'[{"key":"rack id","value":"r 1/a"},{"key":"tier","value":"web"}]'
+	'[{"key":"rack id","value":"r1"},{"key":"tier","value":"web"},{"key":"HAPROXY_0_VHOST","value":"t6.example.com"},{"key":"note","value":"free text"}]'
 allowed "static IP: t1 -> t6 at 10.65.99.6" reach t1 10.65.99.6
 allowed "static IP: t2 -> t6 at 10.65.99.7" reach t2 10.65.99.7
 allowed "static IP: t1 -> t6 at fd00:65::99:6" reach t1 fd00:65::99:6
 denied "static IP: t3 -> t6" t_tcp t3 10.65.99.6
-expect_eq "labels stored on the endpoint, sanitised" \
+expect_eq "labels stored on the endpoint, the invalid ones skipped, Calico's orchestrator and namespace added" \
 	"$("$DSTOOL" list /calico/v1/host/h1/workload/mesos/ctr-t6/endpoint/ | cut -f2 | jq -c .labels)" \
-	'{"rack_id":"r_1_a","tier":"web"}'
+	'{"HAPROXY_0_VHOST":"t6.example.com","projectcalico.org/namespace":"default","projectcalico.org/orchestrator":"mesos","tier":"web"}'
+expect_contains "... the hook's log names each skipped label" "$(grep skipped "$HOOK_LOG")" \
+	"label labels[3] skipped: 'note'='free text': value is not a valid label value"
+expect_contains "... and the one with a bad key" "$(grep skipped "$HOOK_LOG")" "label labels[0] skipped: 'rack id'='r1'"
 expect_refused "a static IP in use: refused whole" h1 "IP '10.65.99.6' already in use." \
 	'{"command":"reserve","args":{"hostname":"h1","uid":"uid-t8","ipv4_addrs":["10.65.99.8","10.65.99.6"],"ipv6_addrs":[]}}'
 expect_eq "... 10.65.99.8 was not kept (all or nothing)" "$(assigned 10.65.99.8)" no
@@ -244,9 +247,9 @@ hook h1 "{\"command\":\"isolate\",\"args\":{\"hostname\":\"h1\",\"container_id\"
 expect_eq "isolate IPv4-only: no ipv6_addrs, netgroups or labels key" "$CALL_RC/$ERR" "0/null"
 TIP[t10]=10.65.99.20 THOST[t10]=h1
 check "... t10 reported up" agent_until 10 status_up t10 h1
-expect_eq "... its endpoint has only default_h1 and no labels" \
+expect_eq "... its endpoint has only default_h1 and Calico's two labels" \
 	"$("$DSTOOL" list /calico/v1/host/h1/workload/mesos/ctr-t10/endpoint/ | cut -f2 | jq -c '[.profile_ids, (.labels // {})]')" \
-	'[["default_h1"],{}]'
+	'[["default_h1"],{"projectcalico.org/namespace":"default","projectcalico.org/orchestrator":"mesos"}]'
 allowed "... and reaches its host h1" t_tcp t10 172.30.0.11 7070
 task_start t11 h1
 hook h1 '{"command":"allocate","args":{"hostname":"h1","uid":"uid-t11","num_ipv4":1,"num_ipv6":0}}'

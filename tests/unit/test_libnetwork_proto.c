@@ -2,10 +2,12 @@
  * (bodies as dockerd 20.10 sends them, LAB-NOTES §6.3, and the bad ones),
  * the answers' exact JSON, and the driver's own records. The source is
  * compiled in here (the driver is a program, not a library). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../src/libnetwork/proto.c"
+#include "workload/endpoint_labels.h"
 #include "tap.h"
 
 #define NID "6d4f6e1d2c3b4a5968778695a4b3c2d1e0f1a2b3c4d5e6f708192a3b4c5d6e7f"
@@ -289,6 +291,37 @@ static void test_records(void)
 	      "a record without an address is refused");
 }
 
+/* GET /containers/json as dockerd answers it (trimmed): the container whose
+ * network entry holds the endpoint, and only its org.projectcalico.label.*
+ * labels, the invalid ones skipped. */
+static void test_container_labels(void)
+{
+	json_t *list = json_loads(
+		"[{\"Id\":\"aaaaaaaaaaaa1111\",\"Labels\":{\"org.projectcalico.label.role\":\"web\"},"
+		"\"NetworkSettings\":{\"Networks\":{\"apps\":{\"EndpointID\":\"other\"}}}},"
+		"{\"Id\":\"bbbbbbbbbbbb2222\",\"Labels\":{\"org.projectcalico.label.role\":\"db\","
+		"\"org.projectcalico.label.note\":\"free text\",\"com.example.owner\":\"ops\","
+		"\"org.projectcalico.label.app.example.com/tier\":\"back\"},"
+		"\"NetworkSettings\":{\"Networks\":{\"bridge\":{\"EndpointID\":\"\"},\"databases\":{\"EndpointID\":\"" EID "\"}}}},"
+		"{\"Id\":\"cccccccccccc\",\"Labels\":null,\"NetworkSettings\":null}]",
+		0, NULL);
+	struct endpoint_labels l = { 0 };
+	char short_id[13];
+	CHECK_INT(lnw_container_labels(list, EID, short_id, &l), 0, "the container holding the endpoint is found");
+	CHECK_STR(short_id, "bbbbbbbbbbbb", "... its short id");
+	CHECK_INT(l.n, 2, "... two labels: the prefixed valid ones");
+	CHECK_STR(endpoint_labels_get(&l, "role"), "db", "... role=db, its own (not the other container's)");
+	CHECK_STR(endpoint_labels_get(&l, "app.example.com/tier"), "back", "... a prefixed key keeps its prefix");
+	CHECK(endpoint_labels_get(&l, "note") == NULL, "... 'free text' skipped");
+	endpoint_labels_free(&l);
+	CHECK_INT(lnw_container_labels(list, "nope", short_id, &l), -ENOENT, "no container holds the endpoint: -ENOENT");
+	CHECK_INT(l.n, 0, "... no labels");
+	json_t *empty = json_array();
+	CHECK_INT(lnw_container_labels(empty, EID, short_id, &l), -ENOENT, "an empty list: -ENOENT");
+	json_decref(empty);
+	json_decref(list);
+}
+
 int main(void)
 {
 	test_calls();
@@ -299,6 +332,7 @@ int main(void)
 	test_endpoint();
 	test_answers();
 	test_records();
+	test_container_labels();
 	json_decref(last_body);
 	return tap_done();
 }

@@ -226,10 +226,13 @@ int calico_add(struct cni_ctx *ctx)
 		goto out;
 	}
 	char *profiles[] = { (char *)ctx->conf.name };
+	/* Kubernetes' runtimes name the pod's namespace in CNI_ARGS. */
+	const char *ns = cni_args_get(&ctx->args, "K8S_POD_NAMESPACE");
 	struct workload_spec spec = {
 		.host = a.host, .orch = CNI_ORCH, .workload = ctx->env.container_id, .endpoint_id = a.ep_id,
 		.netns_path = ctx->env.netns, .ifname = ctx->env.ifname, .addrs = addrs, .n_addrs = n_addrs,
 		.profiles = profiles, .n_profiles = 1, .labels = labels, .n_labels = n_labels, .mtu = mtu,
+		.namespace = ns && *ns ? ns : NULL,
 	};
 	if ((rc = workload_create(a.ds, &spec, &made, msg, sizeof(msg))) < 0) {
 		rc = cni_err(&ctx->err, CNI_ERR_INTERNAL, "%s", msg);

@@ -1,6 +1,7 @@
 /* workload_create / workload_find / workload_remove: an endpoint's interface
  * and record, made and unmade together. */
 #include "workload/workload.h"
+#include "workload/endpoint_labels.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "util/log.h"
 #include "netlink/netns.h"
 #include "netlink/nl.h"
+#include "resource/resource.h"
 #include "workload/workload_net.h"
 
 int workload_endpoint_id_new(char out[33])
@@ -59,10 +61,12 @@ static void link_mac(const char *nspath, const char *ifname, char out[18])
 static char *endpoint_json(const struct workload_spec *s, const struct workload_made *m)
 {
 	struct endpoint e = { .state = "active" };
+	struct endpoint_labels labels = { 0 };
 	struct cidr *nets = calloc(s->n_addrs + 1, sizeof(*nets));
 	char *json = NULL;
-	if (!nets)
-		return NULL;
+	if (!nets || endpoint_labels_copy(&labels, s->labels, s->n_labels, "of the workload") < 0 ||
+	    endpoint_labels_finish(&labels, s->orch, s->namespace) < 0)
+		goto out;
 	size_t n4 = 0, n6 = 0;
 	for (size_t i = 0; i < s->n_addrs; i++)
 		if (s->addrs[i].family == 4)
@@ -78,9 +82,11 @@ static char *endpoint_json(const struct workload_spec *s, const struct workload_
 	e.n_ipv6_nets = n6;
 	e.profile_ids = (char **)s->profiles;
 	e.n_profile_ids = s->n_profiles;
-	e.labels = (struct label *)s->labels;
-	e.n_labels = s->n_labels;
+	e.labels = labels.items;
+	e.n_labels = labels.n;
 	json = endpoint_encode(&e);
+out:
+	endpoint_labels_free(&labels);
 	free(nets);
 	return json;
 }
@@ -89,7 +95,7 @@ static int check_spec(const struct workload_spec *s, char *err, size_t errlen)
 {
 	if (!s->host || !s->host[0] || strchr(s->host, '/'))
 		return snprintf(err, errlen, "bad host name '%s'", s->host ? s->host : ""), -EINVAL;
-	if (!s->orch || !workload_id_is_valid(s->orch))
+	if (!s->orch || !workload_id_is_valid(s->orch) || !v3_label_value_valid(s->orch))
 		return snprintf(err, errlen, "bad orchestrator id '%s'", s->orch ? s->orch : ""), -EINVAL;
 	if (!workload_id_is_valid(s->workload))
 		return snprintf(err, errlen, "bad workload id '%.64s'", s->workload ? s->workload : ""), -EINVAL;

@@ -33,8 +33,13 @@ struct workload_spec {
 	size_t n_addrs;
 	char *const *profiles;   /* profile ids, in order; the caller makes sure they exist */
 	size_t n_profiles;
+	/* The runtime's labels, already checked (endpoint_labels.h); the
+	 * record gets them plus projectcalico.org/orchestrator = orch and
+	 * projectcalico.org/namespace = namespace (NULL: the runtime's label of
+	 * that key, else "default"), which override a runtime label. */
 	const struct label *labels;
 	size_t n_labels;
+	const char *namespace;
 	unsigned mtu;            /* 0: the kernel's default */
 	/* Docker's libnetwork: every endpoint is workload "libnetwork", told
 	 * apart by endpoint_id (each its own container, so no route clash);
