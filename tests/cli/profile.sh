@@ -173,7 +173,7 @@ expect_usage "unknown option" "$CTL" profile show --bogus
 expect_usage "rule add without direction" "$CTL" profile web rule add allow
 expect_usage "rule remove with both --at and a rule" "$CTL" profile web rule remove inbound --at=1 allow
 expect_usage "option in the wrong form" "$CTL" profile add x --detailed
-expect_usage "unknown subcommand" "$CTL" frobnicate
+expect_refused "unknown command: one line and a hint" "Unknown command: frobnicate. See 'calicoctl --help'." "$CTL" frobnicate
 
 # Removal refuses while endpoints use the profile, unless --no-check (fresh datastore, so the table is exact).
 export CALICO_DATASTORE="sqlite:$CLI_TMP/second.db"
