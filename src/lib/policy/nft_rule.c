@@ -13,16 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RULE_TEXT_LEN 4096
-
-struct text {
-	char buf[RULE_TEXT_LEN];
-	size_t len;
-	bool overflow;
-};
-
-static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct text *t, const char *fmt, ...)
+void nft_text_put(struct nft_text *t, const char *fmt, ...)
 {
 	va_list ap;
 	if (t->overflow)
@@ -96,7 +87,7 @@ void nft_tag_set_name(char out[NFT_NAME_MAX], const char *tag, int family)
 	snprintf(out, NFT_NAME_MAX, "tag%d-%s", family, tag);
 }
 
-static int range_cmp(const void *a, const void *b)
+int nft_port_range_cmp(const void *a, const void *b)
 {
 	const struct port_range *x = a, *y = b;
 	return x->first != y->first ? (x->first < y->first ? -1 : 1) : (x->last > y->last) - (x->last < y->last);
@@ -119,12 +110,22 @@ static uint64_t fnv1a(uint64_t h, const char *s)
 	return h;
 }
 
-static int put_ports(struct text *t, const char *proto, const char *dir, const struct port_range *in, size_t n,
+void nft_port_set_name(const struct port_range *sorted, size_t n, char out[NFT_NAME_MAX])
+{
+	char elem[16];
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < n; i++) {
+		nft_port_elem_text(&sorted[i], elem);
+		h = fnv1a(fnv1a(h, elem), ",");
+	}
+	snprintf(out, NFT_NAME_MAX, "ports-%016llx", (unsigned long long)h);
+}
+
+static int put_ports(struct nft_text *t, const char *proto, const char *dir, const struct port_range *in, size_t n,
 		     const struct nft_rule_sets *sets)
 {
 	struct port_range sorted[RULE_PORTS_MAX];
 	char elem[16], name[NFT_NAME_MAX];
-	uint64_t h = 0xcbf29ce484222325ULL;
 	int rc;
 
 	if (n == 0)
@@ -133,36 +134,32 @@ static int put_ports(struct text *t, const char *proto, const char *dir, const s
 		return -E2BIG;
 	if (n == 1) {
 		nft_port_elem_text(in, elem);
-		put(t, "%s %s %s", proto, dir, elem);
+		nft_text_put(t, "%s %s %s", proto, dir, elem);
 		return 0;
 	}
 	memcpy(sorted, in, n * sizeof(*in));
-	qsort(sorted, n, sizeof(*sorted), range_cmp);
-	for (size_t i = 0; i < n; i++) {
-		nft_port_elem_text(&sorted[i], elem);
-		h = fnv1a(fnv1a(h, elem), ",");
-	}
-	snprintf(name, sizeof(name), "ports-%016llx", (unsigned long long)h);
+	qsort(sorted, n, sizeof(*sorted), nft_port_range_cmp);
+	nft_port_set_name(sorted, n, name);
 	if ((rc = sets->port_set(sets->ctx, name, sorted, n)) < 0)
 		return rc;
-	put(t, "%s %s @%s", proto, dir, name);
+	nft_text_put(t, "%s %s @%s", proto, dir, name);
 	return 0;
 }
 
-static void put_net(struct text *t, const char *ipkw, const char *dir, const struct cidr *c)
+static void put_net(struct nft_text *t, const char *ipkw, const char *dir, const struct cidr *c)
 {
 	char s[CIDR_STR_MAX];
-	put(t, "%s %s %s", ipkw, dir, cidr_format(c, s));
+	nft_text_put(t, "%s %s %s", ipkw, dir, cidr_format(c, s));
 }
 
-static void put_tag(struct text *t, const char *ipkw, const char *dir, const char *tag, int family)
+static void put_tag(struct nft_text *t, const char *ipkw, const char *dir, const char *tag, int family)
 {
 	char name[NFT_NAME_MAX];
 	nft_tag_set_name(name, tag, family);
-	put(t, "%s %s @%s", ipkw, dir, name);
+	nft_text_put(t, "%s %s @%s", ipkw, dir, name);
 }
 
-static int put_protocol(struct text *t, const struct rule *r, const struct nft_rule_sets *sets)
+static int put_protocol(struct nft_text *t, const struct rule *r, const struct nft_rule_sets *sets)
 {
 	int number, rc = 0;
 	enum rule_protocol p = proto_kind(r, &number);
@@ -174,7 +171,7 @@ static int put_protocol(struct text *t, const struct rule *r, const struct nft_r
 	case PROTO_UDP: {
 		const char *name = p == PROTO_TCP ? "tcp" : "udp";
 		if (!r->n_src_ports && !r->n_dst_ports)
-			put(t, "meta l4proto %s", name);
+			nft_text_put(t, "meta l4proto %s", name);
 		if ((rc = put_ports(t, name, "sport", r->src_ports, r->n_src_ports, sets)) == 0)
 			rc = put_ports(t, name, "dport", r->dst_ports, r->n_dst_ports, sets);
 		break;
@@ -183,15 +180,15 @@ static int put_protocol(struct text *t, const struct rule *r, const struct nft_r
 	case PROTO_ICMPV6: {
 		const char *name = p == PROTO_ICMP ? "icmp" : "icmpv6";
 		if (r->icmp_type < 0)
-			put(t, "meta l4proto %s", p == PROTO_ICMP ? "icmp" : "ipv6-icmp");
+			nft_text_put(t, "meta l4proto %s", p == PROTO_ICMP ? "icmp" : "ipv6-icmp");
 		else
-			put(t, "%s type %d", name, r->icmp_type);
+			nft_text_put(t, "%s type %d", name, r->icmp_type);
 		if (r->icmp_type >= 0 && r->icmp_code >= 0)
-			put(t, "%s code %d", name, r->icmp_code);
+			nft_text_put(t, "%s code %d", name, r->icmp_code);
 		break;
 	}
 	case PROTO_NUMBER:
-		put(t, "meta l4proto %d", number);
+		nft_text_put(t, "meta l4proto %d", number);
 		break;
 	}
 	return rc;
@@ -202,13 +199,13 @@ static int append_one(struct nft_chain *c, const struct rule *r, int family, con
 		      const struct nft_rule_sets *sets)
 {
 	int rc;
-	struct text t = { .len = 0 };
+	struct nft_text t = { .len = 0 };
 	const char *ipkw = family == 6 ? "ip6" : "ip";
 	bool addressed = r->has_src_net || r->has_dst_net || r->src_tag[0] || r->dst_tag[0];
 
 	t.buf[0] = '\0';
 	if (family && !addressed)
-		put(&t, "meta nfproto ipv%d", family);
+		nft_text_put(&t, "meta nfproto ipv%d", family);
 	if (r->has_src_net)
 		put_net(&t, ipkw, "saddr", &r->src_net);
 	if (r->src_tag[0])
@@ -219,7 +216,7 @@ static int append_one(struct nft_chain *c, const struct rule *r, int family, con
 		put_tag(&t, ipkw, "daddr", r->dst_tag, family);
 	if ((rc = put_protocol(&t, r, sets)) < 0)
 		return rc;
-	put(&t, "%s", verdict);
+	nft_text_put(&t, "%s", verdict);
 	if (t.overflow)
 		return -E2BIG;
 	return nft_chain_add_rule(c, "%s", t.buf);

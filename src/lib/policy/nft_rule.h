@@ -3,6 +3,9 @@
 #ifndef CALICO_NFT_RULE_H
 #define CALICO_NFT_RULE_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "model/model.h"
 #include "policy/nft_model.h"
 
@@ -32,6 +35,22 @@ struct nft_rule_sets {
  * family it can match in. Tags become set lookups (@tag4-<tag>, @tag6-<tag>).
  * 0, -ENOMEM, -EEXIST or -E2BIG. */
 int nft_rule_append(struct nft_chain *c, const struct rule *r, const char *verdict, const struct nft_rule_sets *sets);
+
+/* A rule text being built: expressions joined by single spaces. */
+struct nft_text {
+	char buf[4096];
+	size_t len;
+	bool overflow; /* too long: the caller refuses the rule (-E2BIG) */
+};
+
+/* Appends one expression (printf-style), a space before it when needed. */
+void nft_text_put(struct nft_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Port ranges in the order a set lists them (qsort comparator). */
+int nft_port_range_cmp(const void *a, const void *b);
+/* The name of the shared set holding a sorted port list: "ports-<16 hex>",
+ * a hash of its elements, so every rule with the same list uses one set. */
+void nft_port_set_name(const struct port_range *sorted, size_t n, char out[NFT_NAME_MAX]);
 
 /* The text of one port set element: "80" or "8000-8080". */
 void nft_port_elem_text(const struct port_range *p, char out[16]);

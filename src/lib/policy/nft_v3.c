@@ -6,7 +6,6 @@
 #include "policy/nft_v3.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,40 +16,10 @@
 #include "policy/nft_rule.h"
 #include "util/sha256.h"
 
-#define RULE_TEXT_LEN 4096
 #define LOG_PREFIX_MAX 127 /* what nft accepts for "log prefix" */
 
 #define ALLOW_VERDICT "meta mark set meta mark | " NFT_ALLOW_MARK " return"
 #define PASS_VERDICT  "meta mark set meta mark | " NFT_PASS_MARK " return"
-
-struct text {
-	char buf[RULE_TEXT_LEN];
-	size_t len;
-	bool overflow;
-};
-
-static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	if (t->overflow)
-		return;
-	if (t->len) {
-		if (t->len + 1 >= sizeof(t->buf)) {
-			t->overflow = true;
-			return;
-		}
-		t->buf[t->len++] = ' ';
-		t->buf[t->len] = '\0';
-	}
-	va_start(ap, fmt);
-	int n = vsnprintf(t->buf + t->len, sizeof(t->buf) - t->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(t->buf) - t->len)
-		t->overflow = true;
-	else
-		t->len += (size_t)n;
-}
 
 /* n base32 letters (a-z, 2-7) of the SHA-256 of text */
 static void hash_letters(char *out, size_t n, const char *text)
@@ -114,13 +83,6 @@ static bool entity_addressed(const struct v3_entity *e)
 	return e->n_nets || e->n_not_nets || e->selector || e->not_selector || e->namespace_selector;
 }
 
-static int range_cmp(const void *a, const void *b)
-{
-	const struct port_range *x = a, *y = b;
-	return x->first != y->first ? (x->first > y->first) - (x->first < y->first)
-				    : (x->last > y->last) - (x->last < y->last);
-}
-
 static uint64_t fnv1a(uint64_t h, const char *s)
 {
 	for (; *s; s++)
@@ -129,7 +91,7 @@ static uint64_t fnv1a(uint64_t h, const char *s)
 }
 
 /* nets of one family: one net inline, several as a named set shared by content */
-static int put_nets(struct text *t, const char *ipkw, const char *dir, bool negate, const struct cidr *nets,
+static int put_nets(struct nft_text *t, const char *ipkw, const char *dir, bool negate, const struct cidr *nets,
 		    size_t n, int family, const struct nft_v3_sets *sets)
 {
 	struct cidr *mine;
@@ -146,19 +108,19 @@ static int put_nets(struct text *t, const char *ipkw, const char *dir, bool nega
 		if (nets[i].addr.family == family)
 			mine[k++] = nets[i];
 	if (k == 1) {
-		put(t, "%s %s %s%s", ipkw, dir, negate ? "!= " : "", cidr_format(&mine[0], text));
+		nft_text_put(t, "%s %s %s%s", ipkw, dir, negate ? "!= " : "", cidr_format(&mine[0], text));
 	} else if (k > 1) {
 		for (size_t i = 0; i < k; i++)
 			h = fnv1a(fnv1a(h, cidr_format(&mine[i], text)), ",");
 		snprintf(name, sizeof(name), "nets%d-%016llx", family, (unsigned long long)h);
 		if ((rc = sets->net_set(sets->ctx, name, family, mine, k)) == 0)
-			put(t, "%s %s %s@%s", ipkw, dir, negate ? "!= " : "", name);
+			nft_text_put(t, "%s %s %s@%s", ipkw, dir, negate ? "!= " : "", name);
 	}
 	free(mine);
 	return rc;
 }
 
-static int put_selectors(struct text *t, const char *ipkw, const char *dir, const struct v3_entity *e,
+static int put_selectors(struct nft_text *t, const char *ipkw, const char *dir, const struct v3_entity *e,
 			 const char *scope_ns, int family, const struct nft_v3_sets *sets)
 {
 	char name[NFT_NAME_MAX];
@@ -168,24 +130,23 @@ static int put_selectors(struct text *t, const char *ipkw, const char *dir, cons
 	if (sel) {
 		if ((rc = sets->selector_set(sets->ctx, sel, e->namespace_selector, scope_ns, family, name)) < 0)
 			return rc;
-		put(t, "%s %s @%s", ipkw, dir, name);
+		nft_text_put(t, "%s %s @%s", ipkw, dir, name);
 	}
 	if (e->not_selector) {
 		if ((rc = sets->selector_set(sets->ctx, e->not_selector, e->namespace_selector, scope_ns, family, name)) <
 		    0)
 			return rc;
-		put(t, "%s %s != @%s", ipkw, dir, name);
+		nft_text_put(t, "%s %s != @%s", ipkw, dir, name);
 	}
 	return 0;
 }
 
-static int put_ports(struct text *t, const char *l4, const char *dir, bool negate, const struct v3_port *ports,
+static int put_ports(struct nft_text *t, const char *l4, const char *dir, bool negate, const struct v3_port *ports,
 		     size_t n, const struct nft_v3_sets *sets)
 {
 	struct port_range *sorted;
 	char elem[16], name[NFT_NAME_MAX];
-	uint64_t h = 0xcbf29ce484222325ULL;
-	int rc;
+	int rc = 0;
 
 	if (!n)
 		return 0;
@@ -193,21 +154,16 @@ static int put_ports(struct text *t, const char *l4, const char *dir, bool negat
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		sorted[i] = (struct port_range){ ports[i].first, ports[i].last };
-	qsort(sorted, n, sizeof(*sorted), range_cmp);
+	qsort(sorted, n, sizeof(*sorted), nft_port_range_cmp);
 	if (n == 1) {
 		nft_port_elem_text(&sorted[0], elem);
-		put(t, "%s %s %s%s", l4, dir, negate ? "!= " : "", elem);
-		free(sorted);
-		return 0;
+		nft_text_put(t, "%s %s %s%s", l4, dir, negate ? "!= " : "", elem);
+	} else {
+		/* the name the 2016 rules give the same list: one set serves both */
+		nft_port_set_name(sorted, n, name);
+		if ((rc = sets->port_set(sets->ctx, name, sorted, n)) == 0)
+			nft_text_put(t, "%s %s %s@%s", l4, dir, negate ? "!= " : "", name);
 	}
-	for (size_t i = 0; i < n; i++) {
-		nft_port_elem_text(&sorted[i], elem);
-		h = fnv1a(fnv1a(h, elem), ",");
-	}
-	/* the same name the 2016 rules give the same list: one set serves both */
-	snprintf(name, sizeof(name), "ports-%016llx", (unsigned long long)h);
-	if ((rc = sets->port_set(sets->ctx, name, sorted, n)) == 0)
-		put(t, "%s %s %s@%s", l4, dir, negate ? "!= " : "", name);
 	free(sorted);
 	return rc;
 }
@@ -223,30 +179,30 @@ static const char *l4_name(uint8_t number)
 	}
 }
 
-static void put_l4proto(struct text *t, const struct v3_protocol *p, bool negate)
+static void put_l4proto(struct nft_text *t, const struct v3_protocol *p, bool negate)
 {
 	const char *name = l4_name(p->number);
 	if (name)
-		put(t, "meta l4proto %s%s", negate ? "!= " : "", name);
+		nft_text_put(t, "meta l4proto %s%s", negate ? "!= " : "", name);
 	else
-		put(t, "meta l4proto %s%u", negate ? "!= " : "", p->number);
+		nft_text_put(t, "meta l4proto %s%u", negate ? "!= " : "", p->number);
 }
 
-static void put_icmp(struct text *t, const struct v3_rule *r, const struct v3_icmp *ic, bool negate)
+static void put_icmp(struct nft_text *t, const struct v3_rule *r, const struct v3_icmp *ic, bool negate)
 {
 	const char *kw = r->protocol.number == 58 ? "icmpv6" : "icmp";
 	if (ic->type < 0)
 		return;
 	if (ic->code < 0)
-		put(t, "%s type %s%d", kw, negate ? "!= " : "", ic->type);
+		nft_text_put(t, "%s type %s%d", kw, negate ? "!= " : "", ic->type);
 	else if (!negate)
-		put(t, "%s type %d %s code %d", kw, ic->type, kw, ic->code);
+		nft_text_put(t, "%s type %d %s code %d", kw, ic->type, kw, ic->code);
 	else /* not (type and code): a concatenation, which nft takes only in a set */
-		put(t, "%s type . %s code != { %d . %d }", kw, kw, ic->type, ic->code);
+		nft_text_put(t, "%s type . %s code != { %d . %d }", kw, kw, ic->type, ic->code);
 }
 
 /* protocol, ports and ICMP */
-static int put_l4(struct text *t, const struct v3_rule *r, const struct nft_v3_sets *sets)
+static int put_l4(struct nft_text *t, const struct v3_rule *r, const struct nft_v3_sets *sets)
 {
 	const struct v3_entity *src = &r->source, *dst = &r->destination;
 	bool ports = src->n_ports || src->n_not_ports || dst->n_ports || dst->n_not_ports;
@@ -279,14 +235,14 @@ static int put_l4(struct text *t, const struct v3_rule *r, const struct nft_v3_s
 static int append_one(struct nft_chain *c, const struct v3_rule *r, int family, const char *scope_ns,
 		      const char *verdict, const struct nft_v3_sets *sets)
 {
-	struct text *t = calloc(1, sizeof(*t));
+	struct nft_text *t = calloc(1, sizeof(*t));
 	const char *ipkw = family == 6 ? "ip6" : "ip";
 	int rc = -ENOMEM;
 
 	if (!t)
 		return rc;
 	if (family && !entity_addressed(&r->source) && !entity_addressed(&r->destination))
-		put(t, "meta nfproto ipv%d", family);
+		nft_text_put(t, "meta nfproto ipv%d", family);
 	if ((rc = put_nets(t, ipkw, "saddr", false, r->source.nets, r->source.n_nets, family, sets)) < 0 ||
 	    (rc = put_nets(t, ipkw, "saddr", true, r->source.not_nets, r->source.n_not_nets, family, sets)) < 0 ||
 	    (rc = put_selectors(t, ipkw, "saddr", &r->source, scope_ns, family, sets)) < 0 ||
@@ -296,7 +252,7 @@ static int append_one(struct nft_chain *c, const struct v3_rule *r, int family, 
 	    (rc = put_selectors(t, ipkw, "daddr", &r->destination, scope_ns, family, sets)) < 0 ||
 	    (rc = put_l4(t, r, sets)) < 0)
 		goto out;
-	put(t, "%s", verdict);
+	nft_text_put(t, "%s", verdict);
 	rc = t->overflow ? -E2BIG : nft_chain_add_rule(c, "%s", t->buf);
 out:
 	free(t);
