@@ -208,6 +208,7 @@ static json_t *view_json(const struct v3_resource *r, bool *ok)
 		if (p->disabled)
 			js_set(o, "disabled", json_true(), ok);
 		js_set(o, "blockSize", json_integer(p->block_size), ok);
+		js_set(o, "nodeSelector", json_string("all()"), ok); /* a 2016 pool serves every node */
 		break;
 	}
 	case V3_BGP_PEER:
