@@ -1,11 +1,11 @@
 /* calicoctl label KIND NAME KEY=VALUE [--overwrite] | KEY- | KEY --remove
  * [-n NS] (DESIGN §11): a resource's metadata.labels (a profile's
- * labelsToApply), changed by compare-and-swap on the revision read. */
+ * labelsToApply; a workload endpoint's endpoint record), changed by
+ * compare-and-swap on the revision read. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "ctl.h"
 #include "store/view_store.h"
