@@ -1,16 +1,18 @@
 /* calicoctl label KIND NAME KEY=VALUE [--overwrite] | KEY- | KEY --remove
  * [-n NS] (DESIGN §11): a resource's metadata.labels (a profile's
- * labelsToApply), changed by compare-and-swap on the revision read. */
+ * labelsToApply; a workload endpoint's endpoint record), changed by
+ * compare-and-swap on the revision read. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "ctl.h"
+#include "store/view_store.h"
 #include "v3_cli.h"
 
-int cmd_label_workload_endpoint(const char *name, const char *key, const char *value, bool overwrite);
+static int label_workload_endpoint(const char *word, const char *ns, const char *name, const char *key,
+				   const char *value, bool overwrite);
 
 static int check_label(const char *key, const char *value)
 {
@@ -48,12 +50,11 @@ int cmd_label(int argc, char **argv)
 	if (check_label(key, value))
 		return 1;
 
-	const struct v3_kind_info *k = v3_kind_lookup(argv[0]);
-	if (!k && (strcasecmp(argv[0], "workloadendpoint") == 0 || strcasecmp(argv[0], "workloadendpoints") == 0 ||
-		   strcasecmp(argv[0], "wep") == 0 || strcasecmp(argv[0], "weps") == 0))
-		return cmd_label_workload_endpoint(argv[1], key, remove ? NULL : value, o.overwrite);
-	if (!k && !(k = v3_kind_arg(argv[0])))
+	const struct v3_kind_info *k = v3_kind_arg(argv[0]);
+	if (!k)
 		return 1;
+	if (k->kind == V3_WORKLOAD_ENDPOINT)
+		return label_workload_endpoint(argv[0], o.ns, argv[1], key, remove ? NULL : value, o.overwrite);
 	struct ds *ds = ctl_ds();
 	if (!ds)
 		return 1;
@@ -103,8 +104,114 @@ out:
 	return status;
 }
 
-int cmd_label_workload_endpoint(const char *name, const char *key, const char *value, bool overwrite)
+/* ---------- workload endpoints: the endpoint record's labels ---------- */
+
+/* Tries before giving up on a record that others keep changing. */
+#define WEP_LABEL_TRIES 16
+
+static struct label *record_label(struct endpoint *ep, const char *key)
 {
-	(void)name, (void)key, (void)value, (void)overwrite;
-	return ctl_error("Labelling workload endpoints is not supported yet.");
+	for (size_t i = 0; i < ep->n_labels; i++)
+		if (strcmp(ep->labels[i].key, key) == 0)
+			return &ep->labels[i];
+	return NULL;
+}
+
+/* Sets key to value (removes it when value is NULL) in the record. */
+static int record_set(struct endpoint *ep, const char *key, const char *value)
+{
+	struct label *l = record_label(ep, key);
+	if (!value) {
+		size_t at = (size_t)(l - ep->labels);
+		free(l->key);
+		free(l->value);
+		memmove(l, l + 1, (ep->n_labels - at - 1) * sizeof(*l));
+		ep->n_labels--;
+		return 0;
+	}
+	char *v = strdup(value);
+	if (!v)
+		return -ENOMEM;
+	if (l) {
+		free(l->value);
+		l->value = v;
+		return 0;
+	}
+	struct label *grown = realloc(ep->labels, (ep->n_labels + 1) * sizeof(*grown));
+	char *k = grown ? strdup(key) : NULL;
+	if (grown)
+		ep->labels = grown;
+	if (!k) {
+		free(v);
+		return -ENOMEM;
+	}
+	ep->labels[ep->n_labels++] = (struct label){ k, v };
+	return 0;
+}
+
+/* The record's labels changed by compare-and-swap on the revision read; a
+ * change made meanwhile by anyone else (the plugin, another calicoctl) is
+ * read again and the label applied to it. The agent on the endpoint's host
+ * follows the record. */
+static int label_workload_endpoint(const char *word, const char *ns, const char *name, const char *key,
+				   const char *value, bool overwrite)
+{
+	if (strcmp(key, V3_LABEL_ORCHESTRATOR) == 0 || strcmp(key, V3_LABEL_NAMESPACE) == 0)
+		return ctl_error("The label %s of a workload endpoint is Calico's own (set from the orchestrator) and "
+				 "cannot be changed.",
+				 key);
+	struct ds *ds = ctl_ds();
+	if (!ds)
+		return 1;
+	if (!ns)
+		ns = V3_DEFAULT_NAMESPACE;
+	for (int attempt = 0; attempt < WEP_LABEL_TRIES; attempt++) {
+		struct endpoint_entry e;
+		char rkey[KEY_MAX];
+		int rc = wep_find(ds, ns, name, &e, rkey);
+		if (rc == -ENOENT)
+			return ctl_error("resource does not exist: WorkloadEndpoint(%s/%s)", ns, name);
+		if (rc == -ENOTUNIQ)
+			return ctl_error("The name %s stands for more than one endpoint record (a part begins or ends "
+					 "with '-'); label it with calicoctl endpoint.",
+					 name);
+		if (rc < 0)
+			return ctl_ds_error("reading the workload endpoint", rc);
+		const struct label *had = record_label(&e.ep, key);
+		char *old = had ? strdup(had->value) : NULL;
+		int status = -1;
+		if (had && !old)
+			status = ctl_error("Error: out of memory");
+		else if (!value && !had)
+			status = ctl_error("%s %s has no label %s.", word, name, key);
+		else if (value && had && strcmp(old, value) != 0 && !overwrite)
+			status = ctl_error("%s %s already has the label %s=%s; use --overwrite to change its value.", word,
+					   name, key, old);
+		else if (!(value && had && strcmp(old, value) == 0)) {
+			char *json = NULL;
+			if ((rc = record_set(&e.ep, key, value)) < 0 || !(json = endpoint_encode(&e.ep)))
+				status = ctl_error("Error: out of memory");
+			else if ((rc = ds_cas(ds, rkey, json, e.mod_rev)) < 0 && rc != -ECANCELED)
+				status = ctl_ds_error("writing the workload endpoint", rc);
+			free(json);
+		}
+		endpoint_free(&e.ep);
+		if (status < 0 && rc == -ECANCELED) {
+			free(old);
+			continue; /* changed since read: read it again */
+		}
+		if (status < 0) {
+			if (!value)
+				printf("Successfully removed label %s from %s %s\n", key, word, name);
+			else if (old)
+				printf("Successfully updated label %s on %s %s\n", key, word, name);
+			else
+				printf("Successfully set label %s on %s %s\n", key, word, name);
+			status = 0;
+		}
+		free(old);
+		return status;
+	}
+	return ctl_error("The workload endpoint %s kept changing while labelling it (%d tries); nothing was written.",
+			 name, WEP_LABEL_TRIES);
 }

@@ -91,8 +91,11 @@ const struct ctl_command ctl_commands[] = {
 	  "  calicoctl get <KIND> [<NAME>...] [-n <NAMESPACE> | -A] [-l <SELECTOR>] [-o yaml|json|wide]\n"
 	  "\n"
 	  "  <KIND>: tiers, globalnetworkpolicies (gnp), networkpolicies (np),\n"
-	  "  globalnetworksets, networksets, profiles; singular or plural, any case.\n"
-	  "  -l lists the resources whose labels (a profile's labelsToApply) match.\n" },
+	  "  globalnetworksets, networksets, profiles; and, read from the 2016 keys,\n"
+	  "  workloadendpoints (wep), ippools, bgppeers, bgpconfigurations, nodes;\n"
+	  "  singular or plural, any case.\n"
+	  "  -l lists the resources whose labels (a profile's labelsToApply; a workload\n"
+	  "  endpoint's own, then its profiles') match.\n" },
 	{ "label", cmd_label,
 	  "  calicoctl label <KIND> <NAME> <KEY>=<VALUE> [--overwrite] [-n <NAMESPACE>]\n"
 	  "  calicoctl label <KIND> <NAME> (<KEY>- | <KEY> --remove) [-n <NAMESPACE>]\n" },

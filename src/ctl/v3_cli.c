@@ -93,7 +93,8 @@ const struct v3_kind_info *v3_kind_arg(const char *word)
 	const struct v3_kind_info *k = v3_kind_lookup(word);
 	if (!k)
 		ctl_error("Unknown resource type: %s (one of tiers, globalnetworkpolicies, networkpolicies, "
-			  "globalnetworksets, networksets, profiles)",
+			  "globalnetworksets, networksets, profiles, workloadendpoints, ippools, bgppeers, "
+			  "bgpconfigurations, nodes)",
 			  word);
 	return k;
 }

@@ -1,7 +1,8 @@
 # calicoctl in Calico v3's grammar (DESIGN §11): apply/create/replace/validate/
 # delete/get/label of Tier, GlobalNetworkPolicy, NetworkPolicy,
 # GlobalNetworkSet, NetworkSet and Profile; all or nothing; the Profile seen
-# through both grammars. On SQLite; tests/cli/v3_etcd.sh runs it on etcd.
+# through both grammars; WorkloadEndpoint (get, label), IPPool, BGPPeer,
+# BGPConfiguration and Node as views of the 2016 keys. On SQLite; tests/cli/v3_etcd.sh runs it on etcd.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/cli.sh"
 if [ -n "${V3_ON_ETCD:-}" ]; then
@@ -416,8 +417,155 @@ expect_ok "delete a profile through v3" "Successfully deleted 1 'Profile' resour
 expect_refused "... the 2016 grammar sees it gone" "Profile web not found." "$CTL" profile web tag show
 expect_eq "... with its labels key" "$("$DSTOOL" count /calico/v1/policy/profile/web/)" 0
 
+# ---- workload endpoints: a view of the 2016 endpoint records ----
+EP=/calico/v1/host
+"$DSTOOL" put "$EP/node-1/workload/mesos/task-a.1/endpoint/eth0" '{"state":"active","name":"cali0ef24b0e6a2","mac":"ee:ee:ee:ee:ee:ee","profile_ids":["app"],"ipv4_nets":["192.168.0.1/32"],"ipv6_nets":["fd00::1/128"],"labels":{"projectcalico.org/orchestrator":"mesos","projectcalico.org/namespace":"prod","role":"db"}}'
+"$DSTOOL" put "$EP/h2/workload/cni/abc123/endpoint/eth0" '{"state":"active","name":"cali1111","mac":"ee:ee:ee:ee:ee:ee","profile_ids":["app","other"],"ipv4_nets":["192.168.1.2/32"],"ipv6_nets":[],"labels":{"projectcalico.org/orchestrator":"cni","blue":"own"}}'
+"$DSTOOL" put "$EP/h2/workload/libnetwork/libnetwork/endpoint/9f3e" '{"state":"active","name":"cali9f3e","profile_ids":[],"ipv4_nets":["192.168.1.3/32"],"ipv6_nets":[],"labels":{}}'
+W1=node--1-mesos-task--a.1-eth0
+expect_ok "get workloadendpoints: Calico's columns, namespace default" "NAMESPACE   WORKLOAD     NODE   NETWORKS         INTERFACE
+default     abc123       h2     192.168.1.2/32   cali1111
+default     libnetwork   h2     192.168.1.3/32   cali9f3e" "$CTL" get workloadendpoints
+expect_ok "get wep -A -o wide: the name, '-' doubled in each part; the profiles" "NAMESPACE   NAME                            WORKLOAD     NODE     NETWORKS                     INTERFACE         PROFILES    NATS
+default     h2-cni-abc123-eth0              abc123       h2       192.168.1.2/32               cali1111          app,other
+default     h2-libnetwork-libnetwork-9f3e   libnetwork   h2       192.168.1.3/32               cali9f3e
+prod        $W1    task-a.1     node-1   192.168.0.1/32,fd00::1/128   cali0ef24b0e6a2   app" "$CTL" get wep -A -o wide
+run "$CTL" get workloadendpoint "$W1" -n prod -o yaml
+expect_match "get wep NAME -o yaml: Calico's fields, the record's labels" "apiVersion: projectcalico.org/v3
+kind: WorkloadEndpoint
+metadata:
+  name: $W1
+  namespace: prod
+  resourceVersion: \"*\"
+  labels:
+    projectcalico.org/namespace: prod
+    projectcalico.org/orchestrator: mesos
+    role: db
+spec:
+  orchestrator: mesos
+  workload: task-a.1
+  node: node-1
+  endpoint: eth0
+  ipNetworks:
+  - 192.168.0.1/32
+  - fd00::1/128
+  profiles:
+  - app
+  interfaceName: cali0ef24b0e6a2
+  mac: ee:ee:ee:ee:ee:ee"
+expect_refused "get wep NAME in another namespace" "resource does not exist: WorkloadEndpoint(default/$W1)" "$CTL" get weps "$W1"
+expect_refused "get wep of a name with fewer than four parts" "resource does not exist: WorkloadEndpoint(default/h2-cni-abc123)" "$CTL" get wep h2-cni-abc123
+# the profile app applies app="" and blue="" (its tags) and stage=beta
+"$CTL" label profile app stage=beta >/dev/null
+expect_ok "get wep -l: a profile's labelsToApply select its endpoints" "NAMESPACE   WORKLOAD   NODE     NETWORKS                     INTERFACE
+default     abc123     h2       192.168.1.2/32               cali1111
+prod        task-a.1   node-1   192.168.0.1/32,fd00::1/128   cali0ef24b0e6a2" "$CTL" get wep -A -l "stage == 'beta' && has(app)"
+expect_ok "get wep -l: the endpoint's own label wins over its profile's" "NAMESPACE   WORKLOAD   NODE   NETWORKS         INTERFACE
+default     abc123     h2     192.168.1.2/32   cali1111" "$CTL" get wep -A -l "blue == 'own'"
+expect_ok "get wep -l: the namespace label" "NAMESPACE   WORKLOAD   NODE     NETWORKS                     INTERFACE
+prod        task-a.1   node-1   192.168.0.1/32,fd00::1/128   cali0ef24b0e6a2" "$CTL" get wep -A -l "projectcalico.org/namespace == 'prod'"
+
+# ---- label workloadendpoint: the record's labels, by compare-and-swap ----
+expect_ok "label wep" "Successfully set label tier on wep h2-cni-abc123-eth0" "$CTL" label wep h2-cni-abc123-eth0 tier=web
+expect_eq "... in the endpoint record" "$("$DSTOOL" get "$EP/h2/workload/cni/abc123/endpoint/eth0" | jq -c .labels)" \
+  '{"blue":"own","projectcalico.org/orchestrator":"cni","tier":"web"}'
+expect_ok "... and -l selects on it" "NAMESPACE   WORKLOAD   NODE   NETWORKS         INTERFACE
+default     abc123     h2     192.168.1.2/32   cali1111" "$CTL" get wep -l "tier == 'web'"
+expect_refused "label wep without --overwrite" \
+  "workloadendpoint h2-cni-abc123-eth0 already has the label tier=web; use --overwrite to change its value." \
+  "$CTL" label workloadendpoint h2-cni-abc123-eth0 tier=db
+expect_ok "label wep --overwrite, -n" "Successfully updated label role on weps $W1" "$CTL" label weps "$W1" role=cache --overwrite -n prod
+expect_ok "label wep KEY-" "Successfully removed label blue from wep h2-cni-abc123-eth0" "$CTL" label wep h2-cni-abc123-eth0 blue-
+expect_eq "... gone from the record, the rest kept" "$("$DSTOOL" get "$EP/h2/workload/cni/abc123/endpoint/eth0" | jq -c '[.labels, .profile_ids, .ipv4_nets, .name]')" \
+  '[{"projectcalico.org/orchestrator":"cni","tier":"web"},["app","other"],["192.168.1.2/32"],"cali1111"]'
+expect_refused "label wep, a label it does not have" "wep h2-cni-abc123-eth0 has no label blue." "$CTL" label wep h2-cni-abc123-eth0 blue-
+expect_refused "label wep, Calico's namespace label" \
+  "The label projectcalico.org/namespace of a workload endpoint is Calico's own (set from the orchestrator) and cannot be changed." \
+  "$CTL" label wep h2-cni-abc123-eth0 projectcalico.org/namespace=prod
+expect_refused "label wep, Calico's orchestrator label" \
+  "The label projectcalico.org/orchestrator of a workload endpoint is Calico's own (set from the orchestrator) and cannot be changed." \
+  "$CTL" label wep "$W1" projectcalico.org/orchestrator- -n prod
+expect_refused "label wep, a bad value" "Invalid label value \"a b\": empty, or 1-63 letters, digits, '-', '_' or '.', beginning and ending with a letter or digit." \
+  "$CTL" label wep h2-cni-abc123-eth0 'x=a b'
+expect_refused "label of an absent wep" "resource does not exist: WorkloadEndpoint(default/h2-cni-nope-eth0)" "$CTL" label wep h2-cni-nope-eth0 a=b
+# eight at once on one record: each re-reads and retries on conflict, none is lost
+pids=""
+for i in 1 2 3 4 5 6 7 8; do "$CTL" label wep h2-libnetwork-libnetwork-9f3e "k$i=v$i" >"$F/par$i.out" 2>&1 & pids="$pids $!"; done
+failed=0; for p in $pids; do wait "$p" || failed=$((failed + 1)); done
+expect_eq "eight concurrent labels: all succeed, all in the record" \
+  "$failed $("$DSTOOL" get "$EP/h2/workload/libnetwork/libnetwork/endpoint/9f3e" | jq -c '.labels | keys')" \
+  '0 ["k1","k2","k3","k4","k5","k6","k7","k8"]'
+
+# ---- the views are not written through v3 ----
+"$CTL" get wep -A -o yaml >"$F/weps.yaml"
+expect_refused "apply of a WorkloadEndpoint: refused, with what to do instead" \
+  "$F/weps.yaml: document 1: items[0].kind: WorkloadEndpoint is read-only here: workload endpoints are made by the orchestrator plugins; only their labels can be changed (calicoctl label workloadendpoint NAME KEY=VALUE)" \
+  "$CTL" apply -f "$F/weps.yaml"
+expect_refused "delete of a WorkloadEndpoint" \
+  "WorkloadEndpoint(default/h2-cni-abc123-eth0) is read-only here: workload endpoints are made by the orchestrator plugins; only their labels can be changed (calicoctl label workloadendpoint NAME KEY=VALUE)" \
+  "$CTL" delete wep h2-cni-abc123-eth0
+
+# ---- IPPool, BGPPeer, BGPConfiguration, Node: views of the 2016 keys ----
+"$CTL" pool add 192.168.0.0/16 --nat-outgoing >/dev/null
+"$CTL" pool add fd80:24e2:f998:72d6::/64 --vxlan >/dev/null
+"$CTL" bgp peer add 10.0.0.9 as 64600 >/dev/null
+"$CTL" bgp peer add 2001:db8::9 as 64601 >/dev/null
+"$CTL" bgp node-mesh off >/dev/null
+"$CTL" bgp default-node-as 64512 >/dev/null
+"$DSTOOL" put /calico/bgp/v1/host/node-1/ip_addr_v4 10.0.0.1
+"$DSTOOL" put /calico/bgp/v1/host/node-1/as_num 64513
+"$DSTOOL" put /calico/bgp/v1/host/h2/ip_addr_v4 10.0.0.2
+"$DSTOOL" put /calico/bgp/v1/host/h2/ip_addr_v6 fd00::2
+"$DSTOOL" put /calico/bgp/v1/host/h2/peer_v4/10.0.0.7 '{"ip":"10.0.0.7","as_num":64700}'
+expect_ok "get ippools: named from the CIDR" "NAME                       CIDR                       SELECTOR
+192-168-0-0-16             192.168.0.0/16             all()
+fd80-24e2-f998-72d6---64   fd80:24e2:f998:72d6::/64   all()" "$CTL" get ippools
+expect_ok "get ippool -o wide" "NAME                       CIDR                       NAT     IPIPMODE   VXLANMODE   DISABLED   DISABLEBGPEXPORT   SELECTOR
+192-168-0-0-16             192.168.0.0/16             true    Never      Never       false      false              all()
+fd80-24e2-f998-72d6---64   fd80:24e2:f998:72d6::/64   false   Never      Always      false      false              all()" "$CTL" get ippool -o wide
+run "$CTL" get ippool 192-168-0-0-16 -o yaml
+expect_match "get ippool NAME -o yaml" "apiVersion: projectcalico.org/v3
+kind: IPPool
+metadata:
+  name: 192-168-0-0-16
+  resourceVersion: \"*\"
+spec:
+  cidr: 192.168.0.0/16
+  vxlanMode: Never
+  ipipMode: Never
+  natOutgoing: true
+  blockSize: 26
+  nodeSelector: all()"
+expect_ok "get bgppeers: global and per-node" "NAME                                      PEERIP        NODE       ASN
+10-0-0-9                                  10.0.0.9      (global)   64600
+2001-0db8-0000-0000-0000-0000-0000-0009   2001:db8::9   (global)   64601
+h2.10-0-0-7                               10.0.0.7      h2         64700" "$CTL" get bgppeers
+run "$CTL" get bgppeer h2.10-0-0-7 -o json
+expect_eq "get bgppeer NAME -o json" "$(printf '%s\n' "$OUT" | jq -c '[.kind, .spec]')" '["BGPPeer",{"node":"h2","peerIP":"10.0.0.7","asNumber":64700}]'
+expect_ok "get bgpconfig" "NAME      LOGSEVERITY   MESHENABLED   ASNUMBER
+default                 false         64512" "$CTL" get bgpconfig
+run "$CTL" get bgpconfiguration default -o json
+expect_eq "get bgpconfiguration default -o json" "$(printf '%s\n' "$OUT" | jq -c '.spec')" '{"nodeToNodeMeshEnabled":false,"asNumber":64512}'
+expect_ok "get nodes" "NAME
+h2
+node-1" "$CTL" get nodes
+expect_ok "get nodes -o wide: an AS inherited in parentheses" "NAME     ASN       IPV4       IPV6
+h2       (64512)   10.0.0.2   fd00::2
+node-1   64513     10.0.0.1" "$CTL" get nodes -o wide
+run "$CTL" get node node-1 -o json
+expect_eq "get node NAME -o json" "$(printf '%s\n' "$OUT" | jq -c '.spec')" '{"bgp":{"asNumber":64513,"ipv4Address":"10.0.0.1"}}'
+expect_refused "create of an IPPool: refused, with what to use" \
+  "$F/pool.yaml: document 1: kind: IPPool is read-only here: IP pools are the 2016 pools (calicoctl pool add|remove)" \
+  sh -c '"$1" get ippool 192-168-0-0-16 -o yaml >"$2"; "$1" create -f "$2"' _ "$CTL" "$F/pool.yaml"
+expect_refused "delete of a BGPPeer" \
+  "BGPPeer(10-0-0-9) is read-only here: BGP peers are the 2016 peers (calicoctl bgp peer add|remove, calicoctl node bgp peer add|remove)" \
+  "$CTL" delete bgppeer 10-0-0-9
+expect_refused "label of a Node" \
+  "Node(h2) is read-only here: nodes are made by calicoctl node (--ip, --ip6, --as) and removed by calicoctl node remove" \
+  "$CTL" label node h2 a=b
+
 # ---- usage and refusals ----
-expect_refused "unknown kind" "Unknown resource type: pods (one of tiers, globalnetworkpolicies, networkpolicies, globalnetworksets, networksets, profiles)" "$CTL" get pods
+expect_refused "unknown kind" "Unknown resource type: pods (one of tiers, globalnetworkpolicies, networkpolicies, globalnetworksets, networksets, profiles, workloadendpoints, ippools, bgppeers, bgpconfigurations, nodes)" "$CTL" get pods
 expect_refused "unknown output format" "Unknown output format: xml (yaml, json or wide)" "$CTL" get gnp -o xml
 expect_refused "unknown flag" "Unknown option --frob" "$CTL" get gnp --frob
 expect_refused "-n with -A" "Choose one of --namespace and --all-namespaces, not both." "$CTL" get np -n a -A

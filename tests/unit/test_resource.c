@@ -1,6 +1,7 @@
 /* The v3 resource codec (resource/resource.h): files written the way Calico's
  * documentation writes them decode; the canonical encoding reads back as
  * itself through YAML and JSON; every refusal names the field and the value. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -230,6 +231,10 @@ int main(void)
 		      "metadata.labels.ok: 7 must be a string (quote it in YAML)", "a number as label value");
 	check_refuses("apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata:\n  name: h\n",
 		      "kind: \"HostEndpoint\" is not a resource kind calico-c knows", "an unknown kind");
+	check_refuses("apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata:\n  name: h-o-w-e\n",
+		      "kind: WorkloadEndpoint is read-only here: workload endpoints are made by the orchestrator plugins; "
+		      "only their labels can be changed (calicoctl label workloadendpoint NAME KEY=VALUE)",
+		      "a view of the 2016 keys is not decoded for writing");
 	check_refuses("apiVersion: projectcalico.org/v3\nkind: globalnetworkpolicy\nmetadata:\n  name: h\n",
 		      "kind: \"globalnetworkpolicy\" is not a resource kind calico-c knows", "a kind in the wrong case");
 	check_refuses("apiVersion: v1\nkind: Tier\nmetadata:\n  name: t\n",
@@ -245,5 +250,53 @@ int main(void)
 	CHECK(v3_label_key_valid("projectcalico.org/orchestrator") && !v3_label_key_valid("a/b/c") &&
 		      !v3_label_key_valid("x_"),
 	      "label keys");
+
+	/* the views' names, as Calico makes and reads them */
+	static const struct {
+		const char *parts[4], *name;
+	} weps[] = {
+		{ { "node1", "k8s", "pod", "eth0" }, "node1-k8s-pod-eth0" },
+		{ { "node-1", "mesos", "task-a.1", "eth0" }, "node--1-mesos-task--a.1-eth0" },
+		{ { "h", "cni", "a--b", "x-y-z" }, "h-cni-a----b-x--y--z" },
+		{ { "h", "libnetwork", "libnetwork", "9f3e" }, "h-libnetwork-libnetwork-9f3e" },
+	};
+	for (size_t i = 0; i < sizeof(weps) / sizeof(weps[0]); i++) {
+		char *name = v3_wep_name(weps[i].parts[0], weps[i].parts[1], weps[i].parts[2], weps[i].parts[3]);
+		char *parts[4];
+		CHECK_STR(name, weps[i].name, "workload endpoint name %zu", i);
+		int rc = v3_wep_name_parse(weps[i].name, parts);
+		CHECK(rc == 0 && strcmp(parts[0], weps[i].parts[0]) == 0 && strcmp(parts[1], weps[i].parts[1]) == 0 &&
+			      strcmp(parts[2], weps[i].parts[2]) == 0 && strcmp(parts[3], weps[i].parts[3]) == 0,
+		      "... read back into its four parts");
+		for (int k = 0; rc == 0 && k < 4; k++)
+			free(parts[k]);
+		free(name);
+	}
+	char *parts[4];
+	CHECK_INT(v3_wep_name_parse("a-b-c", parts), -EINVAL, "a workload endpoint name of three parts");
+	CHECK_INT(v3_wep_name_parse("a-b-c-d-e", parts), -EINVAL, "... of five");
+	CHECK_INT(v3_wep_name_parse("a-b--c-", parts), -EINVAL, "... with an empty part");
+	CHECK(v3_wep_name_parse("a---b-c-d", parts) == 0 && strcmp(parts[0], "a-") == 0 && strcmp(parts[1], "b") == 0,
+	      "three dashes: the first two are an escaped one, as Calico reads them");
+	for (int k = 0; k < 4; k++)
+		free(parts[k]);
+	char buf[128];
+	struct cidr c;
+	struct ip_addr ip;
+	cidr_parse("192.168.0.0/16", false, false, &c);
+	v3_pool_name(&c, buf, sizeof(buf));
+	CHECK_STR(buf, "192-168-0-0-16", "an IPv4 pool's name");
+	cidr_parse("fd80:24e2:f998:72d6::/64", false, false, &c);
+	v3_pool_name(&c, buf, sizeof(buf));
+	CHECK_STR(buf, "fd80-24e2-f998-72d6---64", "an IPv6 pool's name");
+	ip_parse("192.20.30.40", &ip);
+	v3_bgp_peer_name(NULL, &ip, buf, sizeof(buf));
+	CHECK_STR(buf, "192-20-30-40", "a global peer's name");
+	ip_parse("aa:bb::50", &ip);
+	v3_bgp_peer_name("node1", &ip, buf, sizeof(buf));
+	CHECK_STR(buf, "node1.00aa-00bb-0000-0000-0000-0000-0000-0050", "a node's IPv6 peer's name");
+	CHECK(v3_kind_lookup("wep") && v3_kind_lookup("wep")->view && v3_kind_lookup("ippool")->view &&
+		      !v3_kind_lookup("tier")->view,
+	      "the views are marked");
 	return tap_done();
 }

@@ -34,6 +34,12 @@ enum v3_kind {
 	V3_GLOBAL_NETWORK_SET,
 	V3_NETWORK_SET,
 	V3_PROFILE,
+	/* views of the 2016 keys (DESIGN §2), read through `get` only */
+	V3_WORKLOAD_ENDPOINT,
+	V3_IP_POOL,
+	V3_BGP_PEER,
+	V3_BGP_CONFIGURATION,
+	V3_NODE,
 	V3_KIND_COUNT,
 };
 
@@ -46,6 +52,10 @@ struct v3_kind_info {
 	const char *singular; /* lower case */
 	const char *shorts;   /* space-separated short names ("" when none) */
 	bool namespaced;
+	/* A view of the 2016 keys: NULL for the kinds stored as v3 resources;
+	 * else why calicoctl does not write it and what to do instead, as the
+	 * end of a sentence that begins with the kind ("... are made by ..."). */
+	const char *view;
 };
 
 const struct v3_kind_info *v3_kind_info(enum v3_kind kind);
@@ -151,6 +161,45 @@ struct v3_profile {
 	struct v3_map labels_to_apply;
 };
 
+/* The views of the 2016 keys. */
+
+#define V3_LABEL_ORCHESTRATOR "projectcalico.org/orchestrator"
+#define V3_LABEL_NAMESPACE    "projectcalico.org/namespace"
+
+struct v3_workload_endpoint {
+	char *orchestrator, *workload, *node, *endpoint;
+	struct cidr *ip_networks;
+	size_t n_ip_networks;
+	char **profiles;
+	size_t n_profiles;
+	char *interface_name, *mac; /* mac NULL when the record has none */
+};
+
+struct v3_ip_pool {
+	struct cidr cidr;
+	int block_size;          /* 26 or 122, the 2016 pools' fixed size */
+	bool ipip, vxlan;        /* ipipMode / vxlanMode Always, else Never */
+	bool nat_outgoing, disabled;
+};
+
+struct v3_bgp_peer {
+	char *node; /* NULL: a global peer */
+	struct ip_addr peer_ip;
+	uint32_t as_number;
+};
+
+struct v3_bgp_configuration {
+	bool has_as_number, has_mesh;
+	uint32_t as_number;
+	bool node_to_node_mesh;
+};
+
+struct v3_node {
+	char *ipv4_address, *ipv6_address; /* as stored; NULL when absent */
+	bool has_as_number;
+	uint32_t as_number;
+};
+
 struct v3_resource {
 	enum v3_kind kind;
 	struct v3_metadata meta;
@@ -159,6 +208,11 @@ struct v3_resource {
 		struct v3_policy policy;   /* GlobalNetworkPolicy, NetworkPolicy */
 		struct v3_netset netset;   /* GlobalNetworkSet, NetworkSet */
 		struct v3_profile profile;
+		struct v3_workload_endpoint wep;
+		struct v3_ip_pool pool;
+		struct v3_bgp_peer peer;
+		struct v3_bgp_configuration bgp;
+		struct v3_node node;
 	} spec;
 };
 
@@ -182,5 +236,24 @@ bool v3_label_key_valid(const char *key);
 bool v3_label_value_valid(const char *value);
 /* A resource name: a DNS subdomain (lower case, digits, '-', '.'), 1-253. */
 bool v3_name_valid(const char *name);
+
+/* Calico's workload endpoint name, <node>-<orchestrator>-<workload>-<endpoint>,
+ * each part with its '-' doubled; as Calico, the libnetwork endpoints'
+ * workload part is "libnetwork". A part that begins or ends with '-' does not
+ * read back unambiguously; Calico refuses such a part, a view shows it anyway.
+ * Malloc'd; NULL on ENOMEM. */
+char *v3_wep_name(const char *node, const char *orch, const char *workload, const char *endpoint);
+/* The parts of a name made by v3_wep_name: a single '-' separates, "--" is a
+ * '-' inside a part (the first of three dashes in a row, "a---b", is part of
+ * "a-"). 0 with four malloc'd parts; -EINVAL when the name does not have
+ * four; -ENOMEM. */
+int v3_wep_name_parse(const char *name, char *parts[4]);
+/* An IP pool's name from its CIDR, as Calico's upgrade names the 2016 pools:
+ * '.', ':' and '/' each become '-' ("192.168.0.0/16" -> "192-168-0-0-16"). */
+void v3_pool_name(const struct cidr *c, char *buf, size_t len);
+/* A 2016 BGP peer's name, as Calico's upgrade names them: the address with
+ * '.' as '-' (IPv6: eight groups of four hex digits joined by '-'), after
+ * "<node>." for a per-node peer. */
+void v3_bgp_peer_name(const char *node, const struct ip_addr *ip, char *buf, size_t len);
 
 #endif

@@ -604,6 +604,8 @@ int v3_decode(const json_t *tree, struct v3_resource *out, char *err, size_t err
 		return js_fail(err, errlen, "kind: missing");
 	if (!(k = v3_kind_lookup(json_string_value(v))) || strcmp(k->name, json_string_value(v)) != 0)
 		return bad(&c, "kind", v, "is not a resource kind calico-c knows");
+	if (k->view)
+		return js_fail(err, errlen, "kind: %s is read-only here: %s", k->name, k->view);
 	v = json_object_get(tree, "apiVersion");
 	if (!v || !json_is_string(v) || strcmp(json_string_value(v), V3_API_VERSION) != 0)
 		return v ? bad(&c, "apiVersion", v, "must be " V3_API_VERSION)

@@ -166,6 +166,82 @@ static json_t *policy_json(const struct v3_policy *p, bool global, bool *ok)
 	return o;
 }
 
+static json_t *strings_json(char *const *v, size_t n, bool *ok)
+{
+	json_t *a = json_array();
+	if (!a)
+		*ok = false;
+	for (size_t i = 0; a && i < n; i++)
+		js_append(a, json_string(v[i]), ok);
+	return a;
+}
+
+/* The views, in the order of Calico's Go structs. */
+static json_t *view_json(const struct v3_resource *r, bool *ok)
+{
+	json_t *o = json_object(), *bgp;
+	char text[CIDR_STR_MAX];
+	if (!o) {
+		*ok = false;
+		return NULL;
+	}
+	switch (r->kind) {
+	case V3_WORKLOAD_ENDPOINT: {
+		const struct v3_workload_endpoint *w = &r->spec.wep;
+		js_set(o, "orchestrator", json_string(w->orchestrator), ok);
+		js_set(o, "workload", json_string(w->workload), ok);
+		js_set(o, "node", json_string(w->node), ok);
+		js_set(o, "endpoint", json_string(w->endpoint), ok);
+		js_set(o, "ipNetworks", nets_json(w->ip_networks, w->n_ip_networks, ok), ok);
+		js_set(o, "profiles", strings_json(w->profiles, w->n_profiles, ok), ok);
+		js_set(o, "interfaceName", json_string(w->interface_name), ok);
+		if (w->mac)
+			js_set(o, "mac", json_string(w->mac), ok);
+		break;
+	}
+	case V3_IP_POOL: {
+		const struct v3_ip_pool *p = &r->spec.pool;
+		js_set(o, "cidr", json_string(cidr_format(&p->cidr, text)), ok);
+		js_set(o, "vxlanMode", json_string(p->vxlan ? "Always" : "Never"), ok);
+		js_set(o, "ipipMode", json_string(p->ipip ? "Always" : "Never"), ok);
+		js_set(o, "natOutgoing", json_boolean(p->nat_outgoing), ok);
+		if (p->disabled)
+			js_set(o, "disabled", json_true(), ok);
+		js_set(o, "blockSize", json_integer(p->block_size), ok);
+		js_set(o, "nodeSelector", json_string("all()"), ok); /* a 2016 pool serves every node */
+		break;
+	}
+	case V3_BGP_PEER:
+		if (r->spec.peer.node)
+			js_set(o, "node", json_string(r->spec.peer.node), ok);
+		js_set(o, "peerIP", json_string(ip_format(&r->spec.peer.peer_ip, text)), ok);
+		js_set(o, "asNumber", json_integer(r->spec.peer.as_number), ok);
+		break;
+	case V3_BGP_CONFIGURATION:
+		if (r->spec.bgp.has_mesh)
+			js_set(o, "nodeToNodeMeshEnabled", json_boolean(r->spec.bgp.node_to_node_mesh), ok);
+		if (r->spec.bgp.has_as_number)
+			js_set(o, "asNumber", json_integer(r->spec.bgp.as_number), ok);
+		break;
+	case V3_NODE:
+		if (!(bgp = json_object())) {
+			*ok = false;
+			break;
+		}
+		if (r->spec.node.has_as_number)
+			js_set(bgp, "asNumber", json_integer(r->spec.node.as_number), ok);
+		if (r->spec.node.ipv4_address)
+			js_set(bgp, "ipv4Address", json_string(r->spec.node.ipv4_address), ok);
+		if (r->spec.node.ipv6_address)
+			js_set(bgp, "ipv6Address", json_string(r->spec.node.ipv6_address), ok);
+		js_set(o, "bgp", bgp, ok);
+		break;
+	default:
+		break;
+	}
+	return o;
+}
+
 static json_t *spec_json(const struct v3_resource *r, bool *ok)
 {
 	json_t *o;
@@ -197,6 +273,12 @@ static json_t *spec_json(const struct v3_resource *r, bool *ok)
 		if (r->spec.profile.labels_to_apply.n)
 			js_set(o, "labelsToApply", map_json(&r->spec.profile.labels_to_apply, ok), ok);
 		return o;
+	case V3_WORKLOAD_ENDPOINT:
+	case V3_IP_POOL:
+	case V3_BGP_PEER:
+	case V3_BGP_CONFIGURATION:
+	case V3_NODE:
+		return view_json(r, ok);
 	default:
 		return json_object();
 	}

@@ -8,13 +8,24 @@
 #include "resource/resource.h"
 
 static const struct v3_kind_info kinds[] = {
-	{ V3_TIER, "Tier", "tiers", "tier", "", false },
+	{ V3_TIER, "Tier", "tiers", "tier", "", false, NULL },
 	{ V3_GLOBAL_NETWORK_POLICY, "GlobalNetworkPolicy", "globalnetworkpolicies", "globalnetworkpolicy", "gnp gnps",
-	  false },
-	{ V3_NETWORK_POLICY, "NetworkPolicy", "networkpolicies", "networkpolicy", "policy policies pol pols np nps netpol", true },
-	{ V3_GLOBAL_NETWORK_SET, "GlobalNetworkSet", "globalnetworksets", "globalnetworkset", "gns", false },
-	{ V3_NETWORK_SET, "NetworkSet", "networksets", "networkset", "netset netsets", true },
-	{ V3_PROFILE, "Profile", "profiles", "profile", "pro pros", false },
+	  false, NULL },
+	{ V3_NETWORK_POLICY, "NetworkPolicy", "networkpolicies", "networkpolicy", "policy policies pol pols np nps netpol", true, NULL },
+	{ V3_GLOBAL_NETWORK_SET, "GlobalNetworkSet", "globalnetworksets", "globalnetworkset", "gns", false, NULL },
+	{ V3_NETWORK_SET, "NetworkSet", "networksets", "networkset", "netset netsets", true, NULL },
+	{ V3_PROFILE, "Profile", "profiles", "profile", "pro pros", false, NULL },
+	{ V3_WORKLOAD_ENDPOINT, "WorkloadEndpoint", "workloadendpoints", "workloadendpoint", "wep weps", true,
+	  "workload endpoints are made by the orchestrator plugins; only their labels can be changed (calicoctl label "
+	  "workloadendpoint NAME KEY=VALUE)" },
+	{ V3_IP_POOL, "IPPool", "ippools", "ippool", "ipp ipps pool pools", false,
+	  "IP pools are the 2016 pools (calicoctl pool add|remove)" },
+	{ V3_BGP_PEER, "BGPPeer", "bgppeers", "bgppeer", "bgpp bgpps bp bps", false,
+	  "BGP peers are the 2016 peers (calicoctl bgp peer add|remove, calicoctl node bgp peer add|remove)" },
+	{ V3_BGP_CONFIGURATION, "BGPConfiguration", "bgpconfigurations", "bgpconfiguration", "bgpconfig bgpconfigs",
+	  false, "the BGP configuration is the 2016 settings (calicoctl bgp default-node-as, calicoctl bgp node-mesh)" },
+	{ V3_NODE, "Node", "nodes", "node", "no nos", false,
+	  "nodes are made by calicoctl node (--ip, --ip6, --as) and removed by calicoctl node remove" },
 };
 
 const struct v3_kind_info *v3_kind_info(enum v3_kind kind)
@@ -250,6 +261,27 @@ void v3_resource_free(struct v3_resource *r)
 		rules_free(&r->spec.profile.ingress);
 		rules_free(&r->spec.profile.egress);
 		v3_map_free(&r->spec.profile.labels_to_apply);
+		break;
+	case V3_WORKLOAD_ENDPOINT: {
+		struct v3_workload_endpoint *w = &r->spec.wep;
+		free(w->orchestrator);
+		free(w->workload);
+		free(w->node);
+		free(w->endpoint);
+		free(w->ip_networks);
+		for (size_t i = 0; i < w->n_profiles; i++)
+			free(w->profiles[i]);
+		free(w->profiles);
+		free(w->interface_name);
+		free(w->mac);
+		break;
+	}
+	case V3_BGP_PEER:
+		free(r->spec.peer.node);
+		break;
+	case V3_NODE:
+		free(r->spec.node.ipv4_address);
+		free(r->spec.node.ipv6_address);
 		break;
 	default:
 		break;

@@ -12,6 +12,7 @@
 #include "model/keys.h"
 #include "resource/profile_v1.h"
 #include "store/profile_store.h"
+#include "store/view_store.h"
 #include "util/json_strict.h"
 
 #define PROFILE_KEYS 3 /* tags, rules, labels */
@@ -218,6 +219,8 @@ int v3_store_get(struct ds *ds, enum v3_kind kind, const char *ns, const char *n
 	memset(out, 0, sizeof(*out));
 	if (kind == V3_PROFILE)
 		return profile_get(ds, name, out, err, errlen);
+	if (v3_kind_info(kind)->view)
+		return v3_view_get(ds, kind, ns, name, out, err, errlen);
 	if (!v3_key(key, kind, ns, name))
 		return -ENOENT;
 	int rc = ds_get(ds, key, &kv);
@@ -279,6 +282,8 @@ int v3_store_list(struct ds *ds, enum v3_kind kind, const char *ns, struct v3_re
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if (k->view)
+		return v3_view_list(ds, kind, ns, out, err, errlen);
 	if ((rc = ds_revision(ds, &out->rev)) < 0)
 		return rc;
 	if (kind == V3_PROFILE) {
@@ -517,6 +522,8 @@ static int plan_check(struct ds *ds, enum v3_write_mode mode, struct v3_resource
 	int rc;
 
 	v3_ident(r, id, sizeof(id));
+	if (v3_kind_info(r->kind)->view)
+		return js_fail(err, errlen, "%s is read-only here: %s", id, v3_kind_info(r->kind)->view);
 	for (size_t j = 0; j < i; j++)
 		if (same_resource(&items[j], r))
 			return js_fail(err, errlen, "%s is given twice (also as resource %zu)", id, j + 1);

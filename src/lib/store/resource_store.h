@@ -11,7 +11,9 @@
  *     object) for the labelsToApply that are not tags; its resourceVersion is
  *     the newest mod revision of those keys (resource/profile_v1.h);
  *   - the tier "default" always exists (order 1000000, defaultAction Deny)
- *     whether or not it is stored.
+ *     whether or not it is stored;
+ *   - WorkloadEndpoint, IPPool, BGPPeer, BGPConfiguration and Node are views
+ *     of the 2016 keys (view_store.h), read here and refused by writes.
  *
  * Writes are all or nothing: every resource of one call is checked first,
  * then written in one transaction whose conditions are the revisions read,
