@@ -608,7 +608,7 @@ static int rebuild_iface(struct nft_engine *e, uint32_t id)
 	build_init(&b, e);
 	if (want) {
 		const struct nft_piece_hooks hooks = { has_profile, build_port_set, build_tag_use, &b };
-		if ((rc = nft_piece_endpoint(&b.tmp, &kv->ep, &hooks, &jumps)) < 0)
+		if ((rc = nft_piece_endpoint(&b.tmp, &kv->ep, NULL, &hooks, &jumps)) < 0)
 			goto out;
 		if (jumps && !(uses = calloc(kv->ep.n_profile_ids, sizeof(*uses)))) {
 			rc = -ENOMEM;

@@ -83,6 +83,23 @@ void nft_v3_tier_chain_name(char out[NFT_NAME_MAX], enum nft_v3_direction dir, c
 	snprintf(out, NFT_NAME_MAX, "%s-%s-%s", dir == NFT_V3_INGRESS ? "ti" : "to", ifname, h);
 }
 
+void nft_v3_selector_set_name(char out[NFT_NAME_MAX], int family, const char *selector_text,
+			      const char *namespace_selector_text, const char *scope_namespace)
+{
+	const char *b = namespace_selector_text ? namespace_selector_text : "";
+	const char *c = !namespace_selector_text && scope_namespace ? scope_namespace : "";
+	size_t len = strlen(selector_text) + strlen(b) + strlen(c) + 8;
+	char *key = malloc(len), h[27];
+	if (!key) { /* a name no selector gets: the set stays empty, the rule matches nothing */
+		snprintf(out, NFT_NAME_MAX, "sel%d-nomem", family);
+		return;
+	}
+	snprintf(key, len, "%s\x1f%s%s\x1f%s", selector_text, namespace_selector_text ? "ns:" : "", b, c);
+	hash_letters(h, 26, key);
+	free(key);
+	snprintf(out, NFT_NAME_MAX, "sel%d-%s", family, h);
+}
+
 /* ---------- one rule ---------- */
 
 static unsigned net_families(const struct cidr *nets, size_t n)
