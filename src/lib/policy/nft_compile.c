@@ -417,10 +417,12 @@ static int add_endpoints(struct compiler *c)
 		goto out;
 	c->rep->rules += v3_rules;
 	rc = -ENOMEM;
-	/* the maps stay valid: no other set is added until the endpoints are done */
-	if (!(from_map = nft_model_add_set(c->m, "from-wl", "ifname", "verdict", false)) ||
+	/* the maps stay valid: no other set is added until the endpoints are done
+	 * (the first one found again: adding the second may move the array) */
+	if (!nft_model_add_set(c->m, "from-wl", "ifname", "verdict", false) ||
 	    !(to_map = nft_model_add_set(c->m, "to-wl", "ifname", "verdict", false)))
 		goto out;
+	from_map = to_map - 1;
 	rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = add_endpoint(c, prog[i], &jumps[i], from_map, to_map);
