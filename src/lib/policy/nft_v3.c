@@ -302,16 +302,20 @@ static int append_one(struct nft_chain *c, const struct v3_rule *r, int family, 
 
 	if (!t)
 		return rc;
-	if (family && !entity_addressed(&r->source) && !entity_addressed(&r->destination))
-		put(t, "meta nfproto ipv%d", family);
 	if ((rc = put_nets(t, ipkw, "saddr", false, r->source.nets, r->source.n_nets, family, sets)) < 0 ||
 	    (rc = put_nets(t, ipkw, "saddr", true, r->source.not_nets, r->source.n_not_nets, family, sets)) < 0 ||
 	    (rc = put_selectors(t, ipkw, "saddr", &r->source, scope_ns, family, sets)) < 0 ||
 	    (rc = put_nets(t, ipkw, "daddr", false, r->destination.nets, r->destination.n_nets, family, sets)) < 0 ||
 	    (rc = put_nets(t, ipkw, "daddr", true, r->destination.not_nets, r->destination.n_not_nets, family, sets)) <
 		    0 ||
-	    (rc = put_selectors(t, ipkw, "daddr", &r->destination, scope_ns, family, sets)) < 0 ||
-	    (rc = put_l4(t, r, sets)) < 0)
+	    (rc = put_selectors(t, ipkw, "daddr", &r->destination, scope_ns, family, sets)) < 0)
+		goto out;
+	/* nothing of this family's addresses written (no address at all, or
+	 * notNets of the other family only): the text must still match this
+	 * family alone */
+	if (family && t->len == 0)
+		put(t, "meta nfproto ipv%d", family);
+	if ((rc = put_l4(t, r, sets)) < 0)
 		goto out;
 	put(t, "%s", verdict);
 	rc = t->overflow ? -E2BIG : nft_chain_add_rule(c, "%s", t->buf);
