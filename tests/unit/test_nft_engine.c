@@ -1,6 +1,7 @@
 /* The incremental engine against the full compile: random sequences of
- * datastore events (endpoints here and on other hosts, profiles' tags and
- * rules, pools, config, deletions, undecodable values), and after each one
+ * datastore events (endpoints here and on other hosts with labels, profiles'
+ * tags, rules and labels, pools, config, Calico's v3 tiers, policies and
+ * network sets, deletions, undecodable values), and after each one
  * the engine's model must render exactly as nft_compile of node_calc of the
  * same cache. The batch scripts are checked too: replayed over the previous
  * model by a small interpreter of the script's commands, they must give the
@@ -52,10 +53,15 @@ static void random_endpoint(char *key, size_t klen, char *value, size_t vlen)
 			 (a4 + i) % 6);
 	if (rnd(3) == 0)
 		snprintf(nets6, sizeof(nets6), "\"fd00::%x/128\"", rnd(4));
+	static const char *const apps[] = { "", "\"app\":\"web\"", "\"app\":\"db\"", "\"app\":\"db\",\"role\":\"x\"" };
+	static const char *const nss[] = { "", ",\"projectcalico.org/namespace\":\"ns1\"",
+					   ",\"projectcalico.org/namespace\":\"ns2\"" };
+	unsigned app = rnd(4);
 	snprintf(value, vlen,
 		 "{\"state\":\"%s\",\"name\":\"%s\",\"mac\":\"ee:ee:ee:ee:ee:ee\",\"profile_ids\":[%s],"
-		 "\"ipv4_nets\":[%s],\"ipv6_nets\":[%s]}",
-		 rnd(6) ? "active" : "inactive", ifnames[rnd(6)], profs, nets4, nets6);
+		 "\"ipv4_nets\":[%s],\"ipv6_nets\":[%s],\"labels\":{%s%s}}",
+		 rnd(6) ? "active" : "inactive", ifnames[rnd(6)], profs, nets4, nets6, apps[app],
+		 app ? nss[rnd(3)] : "");
 }
 
 static void random_rule(char *out, size_t len)
@@ -91,6 +97,90 @@ static void random_profile(char *key, size_t klen, char *value, size_t vlen)
 	}
 	snprintf(key, klen, "/calico/v1/policy/profile/%s/rules", p);
 	snprintf(value, vlen, "{\"id\":\"%s\",\"inbound_rules\":[%s],\"outbound_rules\":[%s]}", p, in, out);
+}
+
+/* Calico's v3 resources and a profile's labels. */
+static const char *const selectors[] = { "app == 'web'", "app == 'db'", "has(app)", "all()", "role != 'x'",
+					 "p0 == ''", "app in {'db', 'web'}" };
+
+static void random_v3_rule(char *out, size_t len)
+{
+	static const char *const actions[] = { "Allow", "Deny", "Pass", "Log" };
+	static const char *const extras[] = {
+		"",
+		",\"source\":{\"selector\":\"app == 'web'\"}",
+		",\"source\":{\"selector\":\"has(app)\",\"notSelector\":\"role == 'x'\"}",
+		",\"source\":{\"notNets\":[\"10.0.0.0/30\",\"fd00::/126\"]}",
+		",\"protocol\":\"TCP\",\"destination\":{\"ports\":[80,443]}",
+		",\"protocol\":\"UDP\",\"destination\":{\"notPorts\":[53]}",
+		",\"destination\":{\"selector\":\"net == 'a'\"}",
+		",\"source\":{\"namespaceSelector\":\"env == 'prod'\"}",
+		",\"destination\":{\"nets\":[\"10.0.0.4/32\"]}",
+	};
+	snprintf(out, len, "{\"action\":\"%s\"%s}", actions[rnd(4)], extras[rnd(9)]);
+}
+
+static void random_v3(char *key, size_t klen, char *value, size_t vlen)
+{
+	static const char *const tiers[] = { "default", "t1", "t2" };
+	char in[600] = "", out[600] = "", r[200], order[32] = "", types[64] = "";
+	switch (rnd(5)) {
+	case 0: {
+		unsigned t = 1 + rnd(2);
+		snprintf(key, klen, "/calico/resources/v3/projectcalico.org/tiers/%s", tiers[t]);
+		snprintf(value, vlen,
+			 "{\"apiVersion\":\"projectcalico.org/v3\",\"kind\":\"Tier\",\"metadata\":{\"name\":\"%s\"},"
+			 "\"spec\":{%s%s}}",
+			 tiers[t], rnd(3) ? "\"order\":100" : "\"order\":5", rnd(2) ? ",\"defaultAction\":\"Pass\"" : "");
+		return;
+	}
+	case 1:
+	case 2: {
+		bool ns = rnd(3) == 0;
+		unsigned id = rnd(3), t = rnd(3);
+		for (unsigned i = 0, n = rnd(3); i < n; i++) {
+			random_v3_rule(r, sizeof(r));
+			snprintf(in + strlen(in), sizeof(in) - strlen(in), "%s%s", i ? "," : "", r);
+		}
+		for (unsigned i = 0, n = rnd(2); i < n; i++) {
+			random_v3_rule(r, sizeof(r));
+			snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", i ? "," : "", r);
+		}
+		if (rnd(3))
+			snprintf(order, sizeof(order), "\"order\":%s,", rnd(2) ? "1.5" : "1");
+		if (rnd(4) == 0)
+			snprintf(types, sizeof(types), "\"types\":[\"Egress\"],");
+		if (ns)
+			snprintf(key, klen, "/calico/resources/v3/projectcalico.org/networkpolicies/ns%u/n%u", 1 + id % 2, id);
+		else
+			snprintf(key, klen, "/calico/resources/v3/projectcalico.org/globalnetworkpolicies/g%u", id);
+		snprintf(value, vlen,
+			 "{\"apiVersion\":\"projectcalico.org/v3\",\"kind\":\"%s\",\"metadata\":{\"name\":\"%s%u\"%s},"
+			 "\"spec\":{\"tier\":\"%s\",%s%s\"selector\":\"%s\"%s,\"ingress\":[%s],\"egress\":[%s]}}",
+			 ns ? "NetworkPolicy" : "GlobalNetworkPolicy", ns ? "n" : "g", id,
+			 ns ? (id % 2 ? ",\"namespace\":\"ns2\"" : ",\"namespace\":\"ns1\"") : "", tiers[t], order, types,
+			 selectors[rnd(7)], !ns && rnd(4) == 0 ? ",\"namespaceSelector\":\"env == 'prod'\"" : "", in, out);
+		return;
+	}
+	case 3: {
+		bool ns = rnd(2);
+		unsigned id = rnd(2);
+		if (ns)
+			snprintf(key, klen, "/calico/resources/v3/projectcalico.org/networksets/ns1/s%u", id);
+		else
+			snprintf(key, klen, "/calico/resources/v3/projectcalico.org/globalnetworksets/s%u", id);
+		snprintf(value, vlen,
+			 "{\"apiVersion\":\"projectcalico.org/v3\",\"kind\":\"%s\",\"metadata\":{\"name\":\"s%u\"%s,"
+			 "\"labels\":{\"net\":\"%s\"}},\"spec\":{\"nets\":[%s]}}",
+			 ns ? "NetworkSet" : "GlobalNetworkSet", id, ns ? ",\"namespace\":\"ns1\"" : "", rnd(2) ? "a" : "b",
+			 rnd(2) ? "\"10.0.0.0/29\",\"10.0.0.2/32\"" : "\"192.168.0.0/16\",\"fd00::/64\"");
+		return;
+	}
+	default:
+		snprintf(key, klen, "/calico/v1/policy/profile/%s/labels", rnd(2) ? "p0" : "kns.ns1");
+		snprintf(value, vlen, "%s", rnd(2) ? "{\"env\":\"prod\"}" : "{\"app\":\"db\",\"env\":\"dev\"}");
+		return;
+	}
 }
 
 static void random_other(char *key, size_t klen, char *value, size_t vlen)
@@ -284,6 +374,8 @@ static void set_config(struct nft_engine *e, const struct node_cache *c)
 	nft_engine_set_config(e, cfg.iface_prefix, cfg.endpoint_to_host);
 }
 
+static unsigned long v3_steps; /* batches after which some endpoint had a tier chain */
+
 static bool run(unsigned long seed, int steps)
 {
 	struct node_cache c;
@@ -302,13 +394,15 @@ static bool run(unsigned long seed, int steps)
 	for (int step = 0; step < steps && ok; step++) {
 		unsigned events = 1 + rnd(3); /* a batch */
 		for (unsigned ev = 0; ev < events; ev++) {
-			unsigned what = rnd(10);
+			unsigned what = rnd(13);
 			if (what < 4)
 				random_endpoint(key, sizeof(key), value, sizeof(value));
 			else if (what < 7)
 				random_profile(key, sizeof(key), value, sizeof(value));
-			else
+			else if (what < 10)
 				random_other(key, sizeof(key), value, sizeof(value));
+			else
+				random_v3(key, sizeof(key), value, sizeof(value));
 			if (rnd(4) == 0)
 				node_cache_del(&c, key);
 			else
@@ -324,6 +418,11 @@ static bool run(unsigned long seed, int steps)
 			ok = false;
 			break;
 		}
+		for (size_t i = 0; i < want.n_chains; i++)
+			if (strncmp(want.chains[i].name, "ti-", 3) == 0 || strncmp(want.chains[i].name, "to-", 3) == 0) {
+				v3_steps++;
+				break;
+			}
 		char *a = NULL, *b = NULL;
 		nft_render_full(&e.model, &a);
 		nft_render_full(&want, &b);
@@ -361,6 +460,7 @@ int main(void)
 	for (unsigned long seed = 1; seed <= 60; seed++)
 		failed += !run(seed, 150);
 	CHECK_INT((long)failed, 0L, "60 random sequences of 150 batches: engine == full compile after each, scripts replay to it");
+	CHECK(v3_steps > 1000, "v3 policies applied to some endpoint after %lu of 9000 batches", v3_steps);
 
 	/* a rebuild from a filled cache equals the compile too */
 	struct node_cache c;
@@ -371,13 +471,15 @@ int main(void)
 	node_cache_init(&c);
 	node_cache_set_host(&c, HOST);
 	for (int i = 0; i < 400; i++) {
-		unsigned what = rnd(10);
+		unsigned what = rnd(13);
 		if (what < 4)
 			random_endpoint(key, sizeof(key), value, sizeof(value));
 		else if (what < 7)
 			random_profile(key, sizeof(key), value, sizeof(value));
-		else
+		else if (what < 10)
 			random_other(key, sizeof(key), value, sizeof(value));
+		else
+			random_v3(key, sizeof(key), value, sizeof(value));
 		node_cache_put(&c, key, value);
 	}
 	nft_engine_init(&e, &c);

@@ -118,6 +118,10 @@ int main(void)
 		   "ip daddr != 10.0.0.0/8 meta mark set meta mark | 0x01000000 return\n"
 		   "ip6 daddr != fd00::/8 meta mark set meta mark | 0x01000000 return",
 		   "", "notNets keep both families, each its own");
+	check_rule("  - action: Allow\n    protocol: TCP\n    source:\n      notNets: [10.0.0.5/32]\n", NULL,
+		   "ip saddr != 10.0.0.5/32 meta l4proto tcp meta mark set meta mark | 0x01000000 return\n"
+		   "meta nfproto ipv6 meta l4proto tcp meta mark set meta mark | 0x01000000 return",
+		   "", "IPv4 notNets only: the IPv6 text still matches IPv6 alone (no IPv4 packet gets past the exclusion)");
 	check_rule("  - action: Pass\n    protocol: ICMP\n    icmp: {type: 8, code: 0}\n", NULL,
 		   "meta nfproto ipv4 icmp type 8 icmp code 0 meta mark set meta mark | 0x02000000 return", "",
 		   "Pass, ICMP type and code");

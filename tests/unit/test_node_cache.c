@@ -58,6 +58,49 @@ int main(void)
 	CHECK(kv && kv->kind == NKV_AFFINITY && !kv->valid, "affinity with a bad block is invalid");
 	node_cache_free(&c);
 
+	/* Calico's v3 resources the dataplane enforces, and a profile's labels */
+	node_cache_init(&c);
+	node_cache_set_host(&c, "h1");
+	CHECK(node_cache_wanted("/calico/resources/v3/projectcalico.org/tiers/t1"), "the v3 prefix is wanted");
+	kv = put(&c, "/calico/resources/v3/projectcalico.org/tiers/t1",
+		 "{\"kind\":\"Tier\",\"apiVersion\":\"projectcalico.org/v3\",\"metadata\":{\"name\":\"t1\"},"
+		 "\"spec\":{\"order\":10}}");
+	CHECK(kv && kv->kind == NKV_V3 && kv->valid && kv->res.kind == V3_TIER && kv->res.spec.tier.order == 10,
+	      "a tier decodes");
+	kv = put(&c, "/calico/resources/v3/projectcalico.org/networkpolicies/ns1/p1",
+		 "{\"kind\":\"NetworkPolicy\",\"apiVersion\":\"projectcalico.org/v3\",\"metadata\":{\"name\":\"p1\","
+		 "\"namespace\":\"ns1\"},\"spec\":{\"selector\":\"app == 'a'\",\"ingress\":[{\"action\":\"Allow\"}]}}");
+	CHECK(kv && kv->kind == NKV_V3 && kv->valid && kv->res.kind == V3_NETWORK_POLICY &&
+		      kv->res.spec.policy.ingress.n == 1,
+	      "a network policy decodes");
+	kv = put(&c, "/calico/resources/v3/projectcalico.org/networkpolicies/ns2/p1",
+		 "{\"kind\":\"NetworkPolicy\",\"apiVersion\":\"projectcalico.org/v3\",\"metadata\":{\"name\":\"p1\","
+		 "\"namespace\":\"ns1\"},\"spec\":{}}");
+	CHECK(kv && kv->kind == NKV_V3 && !kv->valid, "a policy under another namespace's key is ignored");
+	kv = put(&c, "/calico/resources/v3/projectcalico.org/globalnetworkpolicies/g1",
+		 "{\"kind\":\"GlobalNetworkPolicy\",\"apiVersion\":\"projectcalico.org/v3\",\"metadata\":{\"name\":\"g1\"},"
+		 "\"spec\":{\"ingress\":[{\"action\":\"allow\"}]}}");
+	CHECK(kv && kv->kind == NKV_V3 && !kv->valid, "an undecodable policy is kept invalid");
+	kv = put(&c, "/calico/resources/v3/projectcalico.org/globalnetworksets/s1",
+		 "{\"kind\":\"GlobalNetworkSet\",\"apiVersion\":\"projectcalico.org/v3\",\"metadata\":{\"name\":\"s1\","
+		 "\"labels\":{\"k\":\"v\"}},\"spec\":{\"nets\":[\"10.9.0.0/16\"]}}");
+	CHECK(kv && kv->kind == NKV_V3 && kv->valid && kv->res.spec.netset.n_nets == 1, "a global network set decodes");
+	kv = put(&c, "/calico/resources/v3/projectcalico.org/ippools/p", "{}");
+	CHECK(kv && kv->kind == NKV_OTHER, "other v3 kinds are kept unused");
+	kv = put(&c, "/calico/v1/policy/profile/kns.ns1/labels", "{\"team\":\"a\"}");
+	CHECK(kv && kv->kind == NKV_PROFILE_LABELS && kv->valid && strcmp(v3_map_get(&kv->labels, "team"), "a") == 0,
+	      "a profile's labels");
+	kv = put(&c, "/calico/v1/policy/profile/kns.ns1/labels", "[1]");
+	CHECK(kv && kv->kind == NKV_PROFILE_LABELS && !kv->valid, "labels that are not an object are ignored");
+	node_cache_put(&c, "/calico/v1/host/h2/workload/o/w/endpoint/e",
+		       "{\"state\":\"active\",\"name\":\"cali1\",\"profile_ids\":[\"p\"],\"ipv4_nets\":[\"10.0.0.1/32\"],"
+		       "\"labels\":{\"app\":\"db\",\"x\":\"\"}}");
+	const struct node_ep *ep = node_cache_get_ep(&c, node_cache_key_hash("/calico/v1/host/h2/workload/o/w/endpoint/e"));
+	CHECK(ep && !ep->local && ep->n_labels == 2 && ep->n_addrs == 1 && ep->n_profiles == 1 &&
+		      memcmp(ep->labels, "app\0db\0x\0\0", 10) == 0,
+	      "a remote endpoint keeps its labels");
+	node_cache_free(&c);
+
 	/* A burst of endpoints leaves no capacity behind once they are gone
 	 * (the load soak's live heap stepped up 1.5 MB without this). */
 	char key[128];

@@ -13,8 +13,12 @@
  *   interface name -> the local endpoints on it (the first key wins, as in
  *              nft_compile);
  *   port set -> how many programmed profiles use it.
- * A label selector (the next policy step) is one more index of this kind:
- * labels -> matching endpoints, feeding a set the way a tag does.
+ * Calico's v3 policy (tiers, policies, network sets, labels) is not indexed
+ * yet: a batch with an event that can change it recomputes the whole v3
+ * layer (nft_piece_v3 over node_calc_v3's state) and applies only the
+ * difference to the model — the script holds changed chains and set
+ * elements only, but the work is that of the whole layer. Without any
+ * policy in the cache that costs nothing.
  *
  * What each change costs: a profile's rules -> its two chains (and the
  * tag/port sets they start or stop using); its tags -> its members' set
@@ -67,6 +71,13 @@ struct nft_engine {
 	bool bulk;          /* rebuilding: the model is appended to and sorted at the end */
 	bool broken;        /* an allocation failed: only a rebuild helps */
 	struct nft_engine_delta *delta; /* what the model held before this batch, for the script */
+
+	/* Calico's v3 policy: recomputed whole, for the batch, whenever an
+	 * event can change it (see nft_engine.c: rebuild_v3). */
+	bool v3_dirty;
+	size_t v3_policies;       /* valid policies in the cache */
+	struct nft_model v3_prev; /* the v3 chains and sets in the model, finished */
+	size_t v3_rules;
 
 	size_t local_valid; /* decoded local endpoints */
 	struct nft_compile_report rep;

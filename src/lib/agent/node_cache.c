@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "model/keys.h"
+#include "store/resource_store.h"
 #include "util/log.h"
 
 void node_cache_init(struct node_cache *c)
@@ -102,14 +105,17 @@ static int ep_make(struct node_cache *c, uint64_t key_hash, uint64_t value_hash,
 		   struct node_ep **out)
 {
 	size_t np = e ? e->n_profile_ids : 0, na = e ? e->n_ipv4_nets + e->n_ipv6_nets : 0;
+	size_t nl = e ? e->n_labels : 0, text = 0;
 	struct node_ep *r;
 	int rc;
 
 	*out = NULL;
-	if (np > UINT16_MAX || na > UINT16_MAX)
-		np = na = 0; /* the decoder bounds both far below */
+	if (np > UINT16_MAX || na > UINT16_MAX || nl > UINT16_MAX)
+		np = na = nl = 0; /* the decoder bounds all three far below */
+	for (size_t i = 0; i < nl; i++)
+		text += strlen(e->labels[i].key) + strlen(e->labels[i].value) + 2;
 	/* addresses first: they need the stricter alignment */
-	if (!(r = malloc(sizeof(*r) + na * sizeof(struct ip_addr) + np * sizeof(uint32_t))))
+	if (!(r = malloc(sizeof(*r) + na * sizeof(struct ip_addr) + np * sizeof(uint32_t) + text)))
 		return -ENOMEM;
 	r->key_hash = key_hash;
 	r->value_hash = value_hash;
@@ -117,8 +123,17 @@ static int ep_make(struct node_cache *c, uint64_t key_hash, uint64_t value_hash,
 	r->valid = e != NULL;
 	r->n_profiles = (uint16_t)np;
 	r->n_addrs = (uint16_t)na;
+	r->n_labels = (uint16_t)nl;
 	r->addrs = (struct ip_addr *)(r + 1);
 	r->profiles = (uint32_t *)(r->addrs + na);
+	char *t = (char *)(r->profiles + np);
+	r->labels = t;
+	for (size_t i = 0; i < nl; i++) {
+		size_t kl = strlen(e->labels[i].key) + 1, vl = strlen(e->labels[i].value) + 1;
+		memcpy(t, e->labels[i].key, kl);
+		memcpy(t + kl, e->labels[i].value, vl);
+		t += kl + vl;
+	}
 	for (size_t i = 0; i < np; i++)
 		if ((rc = name_table_intern(&c->names, e->profile_ids[i], &r->profiles[i])) < 0) {
 			free(r);
@@ -175,6 +190,8 @@ static void kv_clear_decoded(struct node_kv *kv)
 	memset(&kv->peer, 0, sizeof(kv->peer));
 	memset(&kv->ip, 0, sizeof(kv->ip));
 	memset(&kv->block, 0, sizeof(kv->block));
+	v3_map_free(&kv->labels);
+	v3_resource_free(&kv->res);
 	kv->valid = false;
 }
 
@@ -256,6 +273,83 @@ static void classify_bgp(struct node_kv *kv, const char *leaf)
 		kv->kind = NKV_BGP_MESH;
 }
 
+/* <plural>/[<ns>/]<name> of the kinds the dataplane enforces; the rest of
+ * what calicoctl stores there is kept as NKV_OTHER. */
+static void classify_v3(struct node_kv *kv, const char *rest)
+{
+	static const enum v3_kind kinds[] = { V3_TIER, V3_GLOBAL_NETWORK_POLICY, V3_NETWORK_POLICY,
+					      V3_GLOBAL_NETWORK_SET, V3_NETWORK_SET };
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const struct v3_kind_info *ki = v3_kind_info(kinds[i]);
+		size_t n = strlen(ki->plural);
+		if (strncmp(rest, ki->plural, n) != 0 || rest[n] != '/')
+			continue;
+		const char *name = rest + n + 1, *slash = strchr(name, '/');
+		if (*name && (ki->namespaced ? slash && slash != name && slash[1] && !strchr(slash + 1, '/') : !slash))
+			kv->kind = NKV_V3;
+		return;
+	}
+}
+
+/* A v3 resource whose kind, name and namespace are the key's. */
+static int decode_v3(struct node_kv *kv, char *err, size_t errlen)
+{
+	const char *rest = kv->key + strlen(V3_KEY_PREFIX), *name = strchr(rest, '/') + 1;
+	json_error_t jerr;
+	json_t *tree = json_loads(kv->value, JSON_REJECT_DUPLICATES, &jerr);
+	int rc;
+
+	if (!tree) {
+		snprintf(err, errlen, "not JSON: %s", jerr.text);
+		return -EINVAL;
+	}
+	rc = v3_decode(tree, &kv->res, err, errlen);
+	json_decref(tree);
+	if (rc < 0)
+		return rc;
+	const struct v3_kind_info *ki = v3_kind_info(kv->res.kind);
+	const char *ns = kv->res.meta.namespace_;
+	size_t nl = ns ? strlen(ns) : 0;
+	bool same = strncmp(rest, ki->plural, strlen(ki->plural)) == 0 && rest[strlen(ki->plural)] == '/' &&
+		    (ki->namespaced ? ns && strncmp(name, ns, nl) == 0 && name[nl] == '/' &&
+					      strcmp(name + nl + 1, kv->res.meta.name) == 0
+				    : strcmp(name, kv->res.meta.name) == 0);
+	if (!same) {
+		snprintf(err, errlen, "a %s named \"%.64s\" does not belong under this key", ki->name,
+			 kv->res.meta.name);
+		v3_resource_free(&kv->res);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A profile's labels key: a JSON object of strings. */
+static int decode_labels(struct node_kv *kv, char *err, size_t errlen)
+{
+	json_t *o = json_loads(kv->value, JSON_REJECT_DUPLICATES, NULL), *v;
+	const char *k;
+	int rc = 0;
+
+	if (!json_is_object(o)) {
+		json_decref(o);
+		snprintf(err, errlen, "not a JSON object of strings");
+		return -EINVAL;
+	}
+	json_object_foreach(o, k, v) {
+		if (!json_is_string(v) || !v3_label_key_valid(k) || !v3_label_value_valid(json_string_value(v))) {
+			snprintf(err, errlen, "label \"%.64s\" is not a valid label with a string value", k);
+			rc = -EINVAL;
+			break;
+		}
+		if ((rc = v3_map_set(&kv->labels, k, json_string_value(v))) < 0)
+			break;
+	}
+	json_decref(o);
+	if (rc < 0)
+		v3_map_free(&kv->labels);
+	return rc;
+}
+
 /* Sets kind and the names a key carries. */
 static void classify(struct node_kv *kv)
 {
@@ -284,6 +378,10 @@ static void classify(struct node_kv *kv)
 			kv->kind = NKV_PROFILE_TAGS;
 		else if (rest && strcmp(rest, "/rules") == 0)
 			kv->kind = NKV_PROFILE_RULES;
+		else if (rest && strcmp(rest, "/labels") == 0)
+			kv->kind = NKV_PROFILE_LABELS;
+	} else if (starts(k, V3_KEY_PREFIX)) {
+		classify_v3(kv, k + strlen(V3_KEY_PREFIX));
 	} else if (starts(k, KEY_POOL_V4_PREFIX) || starts(k, KEY_POOL_V6_PREFIX)) {
 		kv->kind = NKV_POOL;
 	} else if (starts(k, KEY_HOST_PREFIX)) {
@@ -313,6 +411,12 @@ static int decode(struct node_kv *kv)
 		break;
 	case NKV_POOL:
 		rc = pool_decode(kv->value, &kv->pool, err, sizeof(err));
+		break;
+	case NKV_PROFILE_LABELS:
+		rc = decode_labels(kv, err, sizeof(err));
+		break;
+	case NKV_V3:
+		rc = decode_v3(kv, err, sizeof(err));
 		break;
 	case NKV_BGP_AS:
 		if (as_num_parse(kv->value, &kv->as_num) < 0)

@@ -27,6 +27,7 @@
 #include "agent/name_table.h"
 #include "store/endpoint_store.h"
 #include "model/model.h"
+#include "resource/resource.h"
 
 enum node_kv_kind {
 	NKV_OTHER = 0,     /* kept (so a resync can compare) but unused */
@@ -41,10 +42,14 @@ enum node_kv_kind {
 	NKV_BGP_PEER,      /* /calico/bgp/v1/global/peer_v4/<ip>, .../host/<h>/peer_v6/<ip>: peer */
 	NKV_BGP_HOST_IP,   /* /calico/bgp/v1/host/<h>/ip_addr_v4 | ip_addr_v6 (plain text): ip */
 	NKV_AFFINITY,      /* /calico/ipam/v2/host/<h>/ipv{4,6}/block/<cidr>: block */
+	NKV_PROFILE_LABELS, /* /calico/v1/policy/profile/<p>/labels: labels (labelsToApply beside the tags) */
+	NKV_V3,            /* /calico/resources/v3/projectcalico.org/<plural>/[<ns>/]<name> of a Tier,
+			    * GlobalNetworkPolicy, NetworkPolicy, GlobalNetworkSet or NetworkSet: res */
 };
 
 /* The prefixes the agent reads and watches (node_cache_wanted). */
-#define NODE_CACHE_PREFIXES { "/calico/v1/", "/calico/bgp/v1/", "/calico/ipam/v2/host/" }
+#define NODE_CACHE_PREFIXES                                                                                  \
+	{ "/calico/v1/", "/calico/bgp/v1/", "/calico/ipam/v2/host/", "/calico/resources/v3/projectcalico.org/" }
 
 struct node_kv {
 	char *key, *value;
@@ -63,17 +68,22 @@ struct node_kv {
 	struct bgp_peer peer;           /* NKV_BGP_PEER */
 	struct ip_addr ip;              /* NKV_BGP_HOST_IP */
 	struct cidr block;              /* NKV_AFFINITY */
+	struct v3_map labels;           /* NKV_PROFILE_LABELS */
+	struct v3_resource res;         /* NKV_V3: its kind and metadata name/namespace match the key */
 };
 
-/* One endpoint as tag membership sees it, in one allocation: 48 bytes for an
- * endpoint with one profile and one address. */
+/* One endpoint as tag membership and rule selectors see it, in one
+ * allocation: 64 bytes for an endpoint with one profile, one address and no
+ * labels (each label adds its text). */
 struct node_ep {
 	uint64_t key_hash, value_hash; /* value_hash tells an unchanged remote value (its text is not kept) */
 	bool local;                    /* its node_kv is in items too */
 	bool valid;                    /* decoded; an invalid endpoint has no profiles and no addresses */
 	uint16_t n_profiles, n_addrs;
+	uint16_t n_labels;             /* the record's own labels */
 	uint32_t *profiles;            /* name_table ids, in the record's order */
 	struct ip_addr *addrs;         /* IPv4 nets' addresses, then IPv6 ones */
+	const char *labels;            /* n_labels times "key\0value\0", in the record's order */
 };
 
 struct node_change {

@@ -48,11 +48,21 @@ void node_local_free(struct node_local *l);
 /* The desired state of host: its endpoints (state "active" or not: the
  * compiler decides), the profiles they reference that exist, every tag those
  * profiles' rules name with the addresses of every endpoint on any host whose
- * profiles carry it, all pools, and the config's host action and prefix.
+ * profiles carry it, all pools, the config's host action and prefix, and the
+ * v3 part (node_calc_v3).
  * out and local are initialised here and owned by the caller on success and
  * failure alike. 0 or -ENOMEM. */
 int node_calc(const struct node_cache *c, const char *host, const struct node_config *cfg, struct dp_state *out,
 	      struct node_local *local);
+
+/* The v3 part of host's state (dp_state.h), after its endpoints: tiers and
+ * policies borrowed from the cache (the state must not outlive the cache's
+ * next change), the local endpoints' effective labels, and — when some
+ * policy exists — every endpoint and network set as a rule selector member
+ * and the namespaces with labels. 0 or -ENOMEM. */
+int node_calc_v3(const struct node_cache *c, const char *host, struct dp_state *st);
+/* An endpoint's effective labels: its own, then its profiles' (dp_labels_inherit). */
+int node_calc_effective_labels(const struct node_cache *c, const struct node_ep *ep, struct label_set *out);
 
 /* This host's endpoints only (no profiles, tags or pools), with the config's
  * host action and prefix: what routes and status reports need, cheap enough

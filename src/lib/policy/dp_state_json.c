@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "policy/dp_state.h"
+#include "policy/dp_state_v3_json.h"
 #include "util/json_strict.h"
 
 static bool only_keys(const json_t *o, const char *const *keys, const char **bad)
@@ -115,9 +116,29 @@ static int load_tag_names(const json_t *arr, struct profile *p, char *err, size_
 	return 0;
 }
 
-static int load_profile(const json_t *o, struct profile *p, char *err, size_t errlen)
+static int load_profile_labels(const json_t *o, const char *name, struct v3_map *labels, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "name", "tags", "rules", NULL };
+	const char *k;
+	json_t *v;
+	int rc;
+
+	if (!o)
+		return 0;
+	if (!json_is_object(o))
+		return js_fail(err, errlen, "profile \"%s\": \"labels\" must be an object", name);
+	json_object_foreach((json_t *)o, k, v) {
+		const char *t = json_string_value(v);
+		if (!t || !v3_label_key_valid(k) || !v3_label_value_valid(t))
+			return js_fail(err, errlen, "profile \"%s\": invalid label \"%.64s\"", name, k);
+		if ((rc = v3_map_set(labels, k, t)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int load_profile(const json_t *o, struct profile *p, struct v3_map *labels, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "name", "tags", "rules", "labels", NULL };
 	const char *bad, *name;
 	char msg[MODEL_ERR_MAX];
 	json_t *rules;
@@ -131,7 +152,8 @@ static int load_profile(const json_t *o, struct profile *p, char *err, size_t er
 	if (!name || !name_is_valid(name))
 		return js_fail(err, errlen, "a profile needs a valid \"name\"");
 	strcpy(p->name, name);
-	if ((rc = load_tag_names(json_object_get(o, "tags"), p, err, errlen)) < 0)
+	if ((rc = load_tag_names(json_object_get(o, "tags"), p, err, errlen)) < 0 ||
+	    (rc = load_profile_labels(json_object_get(o, "labels"), name, labels, err, errlen)) < 0)
 		return rc;
 	if (!(rules = json_object_get(o, "rules")))
 		return 0;
@@ -145,7 +167,7 @@ static int load_profile(const json_t *o, struct profile *p, char *err, size_t er
 	return 0;
 }
 
-static int load_profiles(const json_t *o, struct dp_state *s, char *err, size_t errlen)
+static int load_profiles(const json_t *o, struct dp_state *s, struct v3_map **labels, char *err, size_t errlen)
 {
 	json_t *arr, *v;
 	size_t i;
@@ -153,12 +175,13 @@ static int load_profiles(const json_t *o, struct dp_state *s, char *err, size_t 
 
 	if (rc < 0 || !arr || !json_array_size(arr))
 		return rc;
-	if (!(s->profiles = calloc(json_array_size(arr), sizeof(*s->profiles))))
+	if (!(s->profiles = calloc(json_array_size(arr), sizeof(*s->profiles))) ||
+	    !(*labels = calloc(json_array_size(arr), sizeof(**labels))))
 		return -ENOMEM;
 	json_array_foreach(arr, i, v) {
 		/* counted first so that dp_state_free releases a half-loaded profile */
 		s->n_profiles++;
-		if ((rc = load_profile(v, &s->profiles[i], err, errlen)) < 0)
+		if ((rc = load_profile(v, &s->profiles[i], &(*labels)[i], err, errlen)) < 0)
 			return rc;
 	}
 	return 0;
@@ -223,9 +246,11 @@ static int load_pools(const json_t *o, struct dp_state *s, char *err, size_t err
 
 int dp_state_from_json(const char *json, struct dp_state *out, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "config", "endpoints", "profiles", "tags", "pools", NULL };
+	static const char *const keys[] = { "config",   "endpoints", "profiles", "tags", "pools", "remote_endpoints",
+					    "tiers",    "policies",  "networksets", NULL };
 	json_error_t jerr;
 	const char *bad;
+	struct v3_map *labels = NULL; /* parallel to the profiles */
 	int rc;
 
 	dp_state_init(out);
@@ -241,11 +266,15 @@ int dp_state_from_json(const char *json, struct dp_state *out, char *err, size_t
 		goto out;
 	}
 	if ((rc = load_config(json_object_get(root, "config"), out, err, errlen)) < 0 ||
-	    (rc = load_endpoints(root, out, err, errlen)) < 0 || (rc = load_profiles(root, out, err, errlen)) < 0 ||
-	    (rc = load_tags(root, out, err, errlen)) < 0 || (rc = load_pools(root, out, err, errlen)) < 0)
+	    (rc = load_endpoints(root, out, err, errlen)) < 0 ||
+	    (rc = load_profiles(root, out, &labels, err, errlen)) < 0 || (rc = load_tags(root, out, err, errlen)) < 0 ||
+	    (rc = load_pools(root, out, err, errlen)) < 0 || (rc = dp_state_v3_from_json(root, out, labels, err, errlen)) < 0)
 		goto out;
 	rc = 0;
 out:
+	for (size_t i = 0; labels && i < out->n_profiles; i++)
+		v3_map_free(&labels[i]);
+	free(labels);
 	json_decref(root);
 	if (rc < 0)
 		dp_state_free(out);

@@ -7,10 +7,12 @@
 #include <string.h>
 
 #include "policy/nft_rule.h"
+#include "policy/nft_v3.h"
 #include "model/overlay.h"
 
 #define ALLOW_VERDICT "meta mark set meta mark | " NFT_ALLOW_MARK " return"
 #define CLEAR_MARK    "meta mark set meta mark & " NFT_ALLOW_MARK_MASK
+#define CLEAR_MARKS   "meta mark set meta mark & " NFT_VERDICT_MARKS_CLEAR
 
 struct tag_use {
 	const char *tag;
@@ -292,8 +294,25 @@ void nft_endpoint_verdict(char out[NFT_NAME_MAX + 8], const char *dir, const cha
 	snprintf(out, NFT_NAME_MAX + 8, "goto wl-%s-%s", dir, ifname);
 }
 
-int nft_piece_endpoint(struct nft_model *m, const struct endpoint *e, const struct nft_piece_hooks *h,
-		       bool *uses_profiles)
+/* Each tier in order: both verdict marks cleared, the tier's walk, and a
+ * return (the mark cleared) when it allowed; a tier that denied dropped the
+ * packet, one that passed leaves the pass mark, cleared for the next one.
+ * After the last tier, the profiles begin with no verdict mark set. */
+static int add_tier_jumps(struct nft_chain *ch, char (*chains)[NFT_NAME_MAX], size_t n)
+{
+	int rc;
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = nft_chain_add_rule(ch, CLEAR_MARKS)) < 0 || (rc = nft_chain_add_rule(ch, "jump %s", chains[i])) < 0 ||
+		    (rc = nft_chain_add_rule(ch, "meta mark & " NFT_ALLOW_MARK " == " NFT_ALLOW_MARK " " CLEAR_MARK
+						 " return")) < 0)
+			return rc;
+	return nft_chain_add_rule(ch, CLEAR_MARKS);
+}
+
+int nft_piece_endpoint(struct nft_model *m, const struct endpoint *e, const struct nft_v3_jumps *jumps,
+		       const struct nft_piece_hooks *h, bool *uses_profiles)
 {
 	char name[NFT_NAME_MAX];
 	struct nft_chain *ch;
@@ -313,6 +332,7 @@ int nft_piece_endpoint(struct nft_model *m, const struct endpoint *e, const stru
 	    (rc = nft_chain_add_rule(ch, "ct state invalid drop")) < 0 || (rc = add_encap_guard(ch)) < 0 ||
 	    (rc = add_anti_spoof(ch, e->ipv4_nets, e->n_ipv4_nets, 4)) < 0 ||
 	    (rc = add_anti_spoof(ch, e->ipv6_nets, e->n_ipv6_nets, 6)) < 0 ||
+	    (jumps && (rc = add_tier_jumps(ch, jumps->out, jumps->n_out)) < 0) ||
 	    (rc = add_profile_jumps(ch, e, "out", complete)) < 0)
 		return rc;
 
@@ -321,12 +341,14 @@ int nft_piece_endpoint(struct nft_model *m, const struct endpoint *e, const stru
 		return -ENOMEM;
 	if ((rc = nft_chain_add_rule(ch, "ct state established,related accept")) < 0 ||
 	    (rc = nft_chain_add_rule(ch, "ct state invalid drop")) < 0 ||
+	    (jumps && (rc = add_tier_jumps(ch, jumps->in, jumps->n_in)) < 0) ||
 	    (rc = add_profile_jumps(ch, e, "in", complete)) < 0)
 		return rc;
 	return 0;
 }
 
-static int add_endpoint(struct compiler *c, const struct endpoint *e, struct nft_set *from_map, struct nft_set *to_map)
+static int add_endpoint(struct compiler *c, const struct endpoint *e, const struct nft_v3_jumps *jumps,
+			struct nft_set *from_map, struct nft_set *to_map)
 {
 	char verdict[NFT_NAME_MAX + 8];
 	bool uses;
@@ -338,7 +360,7 @@ static int add_endpoint(struct compiler *c, const struct endpoint *e, struct nft
 	nft_endpoint_verdict(verdict, "to", e->name);
 	if ((rc = nft_set_add_elem(to_map, e->name, verdict)) < 0)
 		return rc;
-	if ((rc = nft_piece_endpoint(c->m, e, &c->hooks, &uses)) < 0)
+	if ((rc = nft_piece_endpoint(c->m, e, jumps, &c->hooks, &uses)) < 0)
 		return rc;
 	for (size_t i = 0; uses && i < e->n_profile_ids; i++)
 		c->profile_used[profile_find(c, e->profile_ids[i])] = true;
@@ -362,22 +384,23 @@ static void skip(struct compiler *c, const char *fmt, const char *what)
 static int add_endpoints(struct compiler *c)
 {
 	const struct dp_state *s = c->s;
-	const struct endpoint **eps = NULL;
+	const struct endpoint **eps = NULL, **prog = NULL;
+	const struct label_set **labels = NULL;
+	struct nft_v3_jumps *jumps = NULL;
 	struct nft_set *from_map, *to_map;
-	int rc = 0;
+	static const struct label_set none = LABEL_SET_INIT;
+	size_t n = 0, v3_rules;
+	int rc = -ENOMEM;
 
-	if (!(from_map = nft_model_add_set(c->m, "from-wl", "ifname", "verdict", false)))
-		return -ENOMEM;
-	if (!(to_map = nft_model_add_set(c->m, "to-wl", "ifname", "verdict", false)))
-		return -ENOMEM;
-	/* the maps stay valid: no other set is added until the endpoints are done */
-	if (!s->n_endpoints)
-		return 0;
-	if (!(eps = calloc(s->n_endpoints, sizeof(*eps))))
-		return -ENOMEM;
+	if (s->n_endpoints && (!(eps = calloc(s->n_endpoints, sizeof(*eps))) ||
+			       !(prog = calloc(s->n_endpoints, sizeof(*prog))) ||
+			       !(labels = calloc(s->n_endpoints, sizeof(*labels))) ||
+			       !(jumps = calloc(s->n_endpoints, sizeof(*jumps)))))
+		goto out;
 	for (size_t i = 0; i < s->n_endpoints; i++)
 		eps[i] = &s->endpoints[i];
-	qsort(eps, s->n_endpoints, sizeof(*eps), endpoint_ptr_cmp);
+	if (s->n_endpoints > 1)
+		qsort(eps, s->n_endpoints, sizeof(*eps), endpoint_ptr_cmp);
 	for (size_t i = 0; i < s->n_endpoints; i++) {
 		if (!nft_ifname_ok(eps[i]->name)) {
 			skip(c, "endpoint with interface name \"%.32s\" skipped: not a valid name", eps[i]->name);
@@ -387,9 +410,28 @@ static int add_endpoints(struct compiler *c)
 			skip(c, "second endpoint on interface \"%s\" skipped", eps[i]->name);
 			continue;
 		}
-		if ((rc = add_endpoint(c, eps[i], from_map, to_map)) < 0)
-			break;
+		labels[n] = s->endpoint_labels ? &s->endpoint_labels[eps[i] - s->endpoints] : &none;
+		prog[n++] = eps[i];
 	}
+	if ((rc = nft_piece_v3(c->m, s, prog, labels, n, &c->hooks, jumps, &v3_rules)) < 0)
+		goto out;
+	c->rep->rules += v3_rules;
+	rc = -ENOMEM;
+	/* the maps stay valid: no other set is added until the endpoints are done
+	 * (the first one found again: adding the second may move the array) */
+	if (!nft_model_add_set(c->m, "from-wl", "ifname", "verdict", false) ||
+	    !(to_map = nft_model_add_set(c->m, "to-wl", "ifname", "verdict", false)))
+		goto out;
+	from_map = to_map - 1;
+	rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = add_endpoint(c, prog[i], &jumps[i], from_map, to_map);
+out:
+	for (size_t i = 0; jumps && i < s->n_endpoints; i++)
+		nft_v3_jumps_free(&jumps[i]);
+	free(jumps);
+	free(labels);
+	free(prog);
 	free(eps);
 	return rc;
 }

@@ -73,11 +73,33 @@ struct nft_piece_hooks {
 bool nft_ifname_ok(const char *name);
 /* "goto wl-<dir>-<ifname>": the verdict of the endpoint's dispatch-map element (dir "from" or "to"). */
 void nft_endpoint_verdict(char out[NFT_NAME_MAX + 8], const char *dir, const char *ifname);
-/* The chains wl-from-<if> and wl-to-<if>. *uses_profiles: whether they jump to
- * the endpoint's profiles (active, all of them exist, at least one), which
- * then need their chains. 0 or -ENOMEM. */
-int nft_piece_endpoint(struct nft_model *m, const struct endpoint *e, const struct nft_piece_hooks *h,
-		       bool *uses_profiles);
+/* One endpoint's v3 tier chains, in evaluation order, per direction. */
+struct nft_v3_jumps {
+	char (*in)[NFT_NAME_MAX], (*out)[NFT_NAME_MAX];
+	size_t n_in, n_out;
+};
+
+void nft_v3_jumps_free(struct nft_v3_jumps *j);
+bool nft_v3_jumps_equal(const struct nft_v3_jumps *a, const struct nft_v3_jumps *b);
+
+/* The chains wl-from-<if> and wl-to-<if>: after conntrack and anti-spoofing,
+ * the endpoint's tier chains (jumps, NULL or empty: none), then its
+ * profiles. *uses_profiles: whether they jump to the endpoint's profiles
+ * (active, all of them exist, at least one), which then need their chains.
+ * 0 or -ENOMEM. */
+int nft_piece_endpoint(struct nft_model *m, const struct endpoint *e, const struct nft_v3_jumps *jumps,
+		       const struct nft_piece_hooks *h, bool *uses_profiles);
+/* Calico's v3 policy (DESIGN §11 Evaluation) for the programmed local
+ * endpoints eps (labels[i]: the effective labels of eps[i]), from the
+ * state's tiers, policies, members and namespaces: the chains of the
+ * policies that apply to some endpoint, each endpoint's tier chains
+ * (jumps[i], which the caller frees), and the selector and net sets the
+ * rules use, filled; port sets through h->port_set. *n_rules: rules in the
+ * policy chains. Adds nothing when the state has no policy. 0, -ENOMEM or
+ * -E2BIG. */
+int nft_piece_v3(struct nft_model *m, const struct dp_state *s, const struct endpoint *const *eps,
+		 const struct label_set *const *labels, size_t n, const struct nft_piece_hooks *h,
+		 struct nft_v3_jumps *jumps, size_t *n_rules);
 /* The chains prof-in-<name> and prof-out-<name>; *n_rules gets their rule count. */
 int nft_piece_profile(struct nft_model *m, const char *name, const struct rule_list *inbound,
 		      const struct rule_list *outbound, const struct nft_piece_hooks *h, size_t *n_rules);

@@ -52,6 +52,23 @@ void nft_v3_tier_chain_name(char out[NFT_NAME_MAX], enum nft_v3_direction dir, c
 	snprintf(out, NFT_NAME_MAX, "%s-%s-%s", dir == NFT_V3_INGRESS ? "ti" : "to", ifname, h);
 }
 
+void nft_v3_selector_set_name(char out[NFT_NAME_MAX], int family, const char *selector_text,
+			      const char *namespace_selector_text, const char *scope_namespace)
+{
+	const char *b = namespace_selector_text ? namespace_selector_text : "";
+	const char *c = !namespace_selector_text && scope_namespace ? scope_namespace : "";
+	size_t len = strlen(selector_text) + strlen(b) + strlen(c) + 8;
+	char *key = malloc(len), h[27];
+	if (!key) { /* a name no selector gets: the set stays empty, the rule matches nothing */
+		snprintf(out, NFT_NAME_MAX, "sel%d-nomem", family);
+		return;
+	}
+	snprintf(key, len, "%s\x1f%s%s\x1f%s", selector_text, namespace_selector_text ? "ns:" : "", b, c);
+	hash_letters(h, 26, key);
+	free(key);
+	snprintf(out, NFT_NAME_MAX, "sel%d-%s", family, h);
+}
+
 /* ---------- one rule ---------- */
 
 static unsigned net_families(const struct cidr *nets, size_t n)
@@ -241,16 +258,20 @@ static int append_one(struct nft_chain *c, const struct v3_rule *r, int family, 
 
 	if (!t)
 		return rc;
-	if (family && !entity_addressed(&r->source) && !entity_addressed(&r->destination))
-		nft_text_put(t, "meta nfproto ipv%d", family);
 	if ((rc = put_nets(t, ipkw, "saddr", false, r->source.nets, r->source.n_nets, family, sets)) < 0 ||
 	    (rc = put_nets(t, ipkw, "saddr", true, r->source.not_nets, r->source.n_not_nets, family, sets)) < 0 ||
 	    (rc = put_selectors(t, ipkw, "saddr", &r->source, scope_ns, family, sets)) < 0 ||
 	    (rc = put_nets(t, ipkw, "daddr", false, r->destination.nets, r->destination.n_nets, family, sets)) < 0 ||
 	    (rc = put_nets(t, ipkw, "daddr", true, r->destination.not_nets, r->destination.n_not_nets, family, sets)) <
 		    0 ||
-	    (rc = put_selectors(t, ipkw, "daddr", &r->destination, scope_ns, family, sets)) < 0 ||
-	    (rc = put_l4(t, r, sets)) < 0)
+	    (rc = put_selectors(t, ipkw, "daddr", &r->destination, scope_ns, family, sets)) < 0)
+		goto out;
+	/* nothing of this family's addresses written (no address at all, or
+	 * notNets of the other family only): the text must still match this
+	 * family alone */
+	if (family && t->len == 0)
+		nft_text_put(t, "meta nfproto ipv%d", family);
+	if ((rc = put_l4(t, r, sets)) < 0)
 		goto out;
 	nft_text_put(t, "%s", verdict);
 	rc = t->overflow ? -E2BIG : nft_chain_add_rule(c, "%s", t->buf);

@@ -54,6 +54,13 @@ void nft_v3_policy_chain_name(char out[NFT_NAME_MAX], enum nft_v3_direction dir,
 /* "ti-<ifname>-<12 base32>" / "to-<ifname>-...": one endpoint's walk through a tier. */
 void nft_v3_tier_chain_name(char out[NFT_NAME_MAX], enum nft_v3_direction dir, const char *ifname, const char *tier);
 
+/* "sel4-" / "sel6-" and 26 base32 letters of a hash of the selector's
+ * normalised text, the namespace selector's (NULL: none) and the scope
+ * namespace (NULL: none; ignored with a namespace selector): the agent's
+ * selector index (agent/selector_index.h) names a selector the same way. */
+void nft_v3_selector_set_name(char out[NFT_NAME_MAX], int family, const char *selector_text,
+			      const char *namespace_selector_text, const char *scope_namespace);
+
 /* Appends one rule to chain c, as 0, 1 or 2 rule texts (one per IP family it
  * can match in; none when it can match in neither). verdict ends each text
  * (NULL for Log, whose text is a log statement instead). scope_namespace is
