@@ -68,5 +68,7 @@ check "... and its pid file" [ ! -e "$PIDFILE" ]
 run ctl status
 expect_eq "status after stop" "$RC:$(printf '%s\n' "$OUT" | head -n 1)" "1:calico-node is not running, host h1"
 run ctl node remove
-expect_eq "node remove" "$OUT" "Removed node h1"
+# the host kept its emptied block (no early reuse): removing the node gives it back
+expect_eq "node remove" "$OUT" "Removed node h1
+Released the affinity of 1 IPAM block(s)."
 tap_done
