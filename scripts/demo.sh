@@ -11,7 +11,8 @@
 #   frontend       Mesos net-modules (calico_mesos) on host1   a probe on :9000
 #   backend        CNI (calico + calico-ipam)       on host1   a probe on :9000
 # One profile per service with Calico's default isolation (inbound only from
-# the same tag); every workload carries the label role=<service>. The UI is at http://127.0.0.1:$DEMO_PORT through a forwarder
+# the same tag); every workload carries the label role=<service>. The UI is
+# at http://127.0.0.1:$DEMO_PORT through a forwarder
 # that opens every connection inside host1's namespace: it crosses the fabric
 # to host2 and enters management-ui through its cali interface, so
 # management-ui's policy decides whether the page loads. (management-ui is not
