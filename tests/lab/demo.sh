@@ -17,7 +17,10 @@
 # instead (DEMO_POLICY=v3): the steps apply scripts/demo/policies/*.yaml and
 # the test checks the same graphs; instead of the rules panels (none in that
 # variant), a policy the user applies (client -> backend) adds that edge, and
-# deleting it takes the edge away again.
+# deleting it takes the edge away again; a profile rule for the same path
+# changes nothing (the demo tier decides first); and a guardrail tier ahead of
+# it that denies client -> frontend and passes the rest removes exactly that
+# edge.
 set -u
 POLICY=${DEMO_TEST_POLICY:-2016}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -265,6 +268,44 @@ EOF
 		eval 'user_ctl profile backend rule add inbound allow tcp from tag client to ports 9000 >/dev/null'
 	sleep 4
 	graph_is "... changes nothing: the demo tier's deny comes first" 5 \
+		"$(printf '%s\n' backend client frontend management-ui client-\>frontend frontend-\>backend \
+			management-ui-\>backend management-ui-\>client management-ui-\>frontend)"
+	# A guardrail tier as docs/policy.md writes one: deny one egress path,
+	# pass the rest on (to the demo tier, then the profiles).
+	cat >"$TMP/guardrail.yaml" <<'EOF'
+apiVersion: projectcalico.org/v3
+kind: Tier
+metadata:
+  name: platform
+spec:
+  order: 50
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata:
+  name: platform.no-client-to-frontend
+spec:
+  tier: platform
+  selector: all()
+  types:
+  - Egress
+  egress:
+  - action: Deny
+    source:
+      selector: role == 'client'
+    destination:
+      selector: role == 'frontend'
+  - action: Pass
+EOF
+	check "a guardrail tier ahead of demo: deny client -> frontend on egress, pass the rest" \
+		eval 'user_ctl apply -f "$TMP/guardrail.yaml" >/dev/null'
+	graph_is "... takes exactly that edge away; Pass leaves every other path to the tiers after it" 30 \
+		"$(printf '%s\n' backend client frontend management-ui frontend-\>backend \
+			management-ui-\>backend management-ui-\>client management-ui-\>frontend)"
+	# (its policy first: a tier that still holds one is not deleted)
+	check "... calicoctl delete removes the guardrail" \
+		eval 'user_ctl delete gnp platform.no-client-to-frontend >/dev/null && user_ctl delete tier platform >/dev/null'
+	graph_is "... and the edge is back" 30 \
 		"$(printf '%s\n' backend client frontend management-ui client-\>frontend frontend-\>backend \
 			management-ui-\>backend management-ui-\>client management-ui-\>frontend)"
 fi
