@@ -51,7 +51,8 @@ fuzz: build-fuzz
 	@fuzz/run.sh $(BUILD_FUZZ)
 
 # The stars policy demo on a 2-host cluster in network namespaces; the UI at
-# http://127.0.0.1:9001. DEMO=auto|up, DEMO_PORT, DEMO_DIR (scripts/demo.sh).
+# http://127.0.0.1:9001. DEMO=auto|up, DEMO_PORT, DEMO_DIR, DEMO_POLICY=v3
+# (scripts/demo.sh; make passes them on as the environment).
 # Builds (optimised) only the binaries the demo runs.
 DEMO_TARGETS = calicoctl calico-node calico-cni calico-ipam calico_mesos calico-stars
 demo: deps

@@ -11,7 +11,8 @@
 #   frontend       Mesos net-modules (calico_mesos) on host1   a probe on :9000
 #   backend        CNI (calico + calico-ipam)       on host1   a probe on :9000
 # One profile per service with Calico's default isolation (inbound only from
-# the same tag). The UI is at http://127.0.0.1:$DEMO_PORT through a forwarder
+# the same tag); every workload carries the label role=<service>. The UI is
+# at http://127.0.0.1:$DEMO_PORT through a forwarder
 # that opens every connection inside host1's namespace: it crosses the fabric
 # to host2 and enters management-ui through its cali interface, so
 # management-ui's policy decides whether the page loads. (management-ui is not
@@ -27,6 +28,9 @@
 #                               (after Enter when stdin is a terminal)
 #   DEMO=up                     bring everything up and return; `make demo-down` removes it
 #   DEMO_DIR (/tmp/calico-demo) state dir; DEMO_PORT (9001) the UI's port on 127.0.0.1
+#   DEMO_POLICY=2016 (default)  the steps add rules to the services' profiles (calicoctl profile ...)
+#   DEMO_POLICY=v3              the steps apply Calico v3 policy files, scripts/demo/policies/*.yaml
+#                               (calicoctl apply -f): a tier with a default deny, then allows by role
 #   DEMO_GATE=PREFIX            (tests) in auto mode, after step N wait for the file PREFIX.N
 #   DEMO_KEEP_LOGS=DIR          (tests) the teardown copies the logs there before removing the state dir
 #
@@ -41,6 +45,8 @@ DEMO_MODE=${DEMO:-interactive}
 DEMO_DIR=${DEMO_DIR:-/tmp/calico-demo}
 DEMO_PORT=${DEMO_PORT:-9001}
 DEMO_PAUSE=${DEMO_PAUSE:-5}
+DEMO_POLICY=${DEMO_POLICY:-2016}
+POLICIES=$here/demo/policies
 DEMO_BUILD=$(cd "${1:-${CALICO_BUILD:-$repo/build}}" 2>/dev/null && pwd) || {
 	demo_err "build dir '${1:-${CALICO_BUILD:-$repo/build}}' not found (run make build, or give the dir)"
 	exit 1
@@ -53,6 +59,11 @@ declare -A SVC_IP=()
 
 case $DEMO_MODE in interactive | auto | up) ;; *)
 	demo_err "DEMO='$DEMO_MODE' is not one of interactive, auto, up"
+	exit 1
+	;;
+esac
+case $DEMO_POLICY in 2016 | v3) ;; *)
+	demo_err "DEMO_POLICY='$DEMO_POLICY' is not one of 2016, v3"
 	exit 1
 	;;
 esac
@@ -161,7 +172,8 @@ mesos_call() { # HOST JSON -> the answer on stdout; fails with the answer's erro
 	fi
 	printf '%s\n' "$ans"
 }
-labels_json() { printf '[{"key":"app","value":"%s"},{"key":"demo","value":"stars"}]' "$1"; }
+# Every workload's labels: role=<service> is what the v3 policies select on.
+labels_json() { printf '[{"key":"app","value":"%s"},{"key":"demo","value":"stars"},{"key":"role","value":"%s"}]' "$1" "$1"; }
 
 mesos_allocate() { # SERVICE
 	local s=$1 ans
@@ -175,11 +187,12 @@ mesos_isolate() { # SERVICE PID
 	mesos_call "${SVC_HOST[$s]}" "{\"command\":\"isolate\",\"args\":{\"hostname\":\"${SVC_HOST[$s]}\",\"container_id\":\"demo-$s\",\"pid\":$pid,\"ipv4_addrs\":[\"${SVC_IP[$s]}\"],\"ipv6_addrs\":[],\"netgroups\":[\"$s\"],\"labels\":$(labels_json "$s")}}" >/dev/null
 }
 
-cni_conf() { # SERVICE: the network is the profile
-	jq -n --arg name "$1" --arg ds "$CALICO_DATASTORE" --arg node "${SVC_HOST[$1]}" '{
+cni_conf() { # SERVICE: the network is the profile; the labels come as a runtime gives them
+	jq -n --arg name "$1" --arg ds "$CALICO_DATASTORE" --arg node "${SVC_HOST[$1]}" \
+		--argjson labels "$(labels_json "$1")" '{
 		cniVersion: "0.4.0", name: $name, type: "calico", datastore: $ds, nodename: $node,
 		policy_setup_timeout_seconds: 15, log_level: "info",
-		ipam: { type: "calico-ipam" } }'
+		ipam: { type: "calico-ipam" }, args: { cni: { labels: $labels } } }'
 }
 
 cni_add() { # SERVICE
@@ -235,9 +248,13 @@ done
 # The collector shows each service's profile rules as the datastore holds
 # them, read every round: it inherits CALICO_DATASTORE (the SQLite file under
 # $DEMO_DIR, which `ip netns exec` leaves visible), the datastore of the
-# demo's calicoctl and of the user's after `. $DEMO_DIR/env`.
+# demo's calicoctl and of the user's after `. $DEMO_DIR/env`. With v3 policy
+# the profiles do not change and do not decide, so it shows none.
+SHOW_RULES=--show-rules
+[ "$DEMO_POLICY" = v3 ] && SHOW_RULES=
+# shellcheck disable=SC2086 # SHOW_RULES is one word or none
 ip netns exec "$(demo_ns management-ui)" "$DEMO_BUILD/calico-stars" collect --listen 0.0.0.0:9001 --interval 1 \
-	--show-rules client="$(status_url client)" frontend="$(status_url frontend)" \
+	$SHOW_RULES client="$(status_url client)" frontend="$(status_url frontend)" \
 	backend="$(status_url backend)" >"$DEMO_DIR/log/management-ui.log" 2>&1 &
 demo_record_pid $! calico-stars
 
@@ -330,27 +347,75 @@ run_step() { # N TITLE COMMAND...
 	demo_say "  applied."
 }
 
-demo_say "---- Step 1: every service has its own profile; each accepts traffic only from its own tag."
-demo_say "  The UI is refused, even from this machine:"
-demo_say "  \$ curl $URL/"
-out=$(curl -sS --max-time 5 "$URL/" 2>&1 >/dev/null)
-demo_say "  ${out:-the page loaded?!}"
-demo_ctl profile show 2>&1 | sed 's/^/  /'
-step_wait 1
-run_step 2 "allow the UI in: the page loads, but it sees no service yet" \
-	"calicoctl profile management-ui rule add inbound allow tcp to ports 9001"
-demo_say "  Reload $URL"
-step_wait 2
-run_step 3 "let management-ui reach the probes: the services appear, with no edges between them" \
-	"calicoctl profile client rule add inbound allow tcp from tag management-ui to ports 9000" \
-	"calicoctl profile frontend rule add inbound allow tcp from tag management-ui to ports 9000" \
-	"calicoctl profile backend rule add inbound allow tcp from tag management-ui to ports 9000"
-step_wait 3
-run_step 4 "client -> frontend -> backend: exactly those two edges appear" \
-	"calicoctl profile frontend rule add inbound allow tcp from tag client to ports 9000" \
-	"calicoctl profile backend rule add inbound allow tcp from tag frontend to ports 9000"
-demo_ctl profile backend rule show 2>&1 | sed 's/^/  /'
-step_wait 4
+# run_apply_step N TITLE FILE...: prints each v3 policy file and the command
+# that applies it, then (after Enter, in interactive mode) applies them.
+run_apply_step() {
+	local n=$1 title=$2 f
+	shift 2
+	demo_say "---- Step $n: $title"
+	for f in "$@"; do
+		demo_say "  \$ calicoctl apply -f $f"
+		sed 's/^/    /' "$f"
+	done
+	prompt "Press Enter to apply step $n (Ctrl-C ends the demo)... "
+	for f in "$@"; do
+		demo_ctl apply -f "$f" 2>&1 | sed 's/^/  /'
+		[ "${PIPESTATUS[0]}" = 0 ] || die "'calicoctl apply -f $f' failed"
+	done
+	demo_say "  applied."
+}
+
+show_refusal() {
+	local out
+	demo_say "  The UI is refused, even from this machine:"
+	demo_say "  \$ curl $URL/"
+	out=$(curl -sS --max-time 5 "$URL/" 2>&1 >/dev/null)
+	demo_say "  ${out:-the page loaded?!}"
+}
+
+steps_2016() {
+	demo_say "---- Step 1: every service has its own profile; each accepts traffic only from its own tag."
+	show_refusal
+	demo_ctl profile show 2>&1 | sed 's/^/  /'
+	step_wait 1
+	run_step 2 "allow the UI in: the page loads, but it sees no service yet" \
+		"calicoctl profile management-ui rule add inbound allow tcp to ports 9001"
+	demo_say "  Reload $URL"
+	step_wait 2
+	run_step 3 "let management-ui reach the probes: the services appear, with no edges between them" \
+		"calicoctl profile client rule add inbound allow tcp from tag management-ui to ports 9000" \
+		"calicoctl profile frontend rule add inbound allow tcp from tag management-ui to ports 9000" \
+		"calicoctl profile backend rule add inbound allow tcp from tag management-ui to ports 9000"
+	step_wait 3
+	run_step 4 "client -> frontend -> backend: exactly those two edges appear" \
+		"calicoctl profile frontend rule add inbound allow tcp from tag client to ports 9000" \
+		"calicoctl profile backend rule add inbound allow tcp from tag frontend to ports 9000"
+	demo_ctl profile backend rule show 2>&1 | sed 's/^/  /'
+	step_wait 4
+}
+
+steps_v3() {
+	run_apply_step 1 "a tier 'demo' ahead of the default tier, with a policy that denies all traffic into the services" \
+		"$POLICIES/1-default-deny.yaml"
+	show_refusal
+	demo_ctl get tier -o wide 2>&1 | sed 's/^/  /'
+	step_wait 1
+	run_apply_step 2 "allow the UI in: the page loads, but it sees no service yet" "$POLICIES/2-allow-ui.yaml"
+	demo_say "  Reload $URL"
+	step_wait 2
+	run_apply_step 3 "let management-ui reach the probes: the services appear, with no edges between them" \
+		"$POLICIES/3-allow-collector.yaml"
+	step_wait 3
+	run_apply_step 4 "client -> frontend -> backend: exactly those two edges appear" "$POLICIES/4-allow-app.yaml"
+	demo_ctl get globalnetworkpolicy -o wide 2>&1 | sed 's/^/  /'
+	step_wait 4
+}
+
+if [ "$DEMO_POLICY" = v3 ]; then
+	steps_v3
+else
+	steps_2016
+fi
 
 if [ -t 0 ]; then
 	printf 'That is the demo. Press Enter (or Ctrl-C) to tear it down... '

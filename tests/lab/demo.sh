@@ -12,7 +12,17 @@
 # `make demo-down` does (scripts/demo/down.sh stops the running demo), and the
 # machine is compared with before: no namespace, root-namespace link, route or
 # nftables table, and no process of the demo left.
+#
+# DEMO_TEST_POLICY=v3 (tests/lab/demo_v3.sh) runs the demo's v3 variant
+# instead (DEMO_POLICY=v3): the steps apply scripts/demo/policies/*.yaml and
+# the test checks the same graphs; instead of the rules panels (none in that
+# variant), a policy the user applies (client -> backend) adds that edge, and
+# deleting it takes the edge away again; a profile rule for the same path
+# changes nothing (the demo tier decides first); and a guardrail tier ahead of
+# it that denies client -> frontend and passes the rest removes exactly that
+# edge.
 set -u
+POLICY=${DEMO_TEST_POLICY:-2016}
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 . "$here/../lib/tap.sh"
@@ -40,9 +50,14 @@ expect_eq "forward: a namespace that does not exist is named" \
 	"calico-stars forward: cannot open namespace '/var/run/netns/calico-demo-none': No such file or directory
 rc=1"
 
+out=$(DEMO_POLICY=v2 DEMO_DIR=/nonexistent/calico-demo "$repo/scripts/demo.sh" "$CALICO_BUILD" 2>&1 </dev/null)
+expect_eq "demo: an unknown DEMO_POLICY is refused with one line naming it" "$out (rc=$?)" \
+	"calico-demo: DEMO_POLICY='v2' is not one of 2016, v3 (rc=1)"
+
 TMP=$(mktemp -d /tmp/calico-demo-test.XXXXXX)
 DEMO_DIR="$TMP/state" # not exported: the test's own processes must not carry it
 ARTIFACT="$repo/tests/artifacts/demo-final.png"
+[ "$POLICY" = v3 ] && ARTIFACT="$repo/tests/artifacts/demo-v3-final.png"
 free_port() {
 	local p
 	for _ in $(seq 1 50); do
@@ -78,7 +93,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-DEMO=auto DEMO_DIR=$DEMO_DIR DEMO_PORT=$PORT DEMO_GATE="$TMP/gate" DEMO_KEEP_LOGS="$TMP/logs" \
+DEMO=auto DEMO_POLICY=$POLICY DEMO_DIR=$DEMO_DIR DEMO_PORT=$PORT DEMO_GATE="$TMP/gate" DEMO_KEEP_LOGS="$TMP/logs" \
 	"$repo/scripts/demo.sh" "$CALICO_BUILD" </dev/null >"$TMP/demo.out" 2>&1 &
 DPID=$!
 
@@ -95,6 +110,8 @@ wait_step() {
 	return 1
 }
 gate() { touch "$TMP/gate.$1"; }
+# calicoctl as a user of the demo runs it, after `. $DEMO_DIR/env`
+user_ctl() { (. "$DEMO_DIR/env" && calicoctl "$@"); }
 
 # graph_is DESC SECS WANT: the graph Chromium renders equals WANT (node ids
 # sorted, then edges sorted) within SECS, and still does one probe round later
@@ -146,11 +163,24 @@ if stars_graph_from_dom "$URL" >/dev/null 2>&1; then
 else
 	ok "step 1: Chromium renders no graph"
 fi
-out=$(DEMO=up DEMO_DIR=$DEMO_DIR DEMO_PORT=$(free_port) "$repo/scripts/demo.sh" "$CALICO_BUILD" 2>&1 </dev/null)
-rc=$?
-check "a second demo on the same state dir is refused (exit 1, clear message)" \
-	test "$rc" = 1 -a -n "$(grep 'a demo is already running' <<<"$out")"
-[ "$rc" = 1 ] || echo "$out" | sed 's/^/#   /' | tail -n 5
+if [ "$POLICY" = 2016 ]; then
+	out=$(DEMO=up DEMO_DIR=$DEMO_DIR DEMO_PORT=$(free_port) "$repo/scripts/demo.sh" "$CALICO_BUILD" 2>&1 </dev/null)
+	rc=$?
+	check "a second demo on the same state dir is refused (exit 1, clear message)" \
+		test "$rc" = 1 -a -n "$(grep 'a demo is already running' <<<"$out")"
+	[ "$rc" = 1 ] || echo "$out" | sed 's/^/#   /' | tail -n 5
+else
+	check "v3 step 1: the demo printed 'calicoctl apply -f' of its policy file" \
+		grep -qE '^  \$ calicoctl apply -f .*/scripts/demo/policies/1-default-deny\.yaml$' "$TMP/demo.out"
+	check "v3 step 1: ... and the file itself, before applying it" \
+		grep -qE '^    (  name: demo\.default-deny|kind: Tier)$' "$TMP/demo.out"
+	check "v3 step 1: calicoctl applied it (2 resources)" grep -q 'Successfully applied 2 resource(s)' "$TMP/demo.out"
+	echo "# what the demo printed at step 1:"
+	sed -n '/^---- Step 1/,/^DEMO STEP 1 DONE/p' "$TMP/demo.out" | sed 's/^/#   /'
+	check "v3: every workload carries role=<service> (two through net-modules, two through CNI)" \
+		test "$(user_ctl get wep -A -l "has(role)" -o json | jq -r '[.items[].metadata.labels.role] | sort | join(" ")')" \
+		= "backend client frontend management-ui"
+fi
 gate 1
 
 wait_step 2 30 || fail "the demo reaches step 2"
@@ -172,31 +202,113 @@ stars_screenshot "$URL" "$ARTIFACT"
 check "step 4: screenshot of the final page" test -s "$ARTIFACT"
 echo "# screenshot: $ARTIFACT"
 
-# The rules panels tell what the datastore holds now, not only the demo's steps.
-user_ctl() { (. "$DEMO_DIR/env" && calicoctl "$@"); }
-# the panel as calicoctl would print it: header, then rule show, white space collapsed
-want_panel() { echo "calicoctl profile $1 rule show $(user_ctl profile "$1" rule show)" | tr -s ' \n' ' ' | sed 's/ $//'; }
-PANEL=""
-# panel_is DESC ID WANT SECS: Chromium renders ID's panel as WANT within SECS
-panel_is() {
-	local end=$((SECONDS + $4))
-	while :; do
-		PANEL=$(stars_dom "$URL" 2>/dev/null | stars_rules_from_html "$2")
-		[ "$PANEL" = "$3" ] || [ $SECONDS -ge $end ] && break
-		sleep 0.5
-	done
-	expect_eq "$1" "$PANEL" "$3"
-}
-panel_is "rules: client's panel is 'calicoctl profile client rule show' after step 4" client "$(want_panel client)" 15
-run_user=$(user_ctl profile client rule add outbound deny udp to ports 5999 2>&1)
-check "a user's own rule: calicoctl profile client rule add outbound deny udp to ports 5999" test -z "$run_user"
-WANT=$(want_panel client)
-check "... calicoctl shows it as outbound rule 2" grep -q 'Outbound rules: 1 allow 2 deny udp to ports 5999$' <<<"$WANT"
-panel_is "... the page shows it in client's panel" client "$WANT" 20
-user_ctl profile client rule remove outbound deny udp to ports 5999 >/dev/null 2>&1
-WANT=$(want_panel client)
-panel_is "... and no longer once calicoctl removed it" client "$WANT" 20
-check "... (the panel has no port 5999)" eval '! grep -q 5999 <<<"$PANEL"'
+if [ "$POLICY" = 2016 ]; then
+	# The rules panels tell what the datastore holds now, not only the demo's steps.
+	# the panel as calicoctl would print it: header, then rule show, white space collapsed
+	want_panel() { echo "calicoctl profile $1 rule show $(user_ctl profile "$1" rule show)" | tr -s ' \n' ' ' | sed 's/ $//'; }
+	PANEL=""
+	# panel_is DESC ID WANT SECS: Chromium renders ID's panel as WANT within SECS
+	panel_is() {
+		local end=$((SECONDS + $4))
+		while :; do
+			PANEL=$(stars_dom "$URL" 2>/dev/null | stars_rules_from_html "$2")
+			[ "$PANEL" = "$3" ] || [ $SECONDS -ge $end ] && break
+			sleep 0.5
+		done
+		expect_eq "$1" "$PANEL" "$3"
+	}
+	panel_is "rules: client's panel is 'calicoctl profile client rule show' after step 4" client "$(want_panel client)" 15
+	run_user=$(user_ctl profile client rule add outbound deny udp to ports 5999 2>&1)
+	check "a user's own rule: calicoctl profile client rule add outbound deny udp to ports 5999" test -z "$run_user"
+	WANT=$(want_panel client)
+	check "... calicoctl shows it as outbound rule 2" grep -q 'Outbound rules: 1 allow 2 deny udp to ports 5999$' <<<"$WANT"
+	panel_is "... the page shows it in client's panel" client "$WANT" 20
+	user_ctl profile client rule remove outbound deny udp to ports 5999 >/dev/null 2>&1
+	WANT=$(want_panel client)
+	panel_is "... and no longer once calicoctl removed it" client "$WANT" 20
+	check "... (the panel has no port 5999)" eval '! grep -q 5999 <<<"$PANEL"'
+else
+	expect_eq "v3 step 4: the demo's tier holds its five policies" \
+		"$(user_ctl get gnp -o json | jq -r '[.items[] | select(.spec.tier == "demo") | .metadata.name] | sort | join(" ")')" \
+		"demo.allow-collector demo.allow-ui demo.backend-from-frontend demo.default-deny demo.frontend-from-client"
+	if stars_dom "$URL" 2>/dev/null | stars_rules_from_html client >/dev/null; then
+		fail "v3: the page shows no profile rules panel"
+	else
+		ok "v3: the page shows no profile rules panel"
+	fi
+	cat >"$TMP/client-backend.yaml" <<'EOF'
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata:
+  name: demo.backend-from-client
+spec:
+  tier: demo
+  order: 30
+  selector: role == 'backend'
+  ingress:
+  - action: Allow
+    protocol: TCP
+    source:
+      selector: role == 'client'
+    destination:
+      ports: [9000]
+EOF
+	check "a user's own policy: calicoctl apply -f (client -> backend)" \
+		eval 'user_ctl apply -f "$TMP/client-backend.yaml" >/dev/null'
+	graph_is "... the page shows the third edge, client->backend" 30 \
+		"$(printf '%s\n' backend client frontend management-ui client-\>backend client-\>frontend frontend-\>backend \
+			management-ui-\>backend management-ui-\>client management-ui-\>frontend)"
+	check "... calicoctl delete -f removes it" eval 'user_ctl delete -f "$TMP/client-backend.yaml" >/dev/null'
+	graph_is "... and the edge goes again" 30 \
+		"$(printf '%s\n' backend client frontend management-ui client-\>frontend frontend-\>backend \
+			management-ui-\>backend management-ui-\>client management-ui-\>frontend)"
+	# Profiles come after the tiers: the demo tier selects backend and ends in
+	# Deny, so a profile rule letting the client in never gets a say.
+	check "a profile rule for client -> backend (calicoctl profile backend rule add ...)" \
+		eval 'user_ctl profile backend rule add inbound allow tcp from tag client to ports 9000 >/dev/null'
+	sleep 4
+	graph_is "... changes nothing: the demo tier's deny comes first" 5 \
+		"$(printf '%s\n' backend client frontend management-ui client-\>frontend frontend-\>backend \
+			management-ui-\>backend management-ui-\>client management-ui-\>frontend)"
+	# A guardrail tier as docs/policy.md writes one: deny one egress path,
+	# pass the rest on (to the demo tier, then the profiles).
+	cat >"$TMP/guardrail.yaml" <<'EOF'
+apiVersion: projectcalico.org/v3
+kind: Tier
+metadata:
+  name: platform
+spec:
+  order: 50
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata:
+  name: platform.no-client-to-frontend
+spec:
+  tier: platform
+  selector: all()
+  types:
+  - Egress
+  egress:
+  - action: Deny
+    source:
+      selector: role == 'client'
+    destination:
+      selector: role == 'frontend'
+  - action: Pass
+EOF
+	check "a guardrail tier ahead of demo: deny client -> frontend on egress, pass the rest" \
+		eval 'user_ctl apply -f "$TMP/guardrail.yaml" >/dev/null'
+	graph_is "... takes exactly that edge away; Pass leaves every other path to the tiers after it" 30 \
+		"$(printf '%s\n' backend client frontend management-ui frontend-\>backend \
+			management-ui-\>backend management-ui-\>client management-ui-\>frontend)"
+	# (its policy first: a tier that still holds one is not deleted)
+	check "... calicoctl delete removes the guardrail" \
+		eval 'user_ctl delete gnp platform.no-client-to-frontend >/dev/null && user_ctl delete tier platform >/dev/null'
+	graph_is "... and the edge is back" 30 \
+		"$(printf '%s\n' backend client frontend management-ui client-\>frontend frontend-\>backend \
+			management-ui-\>backend management-ui-\>client management-ui-\>frontend)"
+fi
 
 # Everything of the demo, recorded before the teardown: its pids, and its dir
 # in the environment or command line of the processes it started.
