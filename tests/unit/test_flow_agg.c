@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "flow/flow_agg.h"
+#include "flow/flow_query.h"
 #include "tap.h"
 
 /* two workloads on this host, one remote network set */
@@ -107,9 +108,27 @@ int main(void)
 		  "\"connections_live\":0}",
 		  "the record's JSON line");
 	free(js);
-	CHECK(r && flow_record_names_policy(r, &reg, "web") && flow_record_names_policy(r, &reg, "default/web") &&
-		      flow_record_names_policy(r, &reg, "shop/web") && !flow_record_names_policy(r, &reg, "other"),
-	      "--policy matches the name, tier/name and namespace/name");
+	char *names = r ? flow_record_policy_names(r, &reg) : NULL;
+	struct flow_query q;
+	char qerr[128], line[FLOW_QUERY_LINE_MAX];
+	CHECK_STR(names, "\nweb\ndefault/web\nshop/web\n", "the trace's names for --policy");
+	CHECK(flow_query_parse("flows policy=default/web action=allow since=1010", &q, qerr, sizeof(qerr)) == 0 &&
+		      flow_query_match(&q, 1015, FLOW_ALLOW, names) && !flow_query_match(&q, 1005, FLOW_ALLOW, names) &&
+		      !flow_query_match(&q, 1015, FLOW_DENY, names),
+	      "a query matches by policy, since and action");
+	CHECK(flow_query_parse("flows policy=we", &q, qerr, sizeof(qerr)) == 0 && !flow_query_match(&q, 1015, FLOW_ALLOW, names),
+	      "a policy name matches whole, not as a prefix");
+	free(names);
+	CHECK(flow_query_parse("flows action=pass", &q, qerr, sizeof(qerr)) == -EINVAL &&
+		      strcmp(qerr, "action must be allow or deny, not \"pass\"") == 0,
+	      "action pass refused with a reason");
+	CHECK(flow_query_parse("flows colour=red", &q, qerr, sizeof(qerr)) == -EINVAL &&
+		      strcmp(qerr, "unknown request word \"colour=red\"") == 0,
+	      "an unknown word refused with a reason");
+	CHECK(flow_query_parse("GET / HTTP/1.0", &q, qerr, sizeof(qerr)) == -EINVAL, "not a flows request");
+	q.follow = true;
+	CHECK(flow_query_format(&q, line, sizeof(line)) == 0 && strcmp(line, "flows follow=1 since=0\n") == 0,
+	      "format a request line");
 	flow_records_free(v, n);
 	CHECK_INT(a.n_conns, 0, "the ended connection is forgotten");
 	CHECK_INT(flow_agg_flush(&a, 1030, resolve, NULL, &v, &n), 0, "flush an empty interval");

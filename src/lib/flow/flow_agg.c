@@ -447,20 +447,3 @@ char *flow_record_json(const struct flow_record *r, const struct flow_registry *
 	}
 	return js_dump(o);
 }
-
-bool flow_record_names_policy(const struct flow_record *r, const struct flow_registry *reg, const char *name)
-{
-	char full[2 * FLOW_NAME_MAX + 2];
-	for (size_t i = 0; i < r->trace.n; i++) {
-		const struct flow_point *p = reg ? flow_registry_get(reg, r->trace.id[i]) : NULL;
-		if (!p)
-			continue;
-		snprintf(full, sizeof(full), "%s/%s", p->tier, p->name);
-		if (strcmp(p->name, name) == 0 || strcmp(full, name) == 0 || strcmp(p->trigger, name) == 0)
-			return true;
-		snprintf(full, sizeof(full), "%s/%s", p->namespace, p->name);
-		if (p->namespace[0] && strcmp(full, name) == 0)
-			return true;
-	}
-	return false;
-}

@@ -80,8 +80,6 @@ void flow_records_free(struct flow_record *v, size_t n);
  * (an id the registry does not know shows as kind "unknown" with its id).
  * malloc'd; NULL on ENOMEM. */
 char *flow_record_json(const struct flow_record *r, const struct flow_registry *reg);
-/* The policy names of the trace ("tier/name" and "name"), for --policy. */
-bool flow_record_names_policy(const struct flow_record *r, const struct flow_registry *reg, const char *name);
 
 struct flow_agg_limits {
 	size_t max_conns;   /* 0: 65536 */
