@@ -44,6 +44,8 @@ void agent_update_config(struct agent *a)
 	if (!a->opt.log_level_set)
 		log_set_level(cfg.log_level);
 	unsigned port = a->opt.health_port ? a->opt.health_port : cfg.health_port;
+	struct flow_config fc = { cfg.flow_logs, cfg.flow_interval, cfg.flow_file_max_size, cfg.flow_file_max_files };
+	flow_collector_apply(a->flows, &fc);
 	if (!a->http || http_port(a->http) != port) {
 		http_stop(a->http);
 		a->http = NULL;
@@ -126,6 +128,7 @@ static int refresh_local(struct agent *a)
 	a->local = local;
 	a->present = present;
 	a->engine.local_changed = false;
+	flow_collector_set_names(a->flows, flow_names_from_state(&a->state, a->local.refs, a->local.n));
 	return 1;
 }
 
