@@ -93,6 +93,10 @@ const struct ctl_command ctl_commands[] = {
 	  "  <KIND>: tiers, globalnetworkpolicies (gnp), networkpolicies (np),\n"
 	  "  globalnetworksets, networksets, profiles; singular or plural, any case.\n"
 	  "  -l lists the resources whose labels (a profile's labelsToApply) match.\n" },
+	{ "flows", cmd_flows,
+	  "  calicoctl flows [--follow] [--action=allow|deny] [--policy=<NAME>] [--since=<DURATION>] [-o json|wide]\n"
+	  "\n"
+	  "  This host's flow records, from the local calico-node (run as root).\n" },
 	{ "label", cmd_label,
 	  "  calicoctl label <KIND> <NAME> <KEY>=<VALUE> [--overwrite] [-n <NAMESPACE>]\n"
 	  "  calicoctl label <KIND> <NAME> (<KEY>- | <KEY> --remove) [-n <NAMESPACE>]\n" },

@@ -87,25 +87,25 @@ static const char *label_of(const struct endpoint *e, const char *key)
 	return NULL;
 }
 
-struct flow_names *flow_names_from_state(const struct dp_state *st, const struct endpoint_ref *refs, size_t n_refs)
+struct flow_names *flow_names_from_endpoints(const struct endpoint *const *eps, const struct endpoint_ref *refs,
+					     size_t n_eps)
 {
 	struct flow_names *n = calloc(1, sizeof(*n));
 	size_t cap = 0;
 
 	if (!n)
 		return NULL;
-	for (size_t i = 0; i < st->n_endpoints && i < n_refs; i++) {
-		const struct endpoint *e = &st->endpoints[i];
-		cap += e->n_ipv4_nets + e->n_ipv6_nets;
-	}
+	for (size_t i = 0; i < n_eps; i++)
+		if (eps[i])
+			cap += eps[i]->n_ipv4_nets + eps[i]->n_ipv6_nets;
 	if (cap && !(n->v = calloc(cap, sizeof(*n->v)))) {
 		free(n);
 		return NULL;
 	}
-	for (size_t i = 0; i < st->n_endpoints && i < n_refs; i++) {
-		const struct endpoint *e = &st->endpoints[i];
-		const char *ns = label_of(e, LABEL_NAMESPACE);
-		for (size_t k = 0; k < e->n_ipv4_nets + e->n_ipv6_nets; k++) {
+	for (size_t i = 0; i < n_eps; i++) {
+		const struct endpoint *e = eps[i];
+		const char *ns = e ? label_of(e, LABEL_NAMESPACE) : NULL;
+		for (size_t k = 0; e && k < e->n_ipv4_nets + e->n_ipv6_nets; k++) {
 			const struct cidr *c = k < e->n_ipv4_nets ? &e->ipv4_nets[k] : &e->ipv6_nets[k - e->n_ipv4_nets];
 			struct flow_name *fn = &n->v[n->n];
 			fn->ip = c->addr;

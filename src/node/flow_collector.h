@@ -20,7 +20,7 @@
 
 #include "flow/flow_agg.h"
 #include "flow/flow_id.h"
-#include "policy/dp_state.h"
+#include "model/model.h"
 #include "store/endpoint_store.h"
 
 #define FLOW_READS_PER_WAKE 64
@@ -44,10 +44,12 @@ struct flow_names {
 	size_t n;
 };
 
-/* This host's endpoints from the state the agent programmed: name = the
- * workload, namespace = its projectcalico.org/namespace label (else the
- * orchestrator), labels. NULL on ENOMEM. */
-struct flow_names *flow_names_from_state(const struct dp_state *st, const struct endpoint_ref *refs, size_t n_refs);
+/* This host's endpoints as the agent's cache holds them (eps[i] is the
+ * record refs[i] names; NULL skips it): name = the workload, namespace = its
+ * projectcalico.org/namespace label (else the orchestrator), labels. NULL
+ * on ENOMEM. */
+struct flow_names *flow_names_from_endpoints(const struct endpoint *const *eps, const struct endpoint_ref *refs,
+					     size_t n);
 void flow_names_free(struct flow_names *n);
 
 struct flow_rule_count {

@@ -195,9 +195,18 @@ int main(void)
 	flow_records_free(v, n);
 	CHECK_INT(a.n_conns, 0, "denied connections are forgotten after their interval");
 
+	/* local to local, denied by the destination: the source's side let it by */
+	struct flow_tuple tll = T("10.65.0.2", 7000, "10.65.0.3", 9090);
+	logv(&a, tll, FLOW_DENY, FLOW_INGRESS, 0x30);
+	flow_agg_flush(&a, 1110, resolve, NULL, &v, &n);
+	CHECK(n == 2 && find(v, n, FLOW_INGRESS)->action == FLOW_DENY && find(v, n, FLOW_EGRESS)->action == FLOW_ALLOW &&
+		      find(v, n, FLOW_EGRESS)->trace.n == 0 && find(v, n, FLOW_EGRESS)->packets_out == 1,
+	      "denied at the destination: dst reports deny, the verdict-less source allow");
+	flow_records_free(v, n);
+
 	/* host traffic (no local endpoint, no verdict) is not kept */
 	ct(&a, T("127.0.0.1", 5555, "127.0.0.1", 9099), CT_MSG_NEW, 0, 0, 0, 0, -1);
-	flow_agg_flush(&a, 1120, resolve, NULL, &v, &n);
+	flow_agg_flush(&a, 1125, resolve, NULL, &v, &n);
 	CHECK(n == 0 && a.n_conns == 0, "host traffic: no record, forgotten");
 	flow_records_free(v, n);
 	flow_agg_free(&a);

@@ -291,10 +291,9 @@ static bool add_side(struct flow_agg *a, struct rec_set *s, const struct flow_co
 	key.proto = c->t.proto;
 	key.dport = has_ports(c->t.proto) ? c->t.dport : 0;
 	key.trace = *tr;
-	if (tr->n && tr->action[tr->n - 1] != FLOW_PASS)
-		key.action = (enum flow_action)tr->action[tr->n - 1];
-	else
-		key.action = c->denied ? FLOW_DENY : FLOW_ALLOW;
+	/* a side with no verdict of its own let the connection by: a denial
+	 * logged on the other side is the other side's */
+	key.action = tr->n && tr->action[tr->n - 1] != FLOW_PASS ? (enum flow_action)tr->action[tr->n - 1] : FLOW_ALLOW;
 	if (!(r = rec_get(s, &key, a->lim.max_records, &oom))) {
 		if (!oom)
 			a->dropped_records++;
