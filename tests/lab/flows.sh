@@ -162,9 +162,21 @@ rule_metric() {
 check "per-rule packets on /metrics" rule_metric
 
 # ---- the files: JSON lines, rotated and bounded ----
+# every record is over 400 bytes: 40 of them fill more than three 4 KiB files
+records() { local v; v=$(agent_metric calico_flow_records_total); echo "${v:-0}"; }
+for i in $(seq 1 15); do
+	[ "$(records)" -ge 40 ] && break
+	lab_exec wa "$FLOWGEN" send 10.65.0.3 8080 1000 1 >/dev/null
+	lab_exec wa "$FLOWGEN" send 10.65.0.3 8081 1000 1 >/dev/null
+	lab_exec wa "$FLOWGEN" syn 10.65.0.3 9090 1 >/dev/null
+	next_interval
+done
+check "40 records written ($(records))" test "$(records)" -ge 40
+check "each record is over 400 bytes" sh -c "cat '$FLOWDIR'/* | awk 'length(\$0) <= 400 { exit 1 }'"
 diag "flow files: $(ls -l "$FLOWDIR" | tail -n +2 | awk '{ print $5, $9 }' | tr '\n' ' ')"
 check "at most 3 files (FlowLogsFileMaxFiles)" test "$(ls "$FLOWDIR" | wc -l)" -le 3
-check "rotation happened (flows.log.1 exists)" test -f "$FLOWDIR/flows.log.1"
+check "rotation happened (flows.log.2 exists)" test -f "$FLOWDIR/flows.log.2"
+check "the oldest went: fewer lines kept than written" test "$(cat "$FLOWDIR"/* | wc -l)" -lt "$(records)"
 check "each file within FlowLogsFileMaxSize and a line" \
 	sh -c "for f in '$FLOWDIR'/*; do [ \$(stat -c %s \"\$f\") -le 6000 ] || exit 1; done"
 check "every line is one JSON record" sh -c "cat '$FLOWDIR'/* | jq -e -c 'has(\"connections_started\")' >/dev/null"
