@@ -69,5 +69,6 @@ int cmd_validate(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
 int cmd_get(int argc, char **argv);
 int cmd_label(int argc, char **argv);
+int cmd_flows(int argc, char **argv); /* DESIGN §12 */
 
 #endif

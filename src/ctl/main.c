@@ -96,6 +96,10 @@ const struct ctl_command ctl_commands[] = {
 	  "  singular or plural, any case.\n"
 	  "  -l lists the resources whose labels (a profile's labelsToApply; a workload\n"
 	  "  endpoint's own, then its profiles') match.\n" },
+	{ "flows", cmd_flows,
+	  "  calicoctl flows [--follow] [--action=allow|deny] [--policy=<NAME>] [--since=<DURATION>] [-o json|wide]\n"
+	  "\n"
+	  "  This host's flow records, from the local calico-node (run as root).\n" },
 	{ "label", cmd_label,
 	  "  calicoctl label <KIND> <NAME> <KEY>=<VALUE> [--overwrite] [-n <NAMESPACE>]\n"
 	  "  calicoctl label <KIND> <NAME> (<KEY>- | <KEY> --remove) [-n <NAMESPACE>]\n" },

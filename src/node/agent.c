@@ -18,6 +18,11 @@ int64_t agent_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static char *flow_metrics(void *ctx)
+{
+	return flow_collector_metrics(ctx);
+}
+
 int agent_init(struct agent *a, const struct agent_options *opt)
 {
 	char err[512];
@@ -31,6 +36,10 @@ int agent_init(struct agent *a, const struct agent_options *opt)
 	node_config_defaults(&a->cfg);
 	dp_state_init(&a->state);
 	metrics_init(&a->metrics);
+	if (!(a->flows = flow_collector_new()))
+		return -ENOMEM;
+	a->metrics.extra = flow_metrics;
+	a->metrics.extra_ctx = a->flows;
 	status_init(&a->status, agent_now_ms());
 	if ((rc = ds_open_env(&a->ds, err, sizeof(err))) < 0) {
 		log_error("datastore: %s", err);
@@ -48,6 +57,7 @@ int agent_init(struct agent *a, const struct agent_options *opt)
 void agent_fini(struct agent *a)
 {
 	http_stop(a->http);
+	flow_collector_free(a->flows); /* after the server that reads its metrics */
 	if (a->watch)
 		ds_watch_close(a->watch);
 	if (a->ds)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "bird.h"
+#include "flow_collector.h"
 #include "datastore/datastore.h"
 #include "policy/dp_state.h"
 #include "http.h"
@@ -52,6 +53,7 @@ struct agent {
 	struct status_reporter status;
 	struct metrics metrics;
 	struct http *http;
+	struct flow_collector *flows; /* flow logs: its own thread (flow_collector.h) */
 
 	/* the desired nftables model, kept current from the cache's changes */
 	struct nft_engine engine;

@@ -137,6 +137,14 @@ char *metrics_render(struct metrics *m)
 		"Read-backs that found the kernel's table differing from the agent's model, and fixed it.",
 		s.nft_drift_fixes);
 	counter(&t, "calico_route_failures_total", "Failed route or sysctl updates.", s.route_failures);
+	if (s.extra) {
+		char *more = s.extra(s.extra_ctx);
+		if (more)
+			put(&t, "%s", more);
+		else
+			t.oom = true;
+		free(more);
+	}
 	if (t.oom) {
 		free(t.buf);
 		return NULL;

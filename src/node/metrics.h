@@ -22,6 +22,9 @@ struct metrics {
 	uint64_t datastore_errors, nft_failures, nft_applies, resyncs, route_failures;
 	uint64_t nft_checks, nft_drift_fixes; /* periodic read-backs of the kernel, and those that found a difference */
 	uint64_t script_bytes_last;
+	/* more text for /metrics (the flow collector's), set once before serving */
+	char *(*extra)(void *ctx);
+	void *extra_ctx;
 };
 
 /* Upper bounds in seconds of the histogram buckets (the last is +Inf). */

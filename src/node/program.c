@@ -7,6 +7,7 @@
 
 #include "agent.h"
 #include "util/log.h"
+#include "model/keys.h"
 #include "policy/nft_compile.h"
 
 #define TICK_MS 1000 /* interfaces may appear after their endpoint record */
@@ -44,6 +45,8 @@ void agent_update_config(struct agent *a)
 	if (!a->opt.log_level_set)
 		log_set_level(cfg.log_level);
 	unsigned port = a->opt.health_port ? a->opt.health_port : cfg.health_port;
+	struct flow_config fc = { cfg.flow_logs, cfg.flow_interval, cfg.flow_file_max_size, cfg.flow_file_max_files };
+	flow_collector_apply(a->flows, &fc);
 	if (!a->http || http_port(a->http) != port) {
 		http_stop(a->http);
 		a->http = NULL;
@@ -103,6 +106,25 @@ static int program_nft(struct agent *a, size_t *bytes, char *err, size_t errlen)
 	return rc;
 }
 
+/* the flow collector's address table: the cache's records carry the labels
+ * (the programmed state leaves them out) */
+static void publish_flow_names(struct agent *a)
+{
+	const struct endpoint **eps = calloc(a->local.n ? a->local.n : 1, sizeof(*eps));
+	char key[KEY_MAX];
+	if (!eps)
+		return;
+	for (size_t i = 0; i < a->local.n; i++) {
+		const struct endpoint_ref *r = &a->local.refs[i];
+		const struct node_kv *kv = key_endpoint(key, r->host, r->orch, r->workload, r->id)
+						   ? node_cache_get(&a->cache, key)
+						   : NULL;
+		eps[i] = kv && kv->valid ? &kv->ep : NULL;
+	}
+	flow_collector_set_names(a->flows, flow_names_from_endpoints(eps, a->local.refs, a->local.n));
+	free(eps);
+}
+
 /* this host's endpoints, for routes and status, when they changed */
 static int refresh_local(struct agent *a)
 {
@@ -126,6 +148,7 @@ static int refresh_local(struct agent *a)
 	a->local = local;
 	a->present = present;
 	a->engine.local_changed = false;
+	publish_flow_names(a);
 	return 1;
 }
 

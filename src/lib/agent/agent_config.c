@@ -25,6 +25,11 @@ static const struct config_setting felix_settings[] = {
 	{ "PrometheusMetricsPort", CFG_UINT, 1, 65535, "9099" },
 	{ "HealthPort", CFG_UINT, 1, 65535, "9099" },
 	{ "DatastoreRetryMaxSecs", CFG_UINT, 1, 3600, "30" },
+	/* flow logs (DESIGN §12): on by default, the files bounded to 5 x 100 MiB */
+	{ "FlowLogsEnabled", CFG_BOOL, 0, 0, "true" },
+	{ "FlowLogsFlushInterval", CFG_UINT, 1, 3600, "15" },
+	{ "FlowLogsFileMaxSize", CFG_UINT, 4096, 1073741824, "104857600" },
+	{ "FlowLogsFileMaxFiles", CFG_UINT, 1, 100, "5" },
 };
 
 static const struct config_setting bgp_settings[] = {

@@ -23,6 +23,10 @@ void node_config_defaults(struct node_config *cfg)
 	cfg->health_port = 9099;
 	cfg->metrics_enabled = true;
 	cfg->retry_max = 30;
+	cfg->flow_logs = true;
+	cfg->flow_interval = 15;
+	cfg->flow_file_max_size = 104857600;
+	cfg->flow_file_max_files = 5;
 }
 
 static int apply_setting(struct node_config *cfg, const char *key, const char *name, const char *value,
@@ -60,6 +64,14 @@ static int apply_setting(struct node_config *cfg, const char *key, const char *n
 		cfg->metrics_enabled = strcmp(value, "true") == 0;
 	} else if (strcmp(name, "DatastoreRetryMaxSecs") == 0) {
 		cfg->retry_max = (unsigned)strtoul(value, NULL, 10);
+	} else if (strcmp(name, "FlowLogsEnabled") == 0) {
+		cfg->flow_logs = strcmp(value, "true") == 0;
+	} else if (strcmp(name, "FlowLogsFlushInterval") == 0) {
+		cfg->flow_interval = (unsigned)strtoul(value, NULL, 10);
+	} else if (strcmp(name, "FlowLogsFileMaxSize") == 0) {
+		cfg->flow_file_max_size = strtoul(value, NULL, 10);
+	} else if (strcmp(name, "FlowLogsFileMaxFiles") == 0) {
+		cfg->flow_file_max_files = (unsigned)strtoul(value, NULL, 10);
 	}
 	return 0;
 bad:

@@ -24,6 +24,10 @@ struct node_config {
 	unsigned health_port;                    /* HealthPort */
 	bool metrics_enabled;                    /* PrometheusMetricsEnabled */
 	unsigned retry_max;                      /* DatastoreRetryMaxSecs: backoff cap */
+	bool flow_logs;                          /* FlowLogsEnabled */
+	unsigned flow_interval;                  /* FlowLogsFlushInterval, seconds */
+	unsigned long flow_file_max_size;        /* FlowLogsFileMaxSize, bytes */
+	unsigned flow_file_max_files;            /* FlowLogsFileMaxFiles */
 };
 
 /* Every setting at its default. */
