@@ -103,6 +103,9 @@ static int program_nft(struct agent *a, size_t *bytes, char *err, size_t errlen)
 	else
 		rc = nft_applier_sync(&a->nft, &a->engine.model, bytes, err, errlen);
 	free(script);
+	/* endpoint churn: fresh tables for the same model, which the kernel has now */
+	if (rc == 0 && nft_engine_wants_compaction(&a->engine) && nft_engine_rebuild(&a->engine, &a->cache) < 0)
+		a->engine_ready = false;
 	return rc;
 }
 

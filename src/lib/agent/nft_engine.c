@@ -1035,6 +1035,20 @@ out:
 	return rc;
 }
 
+bool nft_engine_wants_compaction(struct nft_engine *e)
+{
+	size_t live = 0;
+
+	if (e->ifnames.n <= 1024 || e->ifnames.n < e->compact_check_at)
+		return false;
+	for (size_t i = 0; i < e->n_ifaces; i++)
+		live += e->ifaces[i].n_keys > 0;
+	if (e->ifnames.n > 4 * live)
+		return true;
+	e->compact_check_at = e->ifnames.n + e->ifnames.n / 2;
+	return false;
+}
+
 int nft_engine_flush(struct nft_engine *e, char **script)
 {
 	int rc;

@@ -80,6 +80,7 @@ struct nft_engine {
 	size_t v3_rules;
 
 	size_t local_valid; /* decoded local endpoints */
+	size_t compact_check_at; /* interned interface names at which to look again (nft_engine_wants_compaction) */
 	struct nft_compile_report rep;
 };
 
@@ -96,6 +97,13 @@ int nft_engine_rebuild(struct nft_engine *e, struct node_cache *c);
 /* Applies the batch's pending work to the model and renders what changed
  * since the last flush as one nft script (*script malloc'd, "" when nothing
  * changed). 0, or -ENOMEM / -EIO when the engine is broken: rebuild. */
+/* Interface names are interned and kept, so endpoint churn grows the
+ * engine's tables by one name per endpoint ever seen. True when they hold
+ * over 1,024 names and four times as many as interfaces in use: the caller
+ * then rebuilds the engine (nft_engine_rebuild) right after a flush, which
+ * makes the same model in fresh tables. Checked at most once per half again
+ * as many names, so the check costs O(1) per churned endpoint. */
+bool nft_engine_wants_compaction(struct nft_engine *e);
 int nft_engine_flush(struct nft_engine *e, char **script);
 /* What is programmed, as nft_compile reports it. */
 void nft_engine_report(const struct nft_engine *e, struct nft_compile_report *out);
