@@ -122,7 +122,7 @@ int main(int argc, char **argv)
 {
 	struct ds *ds;
 	char err[512], key[KEY_MAX], value[512];
-	int rounds, port = argc > 3 ? atoi(argv[3]) : 9099, timeouts = 0;
+	int rounds, port = argc > 3 ? atoi(argv[3]) : 9099, timeouts = 0, rc = 1;
 	double *ms;
 
 	if (argc < 3 || (rounds = atoi(argv[2])) <= 0) {
@@ -133,7 +133,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_agent: %s\n", err);
 		return 1;
 	}
-	ms = calloc((size_t)rounds, sizeof(*ms));
+	if (!(ms = calloc((size_t)rounds, sizeof(*ms)))) {
+		ds_close(ds);
+		return 1;
+	}
 	const char *join = strncmp(argv[1], "join:", 5) == 0 ? argv[1] + 5 : NULL;
 	bool gnp = strncmp(argv[1], "gnp:", 4) == 0, label = strncmp(argv[1], "label:", 6) == 0;
 	char lhost[128] = "";
@@ -142,14 +145,15 @@ int main(int argc, char **argv)
 	double timeout_ms = tmo && atoi(tmo) > 0 ? atoi(tmo) : 5000;
 	if (label && (sscanf(argv[1] + 6, "%127[^:]:%d:%d", lhost, &lprefix, &groups) != 3 || groups < 1)) {
 		fprintf(stderr, "bench_agent: label:HOST:PREFIX:GROUPS expected, not %s\n", argv[1]);
-		return 2;
+		rc = 2;
+		goto out;
 	}
 	key_profile_rules(key, argv[1]);
 	for (int i = 0; i < rounds; i++) {
 		long before = applies(port), now = before;
 		if (before < 0) {
 			fprintf(stderr, "bench_agent: no /metrics on 127.0.0.1:%d\n", port);
-			return 1;
+			goto out;
 		}
 		snprintf(value, sizeof(value),
 			 "{\"id\":\"%s\",\"inbound_rules\":[{\"action\":\"allow\",\"protocol\":\"tcp\",\"dst_ports\":[%d]}],"
@@ -173,14 +177,14 @@ int main(int argc, char **argv)
 			else
 				key_endpoint(key, lhost, "bench", id, id);
 			if (!(rewritten = rewrite(ds, key, gnp, i, groups)))
-				return 1;
+				goto out;
 		}
 		double t0 = now_ms();
 		int put = ds_put(ds, key, rewritten ? rewritten : value);
 		free(rewritten);
 		if (put < 0) {
 			fprintf(stderr, "bench_agent: put: %s\n", ds_strerror(ds));
-			return 1;
+			goto out;
 		}
 		while (now <= before && now_ms() - t0 < timeout_ms) {
 			usleep(200);
@@ -193,7 +197,9 @@ int main(int argc, char **argv)
 	qsort(ms, (size_t)rounds, sizeof(*ms), cmp_d);
 	printf("{\"rounds\":%d,\"median_ms\":%.2f,\"p90_ms\":%.2f,\"max_ms\":%.2f,\"min_ms\":%.2f,\"timeouts\":%d}\n", rounds,
 	       ms[rounds / 2], ms[(rounds * 9) / 10], ms[rounds - 1], ms[0], timeouts);
+	rc = 0;
+out:
 	free(ms);
 	ds_close(ds);
-	return 0;
+	return rc;
 }
