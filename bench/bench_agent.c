@@ -10,9 +10,21 @@
  * it. Prints one JSON line with median, p90 and max in milliseconds.
  *
  * PROFILE "join:TAG": each round adds instead an endpoint of another host
- * (hjoin) carrying profile TAG, so one address joins a tag set in use here. */
+ * (hjoin) carrying profile TAG, so one address joins a tag set in use here.
+ *
+ * PROFILE "gnp:NAME": each round rewrites the stored GlobalNetworkPolicy NAME
+ * (its first ingress rule's destination ports become [30000 + round]), the
+ * rest of its canonical JSON as it was.
+ *
+ * PROFILE "label:HOST:PREFIX:GROUPS": each round moves endpoint e<PREFIX>x<round>
+ * of HOST (nodetool seed-labelled) from label grp=g<n> to g<(n + 1) % GROUPS>,
+ * so its address leaves one rule selector's set and joins another's.
+ *
+ * BENCH_AGENT_TIMEOUT_MS (default 5000) bounds one round's wait. */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <errno.h>
+#include <jansson.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +35,7 @@
 
 #include "datastore/datastore.h"
 #include "model/keys.h"
+#include "store/resource_store.h"
 
 static double now_ms(void)
 {
@@ -58,6 +71,47 @@ out:
 	return v;
 }
 
+/* The new value of a read-modify-write round (gnp: and label: modes), malloc'd;
+ * NULL with a message on stderr. */
+static char *rewrite(struct ds *ds, const char *key, bool gnp, int round, int groups)
+{
+	struct ds_kv old = { 0 };
+	char *out = NULL;
+	json_error_t jerr;
+	json_t *t = NULL, *v;
+
+	if (ds_get(ds, key, &old) < 0) {
+		fprintf(stderr, "bench_agent: %s: %s\n", key, ds_strerror(ds));
+		goto out;
+	}
+	if (!(t = json_loads(old.value, 0, &jerr))) {
+		fprintf(stderr, "bench_agent: %s: %s\n", key, jerr.text);
+		goto out;
+	}
+	if (gnp) {
+		v = json_object_get(json_array_get(json_object_get(json_object_get(t, "spec"), "ingress"), 0),
+				    "destination");
+		if (!json_is_object(v) || json_object_set_new(v, "ports", json_pack("[i]", 30000 + round)) < 0) {
+			fprintf(stderr, "bench_agent: %s: no spec.ingress[0].destination\n", key);
+			goto out;
+		}
+	} else {
+		const char *g = json_string_value(json_object_get(json_object_get(t, "labels"), "grp"));
+		char next[32];
+		if (!g || g[0] != 'g') {
+			fprintf(stderr, "bench_agent: %s: no label grp=g<n>\n", key);
+			goto out;
+		}
+		snprintf(next, sizeof(next), "g%d", (atoi(g + 1) + 1) % groups);
+		json_object_set_new(json_object_get(t, "labels"), "grp", json_string(next));
+	}
+	out = json_dumps(t, JSON_COMPACT | JSON_PRESERVE_ORDER);
+out:
+	json_decref(t);
+	ds_kv_free(&old);
+	return out;
+}
+
 static int cmp_d(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -68,7 +122,7 @@ int main(int argc, char **argv)
 {
 	struct ds *ds;
 	char err[512], key[KEY_MAX], value[512];
-	int rounds, port = argc > 3 ? atoi(argv[3]) : 9099, timeouts = 0;
+	int rounds, port = argc > 3 ? atoi(argv[3]) : 9099, timeouts = 0, rc = 1;
 	double *ms;
 
 	if (argc < 3 || (rounds = atoi(argv[2])) <= 0) {
@@ -79,14 +133,27 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_agent: %s\n", err);
 		return 1;
 	}
-	ms = calloc((size_t)rounds, sizeof(*ms));
+	if (!(ms = calloc((size_t)rounds, sizeof(*ms)))) {
+		ds_close(ds);
+		return 1;
+	}
 	const char *join = strncmp(argv[1], "join:", 5) == 0 ? argv[1] + 5 : NULL;
+	bool gnp = strncmp(argv[1], "gnp:", 4) == 0, label = strncmp(argv[1], "label:", 6) == 0;
+	char lhost[128] = "";
+	int lprefix = 0, groups = 0;
+	const char *tmo = getenv("BENCH_AGENT_TIMEOUT_MS");
+	double timeout_ms = tmo && atoi(tmo) > 0 ? atoi(tmo) : 5000;
+	if (label && (sscanf(argv[1] + 6, "%127[^:]:%d:%d", lhost, &lprefix, &groups) != 3 || groups < 1)) {
+		fprintf(stderr, "bench_agent: label:HOST:PREFIX:GROUPS expected, not %s\n", argv[1]);
+		rc = 2;
+		goto out;
+	}
 	key_profile_rules(key, argv[1]);
 	for (int i = 0; i < rounds; i++) {
 		long before = applies(port), now = before;
 		if (before < 0) {
 			fprintf(stderr, "bench_agent: no /metrics on 127.0.0.1:%d\n", port);
-			return 1;
+			goto out;
 		}
 		snprintf(value, sizeof(value),
 			 "{\"id\":\"%s\",\"inbound_rules\":[{\"action\":\"allow\",\"protocol\":\"tcp\",\"dst_ports\":[%d]}],"
@@ -101,12 +168,25 @@ int main(int argc, char **argv)
 				 "\"ipv4_nets\":[\"10.250.%d.%d/32\"],\"ipv6_nets\":[],\"labels\":{}}",
 				 i, join, i / 250, i % 250 + 1);
 		}
-		double t0 = now_ms();
-		if (ds_put(ds, key, value) < 0) {
-			fprintf(stderr, "bench_agent: put: %s\n", ds_strerror(ds));
-			return 1;
+		char *rewritten = NULL;
+		if (gnp || label) {
+			char id[32];
+			snprintf(id, sizeof(id), "e%dx%d", lprefix, i);
+			if (gnp)
+				snprintf(key, sizeof(key), V3_KEY_PREFIX "globalnetworkpolicies/%s", argv[1] + 4);
+			else
+				key_endpoint(key, lhost, "bench", id, id);
+			if (!(rewritten = rewrite(ds, key, gnp, i, groups)))
+				goto out;
 		}
-		while (now <= before && now_ms() - t0 < 5000) {
+		double t0 = now_ms();
+		int put = ds_put(ds, key, rewritten ? rewritten : value);
+		free(rewritten);
+		if (put < 0) {
+			fprintf(stderr, "bench_agent: put: %s\n", ds_strerror(ds));
+			goto out;
+		}
+		while (now <= before && now_ms() - t0 < timeout_ms) {
 			usleep(200);
 			now = applies(port);
 		}
@@ -117,7 +197,9 @@ int main(int argc, char **argv)
 	qsort(ms, (size_t)rounds, sizeof(*ms), cmp_d);
 	printf("{\"rounds\":%d,\"median_ms\":%.2f,\"p90_ms\":%.2f,\"max_ms\":%.2f,\"min_ms\":%.2f,\"timeouts\":%d}\n", rounds,
 	       ms[rounds / 2], ms[(rounds * 9) / 10], ms[rounds - 1], ms[0], timeouts);
+	rc = 0;
+out:
 	free(ms);
 	ds_close(ds);
-	return 0;
+	return rc;
 }

@@ -16,8 +16,22 @@
  *                                      (tags [t<j>]) with MEMBERS endpoints each on HOST (no
  *                                      interfaces needed: HOST is another node), addresses counted
  *                                      up from 10.128.0.1. For the throughput benchmark.
+ *   nodetool seed-v3 NPOLICIES NTIERS SPREAD GROUPS
+ *                                      Calico v3 policy for the policy benchmark: NTIERS tiers
+ *                                      bench-<k> (order k + 1, defaultAction Pass) and NPOLICIES
+ *                                      GlobalNetworkPolicies bench-<k>.p<i> (tier i % NTIERS, order
+ *                                      i, selector app == 'a<i % SPREAD>', types Ingress, one rule:
+ *                                      Deny TCP from selector grp == 'g<i % GROUPS>' to port
+ *                                      20000 + i % 10000), stored as calicoctl stores them
+ *                                      (canonical JSON with uid and creationTimestamp)
+ *   nodetool seed-labelled HOST N PREFIX SPREAD GROUPS
+ *                                      N endpoints on HOST e<PREFIX>x<i> (workload and endpoint
+ *                                      id), profile bench-allow (written too: allow in and out),
+ *                                      labels app=a<i % SPREAD> and grp=g<i % GROUPS> in the record,
+ *                                      addresses counted up from 10.<PREFIX>.0.1, no interfaces
  * The backend comes from the environment, as for every binary. */
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +41,8 @@
 #include "agent/node_cache.h"
 #include "agent/node_calc.h"
 #include "policy/nft_compile.h"
+#include "resource/resource.h"
+#include "store/resource_store.h"
 
 static int cmd_render(struct ds *ds, const char *host)
 {
@@ -180,6 +196,137 @@ static int cmd_seed_tags(struct ds *ds, const char *profile, int nrules, int nta
 	return rc;
 }
 
+/* One v3 resource from its JSON text, stored as resource_store stores it:
+ * decoded and checked, given a uid and creation time, encoded canonically.
+ * The key and the value go to key/val (val malloc'd, the caller frees it). */
+static int v3_canonical(const char *text, unsigned serial, char key[KEY_MAX], char **val)
+{
+	struct v3_resource r = { 0 };
+	json_error_t jerr;
+	char err[512], uid[40];
+	json_t *tree = json_loads(text, JSON_REJECT_DUPLICATES, &jerr), *out = NULL;
+	int rc = -EINVAL;
+
+	*val = NULL;
+	if (!tree || v3_decode(tree, &r, err, sizeof(err)) < 0) {
+		fprintf(stderr, "nodetool: seed-v3: %s\n", tree ? err : jerr.text);
+		goto out;
+	}
+	snprintf(uid, sizeof(uid), "00000000-0000-4000-8000-%012x", serial);
+	free(r.meta.uid);
+	free(r.meta.creation_timestamp);
+	r.meta.uid = strdup(uid);
+	r.meta.creation_timestamp = strdup("2026-01-01T00:00:00Z");
+	rc = -ENOMEM;
+	if (!r.meta.uid || !r.meta.creation_timestamp || !(out = v3_encode(&r)) ||
+	    !(*val = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER)))
+		goto out;
+	rc = snprintf(key, KEY_MAX, V3_KEY_PREFIX "%s/%s", v3_kind_info(r.kind)->plural, r.meta.name) < KEY_MAX
+		     ? 0
+		     : -ENAMETOOLONG;
+out:
+	json_decref(tree);
+	json_decref(out);
+	v3_resource_free(&r);
+	return rc;
+}
+
+/* Writes ops[0..*n) in one transaction and frees their values. */
+static int flush_owned(struct ds *ds, struct ds_op *ops, char **owned, size_t *n)
+{
+	int rc = *n ? ds_txn(ds, ops, *n, NULL) : 0;
+	for (size_t i = 0; i < *n; i++)
+		free(owned[i]);
+	*n = 0;
+	return rc;
+}
+
+/* Tiers and GlobalNetworkPolicies (see the usage comment at the top). */
+static int cmd_seed_v3(struct ds *ds, int npol, int ntiers, int spread, int groups)
+{
+	enum { BATCH = 100 };
+	static char keys[BATCH][KEY_MAX];
+	char *owned[BATCH], text[1024];
+	struct ds_op ops[BATCH];
+	size_t k = 0;
+	int rc = 0;
+
+	if (npol < 0 || ntiers < 1 || spread < 1 || groups < 1) {
+		fprintf(stderr, "nodetool: seed-v3: NPOLICIES must be >= 0, NTIERS, SPREAD and GROUPS >= 1\n");
+		return -EINVAL;
+	}
+	for (int t = 0; t < ntiers + npol && rc == 0; t++) {
+		if (t < ntiers) {
+			snprintf(text, sizeof(text),
+				 "{\"apiVersion\":\"projectcalico.org/v3\",\"kind\":\"Tier\",\"metadata\":{\"name\":\"bench-%d\"},"
+				 "\"spec\":{\"order\":%d,\"defaultAction\":\"Pass\"}}",
+				 t, t + 1);
+		} else {
+			int i = t - ntiers, tier = i % ntiers;
+			snprintf(text, sizeof(text),
+				 "{\"apiVersion\":\"projectcalico.org/v3\",\"kind\":\"GlobalNetworkPolicy\","
+				 "\"metadata\":{\"name\":\"bench-%d.p%d\"},\"spec\":{\"tier\":\"bench-%d\",\"order\":%d,"
+				 "\"selector\":\"app == 'a%d'\",\"types\":[\"Ingress\"],\"ingress\":[{\"action\":\"Deny\","
+				 "\"protocol\":\"TCP\",\"source\":{\"selector\":\"grp == 'g%d'\"},"
+				 "\"destination\":{\"ports\":[%d]}}]}}",
+				 tier, i, tier, i, i % spread, i % groups, 20000 + i % 10000);
+		}
+		if ((rc = v3_canonical(text, (unsigned)t + 1, keys[k], &owned[k])) < 0)
+			break;
+		ops[k] = (struct ds_op){ .type = DS_OP_PUT, .key = keys[k], .value = owned[k] };
+		if (++k == BATCH)
+			rc = flush_owned(ds, ops, owned, &k);
+	}
+	if (rc < 0)
+		for (size_t i = 0; i < k; i++)
+			free(owned[i]);
+	else
+		rc = flush_owned(ds, ops, owned, &k);
+	return rc;
+}
+
+/* Endpoints with labels in their records (see the usage comment at the top). */
+static int cmd_seed_labelled(struct ds *ds, const char *host, int n, int prefix, int spread, int groups)
+{
+	enum { BATCH = 500 };
+	static char keys[BATCH][KEY_MAX], vals[BATCH][512];
+	struct ds_op ops[BATCH];
+	char tkey[KEY_MAX], rkey[KEY_MAX];
+	size_t k = 0;
+	int rc;
+
+	if (n < 0 || spread < 1 || groups < 1 || prefix < 0 || prefix > 255) {
+		fprintf(stderr, "nodetool: seed-labelled: N must be >= 0, PREFIX 0-255, SPREAD and GROUPS >= 1\n");
+		return -EINVAL;
+	}
+	key_profile_tags(tkey, "bench-allow");
+	key_profile_rules(rkey, "bench-allow");
+	struct ds_op pops[2] = {
+		{ .type = DS_OP_PUT, .key = tkey, .value = "[\"bench-allow\"]" },
+		{ .type = DS_OP_PUT, .key = rkey,
+		  .value = "{\"id\":\"bench-allow\",\"inbound_rules\":[{\"action\":\"allow\"}],"
+			   "\"outbound_rules\":[{\"action\":\"allow\"}]}" },
+	};
+	rc = ds_txn(ds, pops, 2, NULL);
+	for (int i = 0; i < n && rc == 0; i++) {
+		unsigned a = 1u + (unsigned)i;
+		char id[32];
+		snprintf(id, sizeof(id), "e%dx%d", prefix, i);
+		key_endpoint(keys[k], host, "bench", id, id);
+		snprintf(vals[k], sizeof(vals[k]),
+			 "{\"state\":\"active\",\"name\":\"cali%dx%d\",\"mac\":\"ee:ee:ee:ee:ee:ee\","
+			 "\"profile_ids\":[\"bench-allow\"],\"ipv4_nets\":[\"10.%u.%u.%u/32\"],\"ipv6_nets\":[],"
+			 "\"labels\":{\"app\":\"a%d\",\"grp\":\"g%d\"}}",
+			 prefix, i, (unsigned)prefix + (a >> 16), (a >> 8) & 255, a & 255, i % spread, i % groups);
+		ops[k] = (struct ds_op){ .type = DS_OP_PUT, .key = keys[k], .value = vals[k] };
+		if (++k == BATCH)
+			rc = flush(ds, ops, vals, keys, &k);
+	}
+	if (rc == 0)
+		rc = flush(ds, ops, vals, keys, &k);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct ds *ds;
@@ -187,7 +334,8 @@ int main(int argc, char **argv)
 	int rc;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: nodetool (del KEY | render HOST | seed HOST N [PREFIX] | seed-tags PROFILE NRULES NTAGS MEMBERS HOST)\n");
+		fprintf(stderr, "usage: nodetool (del KEY | render HOST | seed HOST N [PREFIX] | seed-tags PROFILE NRULES NTAGS MEMBERS HOST | "
+				"seed-v3 NPOLICIES NTIERS SPREAD GROUPS | seed-labelled HOST N PREFIX SPREAD GROUPS)\n");
 		return 2;
 	}
 	if ((rc = ds_open_env(&ds, err, sizeof(err))) < 0) {
@@ -202,6 +350,10 @@ int main(int argc, char **argv)
 		rc = cmd_seed(ds, argv[2], atoi(argv[3]), argc == 5 ? atoi(argv[4]) : 70);
 	else if (strcmp(argv[1], "seed-tags") == 0 && argc == 7)
 		rc = cmd_seed_tags(ds, argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), argv[6]);
+	else if (strcmp(argv[1], "seed-v3") == 0 && argc == 6)
+		rc = cmd_seed_v3(ds, atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+	else if (strcmp(argv[1], "seed-labelled") == 0 && argc == 7)
+		rc = cmd_seed_labelled(ds, argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atoi(argv[6]));
 	else {
 		fprintf(stderr, "nodetool: bad usage\n");
 		rc = -EINVAL;
