@@ -41,29 +41,45 @@ static void copy_error(struct nft_applier *a, char *err, size_t errlen)
 	snprintf(err, errlen, "%.*s", (int)n, e ? e : "");
 }
 
+/* The read-back runs in a context of its own, freed afterwards: a listing
+ * fills libnftables' cache with every rule of the table and its output
+ * buffer with the JSON, and a long-lived context would keep both (the load
+ * test saw the agent's live heap grow by the table's size at each periodic
+ * check). The agent's threads live in its namespace, so a context made now
+ * lists the same table as the one made at start. */
 static int read_kernel(struct nft_applier *a, struct nft_model *out, char *err, size_t errlen)
 {
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	char why[256];
 	int rc;
 
-	/* JSON output also makes libnftables 1.0.6 try JSON input: only for the listing */
-	nft_ctx_output_set_flags(a->ctx, NFT_CTX_OUTPUT_JSON);
-	rc = nft_run_cmd_from_buffer(a->ctx, "list table " NFT_FAMILY " " NFT_TABLE "\n");
-	nft_ctx_output_set_flags(a->ctx, 0);
-	if (rc < 0) {
-		const char *e = nft_ctx_get_error_buffer(a->ctx);
-		if (e && strstr(e, "No such file or directory")) {
-			nft_model_init(out, NFT_FAMILY, NFT_TABLE);
-			out->table_present = false;
-			return 0;
-		}
-		copy_error(a, err, errlen);
-		nft_model_init(out, NFT_FAMILY, NFT_TABLE);
-		return -EIO;
+	(void)a;
+	nft_model_init(out, NFT_FAMILY, NFT_TABLE);
+	if (!ctx || nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0) {
+		snprintf(err, errlen, "reading back table %s %s: cannot make an nftables context", NFT_FAMILY, NFT_TABLE);
+		rc = -ENOMEM;
+		goto out;
 	}
-	rc = nft_model_from_json(nft_ctx_get_output_buffer(a->ctx), NFT_FAMILY, NFT_TABLE, out, why, sizeof(why));
+	/* JSON output also makes libnftables 1.0.6 try JSON input: only for the listing */
+	nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON);
+	if (nft_run_cmd_from_buffer(ctx, "list table " NFT_FAMILY " " NFT_TABLE "\n") < 0) {
+		const char *e = nft_ctx_get_error_buffer(ctx);
+		if (e && strstr(e, "No such file or directory")) {
+			out->table_present = false;
+			rc = 0;
+		} else {
+			size_t n = e ? strcspn(e, "\n") : 0;
+			snprintf(err, errlen, "%.*s", (int)n, e ? e : "");
+			rc = -EIO;
+		}
+		goto out;
+	}
+	rc = nft_model_from_json(nft_ctx_get_output_buffer(ctx), NFT_FAMILY, NFT_TABLE, out, why, sizeof(why));
 	if (rc < 0)
 		snprintf(err, errlen, "reading back table %s %s: %s", NFT_FAMILY, NFT_TABLE, why);
+out:
+	if (ctx)
+		nft_ctx_free(ctx);
 	return rc;
 }
 
