@@ -98,6 +98,23 @@ int main(void)
 	CHECK(vxlan_calc(&c, "h1", &d) == 0 && d.n_routes == 4, "h1 has no route to h4's block (no next hop)");
 	vxlan_desired_free(&d);
 
+	/* the agent's cache knows its host and keeps other hosts' endpoints
+	 * compact: the borrowed /32s must come out the same */
+	{
+		struct node_cache agent;
+		node_cache_init(&agent);
+		node_cache_set_host(&agent, "h1");
+		for (size_t i = 0; i < c.n; i++)
+			node_cache_put(&agent, c.items[i].key, c.items[i].value);
+		CHECK(vxlan_calc(&agent, "h1", &d) == 0, "h1's own cache (other hosts' endpoints compact)");
+		CHECK_STR(routes_text(&d, buf, sizeof(buf)),
+			  "10.65.1.9/32 via 172.31.2.2; 10.65.2.0/26 via 172.31.2.2; 10.65.3.0/26 via 172.31.3.2; "
+			  "10.65.9.9/32 via 172.31.3.2",
+			  "... the same routes, borrowed /32s of others included");
+		vxlan_desired_free(&d);
+		node_cache_free(&agent);
+	}
+
 	/* the same block claimed by two hosts: one route, the lowest next hop, whatever the order */
 	AFF("h3", "10.65.2.0-26");
 	CHECK(vxlan_calc(&c, "h1", &d) == 0, "block claimed twice");

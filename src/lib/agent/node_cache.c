@@ -100,16 +100,26 @@ static void eps_remove_at(struct node_cache *c, size_t hole)
 	c->n_eps--;
 }
 
+static const char *segment(const char *s, char *buf, size_t len);
+static bool starts(const char *s, const char *prefix);
+
 /* The compact record of a decoded endpoint (e NULL: an invalid one). */
-static int ep_make(struct node_cache *c, uint64_t key_hash, uint64_t value_hash, bool local, const struct endpoint *e,
-		   struct node_ep **out)
+static int ep_make(struct node_cache *c, uint64_t key_hash, uint64_t value_hash, bool local, const char *key,
+		   const struct endpoint *e, struct node_ep **out)
 {
+	char host[256] = "";
+	uint32_t host_id;
 	size_t np = e ? e->n_profile_ids : 0, na = e ? e->n_ipv4_nets + e->n_ipv6_nets : 0;
 	size_t nl = e ? e->n_labels : 0, text = 0;
 	struct node_ep *r;
 	int rc;
 
 	*out = NULL;
+	/* /calico/v1/host/<host>/workload/...: interned, as hosts are few */
+	if (starts(key, "/calico/v1/host/"))
+		segment(key + strlen("/calico/v1/host/"), host, sizeof(host));
+	if ((rc = name_table_intern(&c->names, host, &host_id)) < 0)
+		return rc;
 	if (np > UINT16_MAX || na > UINT16_MAX || nl > UINT16_MAX)
 		np = na = nl = 0; /* the decoder bounds all three far below */
 	for (size_t i = 0; i < nl; i++)
@@ -124,6 +134,7 @@ static int ep_make(struct node_cache *c, uint64_t key_hash, uint64_t value_hash,
 	r->n_profiles = (uint16_t)np;
 	r->n_addrs = (uint16_t)na;
 	r->n_labels = (uint16_t)nl;
+	r->host = host_id;
 	r->addrs = (struct ip_addr *)(r + 1);
 	r->profiles = (uint32_t *)(r->addrs + na);
 	char *t = (char *)(r->profiles + np);
@@ -467,7 +478,7 @@ static int put_remote(struct node_cache *c, const char *key, const char *value)
 		return rc;
 	if (rc < 0)
 		log_warn("ignoring %s: %s", key, err);
-	rc = ep_make(c, kh, vh, false, rc == 0 ? &e : NULL, &r);
+	rc = ep_make(c, kh, vh, false, key, rc == 0 ? &e : NULL, &r);
 	endpoint_free(&e);
 	if (rc < 0 || (rc = eps_put(c, kh, r, &old)) < 0) {
 		free(r);
@@ -484,7 +495,7 @@ static int local_ep(struct node_cache *c, const struct node_kv *kv, struct node_
 	*out = NULL;
 	if (kv->kind != NKV_ENDPOINT)
 		return 0;
-	return ep_make(c, node_cache_key_hash(kv->key), 0, true, kv->valid ? &kv->ep : NULL, out);
+	return ep_make(c, node_cache_key_hash(kv->key), 0, true, kv->key, kv->valid ? &kv->ep : NULL, out);
 }
 
 int node_cache_put(struct node_cache *c, const char *key, const char *value)

@@ -81,6 +81,7 @@ struct node_ep {
 	bool valid;                    /* decoded; an invalid endpoint has no profiles and no addresses */
 	uint16_t n_profiles, n_addrs;
 	uint16_t n_labels;             /* the record's own labels */
+	uint32_t host;                 /* the host in its key (name_table id in names): the VXLAN routes need it */
 	uint32_t *profiles;            /* name_table ids, in the record's order */
 	struct ip_addr *addrs;         /* IPv4 nets' addresses, then IPv6 ones */
 	const char *labels;            /* n_labels times "key\0value\0", in the record's order */

@@ -119,6 +119,26 @@ static int cmp_peer(const void *a, const void *b)
 	return ip_cmp(&((const struct vxlan_peer *)a)->ip, &((const struct vxlan_peer *)b)->ip);
 }
 
+/* An endpoint of owner's addresses in a VXLAN pool but outside owner's own
+ * blocks (borrowed): a /32 via owner's VTEP. Nothing for this host's own. */
+static int borrowed_routes(const struct node_cache *c, const char *host, const struct ip_addr *local,
+			   const char *owner, const struct cidr *nets, size_t n, struct builder *b)
+{
+	const struct ip_addr *via;
+	int rc;
+
+	if (!owner[0] || strcmp(owner, host) == 0 || !(via = host_ip4(c, owner)) || ip_cmp(via, local) == 0)
+		return 0;
+	for (size_t k = 0; k < n; k++) {
+		struct cidr one = { nets[k].addr, 32 };
+		if (!in_vxlan_pool(c, &one) || in_own_block(c, owner, &one.addr))
+			continue;
+		if ((rc = add_route(b, &one, via)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int collect_routes(const struct node_cache *c, const char *host, const struct ip_addr *local,
 			  struct builder *b)
 {
@@ -137,16 +157,30 @@ static int collect_routes(const struct node_cache *c, const char *host, const st
 			if ((rc = add_route(b, &kv->block, via)) < 0)
 				return rc;
 		} else if (kv->kind == NKV_ENDPOINT) {
-			if (strcmp(kv->ref.host, host) == 0 || !(via = host_ip4(c, kv->ref.host)) || ip_cmp(via, local) == 0)
+			if ((rc = borrowed_routes(c, host, local, kv->ref.host, kv->ep.ipv4_nets, kv->ep.n_ipv4_nets, b)) < 0)
+				return rc;
+		}
+	}
+	/* other hosts' endpoints, when the cache keeps them compact (it has a host) */
+	for (size_t i = 0; c->host[0] && i < c->cap_eps; i++) {
+		const struct node_ep *ep = c->eps[i];
+		struct cidr nets[16];
+		size_t n = 0;
+		if (!ep || ep->local || !ep->valid)
+			continue;
+		const char *owner = name_table_name(&c->names, ep->host);
+		for (size_t k = 0; k < ep->n_addrs; k++) {
+			if (ep->addrs[k].family != 4)
 				continue;
-			for (size_t k = 0; k < kv->ep.n_ipv4_nets; k++) {
-				struct cidr one = { kv->ep.ipv4_nets[k].addr, 32 };
-				if (!in_vxlan_pool(c, &one) || in_own_block(c, kv->ref.host, &one.addr))
-					continue;
-				if ((rc = add_route(b, &one, via)) < 0)
+			nets[n++] = (struct cidr){ ep->addrs[k], 32 };
+			if (n == sizeof(nets) / sizeof(nets[0]) || k + 1 == ep->n_addrs) {
+				if ((rc = borrowed_routes(c, host, local, owner, nets, n, b)) < 0)
 					return rc;
+				n = 0;
 			}
 		}
+		if (n && (rc = borrowed_routes(c, host, local, owner, nets, n, b)) < 0)
+			return rc;
 	}
 	return 0;
 }
