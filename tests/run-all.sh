@@ -16,11 +16,12 @@ failures=()
 
 run_suite() {
   local name=$1; shift
-  local out rc p f
+  local out rc p f t0=$SECONDS
   out=$(mktemp)
   echo "# suite $name"
   "$@" >"$out" 2>&1
   rc=$?
+  echo "# suite $name took $((SECONDS - t0)) s" >>"$out"
   p=$(grep -cE '^ok ' "$out")
   f=$(grep -cE '^not ok ' "$out")
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
