@@ -9,16 +9,36 @@
 #define BACKOFF_FIRST_MS 250
 #define BATCH_MAX_EVENTS 20000 /* a bound on one batch, so a flood still gets programmed */
 
+/* A full read fills the new cache page by page: the datastore is never held
+ * whole beside it. */
+struct sync_read {
+	struct node_cache *fresh;
+	size_t keys;
+};
+
+static int put_page(void *ctx, struct ds_kv_list *page)
+{
+	struct sync_read *r = ctx;
+	/* The backend is reading again at a newer snapshot: keys an earlier
+	 * attempt put may be gone from it, so the whole read starts over. */
+	if (!page)
+		return -EAGAIN;
+	for (size_t i = 0; i < page->n; i++)
+		if (node_cache_put(r->fresh, page->items[i].key, page->items[i].value) < 0)
+			return -ENOMEM;
+	r->keys += page->n;
+	return 0;
+}
+
 /* Lists every prefix the agent keeps, then watches all of /calico/ from the
  * oldest list's revision: events the lists already hold are replayed, in
  * order, ending in the same state, so nothing between the lists is lost. */
 int agent_sync_full(struct agent *a)
 {
 	static const char *const prefixes[] = NODE_CACHE_PREFIXES;
-	struct ds_kv_list l = { 0 };
 	struct node_cache fresh;
-	int64_t from = 0;
-	size_t keys = 0;
+	struct sync_read r = { .fresh = &fresh };
+	int64_t from = 0, rev = 0;
 	int rc = 0;
 
 	node_cache_init(&fresh);
@@ -28,19 +48,15 @@ int agent_sync_full(struct agent *a)
 		a->watch = NULL;
 	}
 	for (size_t p = 0; p < sizeof(prefixes) / sizeof(prefixes[0]); p++) {
-		if ((rc = ds_list(a->ds, prefixes[p], &l)) < 0) {
-			agent_ds_failed(a, "reading the datastore", rc);
+		if ((rc = ds_list_pages(a->ds, prefixes[p], put_page, &r, &rev)) < 0) {
+			if (rc == -ENOMEM)
+				log_error("out of memory reading the datastore");
+			else
+				agent_ds_failed(a, "reading the datastore", rc);
 			goto out;
 		}
-		for (size_t i = 0; i < l.n; i++)
-			if ((rc = node_cache_put(&fresh, l.items[i].key, l.items[i].value)) < 0) {
-				log_error("out of memory reading the datastore");
-				goto out;
-			}
-		keys += l.n;
-		if (p == 0 || l.rev < from)
-			from = l.rev;
-		ds_kv_list_free(&l);
+		if (p == 0 || rev < from)
+			from = rev;
 	}
 	if ((rc = ds_watch_open(a->ds, AGENT_WATCH_PREFIX, from + 1, &a->watch)) < 0) {
 		agent_ds_failed(a, "watching the datastore", rc);
@@ -56,16 +72,15 @@ int agent_sync_full(struct agent *a)
 		a->batch_start_ms = agent_now_ms();
 	a->backoff_ms = 0;
 	if (a->ds_down_logged)
-		log_info("datastore %s is back: resynced %zu keys at revision %lld", ds_describe(a->ds), keys,
+		log_info("datastore %s is back: resynced %zu keys at revision %lld", ds_describe(a->ds), r.keys,
 			 (long long)from);
 	else
-		log_info("read %zu keys from %s at revision %lld", keys, ds_describe(a->ds), (long long)from);
+		log_info("read %zu keys from %s at revision %lld", r.keys, ds_describe(a->ds), (long long)from);
 	a->ds_down_logged = false;
 	metrics_count(&a->metrics, &a->metrics.resyncs);
 	agent_update_config(a);
 out:
 	node_cache_free(&fresh);
-	ds_kv_list_free(&l);
 	return rc;
 }
 

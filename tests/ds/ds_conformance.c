@@ -707,6 +707,81 @@ static void test_read_many(void)
 	CHECK_INT(ds_read_many(ds, reads, 0, out), 0, "read_many of nothing");
 }
 
+struct page_log {
+	size_t pages, keys, sizes[8];
+	bool ordered;
+	char last[256];
+	int stop_at; /* refuse the page with this number (1-based), 0 = never */
+	int restarts;
+};
+
+static int log_page(void *ctx, struct ds_kv_list *page)
+{
+	struct page_log *g = ctx;
+	if (!page) {
+		g->restarts++;
+		return 0;
+	}
+	if (g->pages < 8)
+		g->sizes[g->pages] = page->n;
+	g->pages++;
+	if (g->stop_at && (int)g->pages == g->stop_at)
+		return -EIO;
+	for (size_t i = 0; i < page->n; i++) {
+		if (strcmp(page->items[i].key, g->last) <= 0)
+			g->ordered = false;
+		snprintf(g->last, sizeof(g->last), "%s", page->items[i].key);
+	}
+	g->keys += page->n;
+	/* take the first item: the reader owns what it takes */
+	free(page->items[0].key);
+	free(page->items[0].value);
+	memset(&page->items[0], 0, sizeof(page->items[0]));
+	return 0;
+}
+
+static void test_list_pages(void)
+{
+	enum { N = 2 * DS_PAGE_KEYS + 345, BATCH = 100 };
+	static char keys[BATCH][64];
+	struct ds_op ops[BATCH];
+	bool written = true;
+
+	for (int i = 0; i < N; i += BATCH) {
+		int n = N - i < BATCH ? N - i : BATCH;
+		for (int j = 0; j < n; j++) {
+			snprintf(keys[j], sizeof(keys[j]), "%s", K(""));
+			snprintf(keys[j] + strlen(keys[j]), sizeof(keys[j]) - strlen(keys[j]), "pg/%05d", i + j);
+			ops[j] = (struct ds_op){ .type = DS_OP_PUT, .key = keys[j], .value = "v" };
+		}
+		written &= ds_txn(ds, ops, (size_t)n, NULL) == 0;
+	}
+	CHECK(written, "pages: %d keys written", N);
+	int64_t last = rev_now(), rev = 0;
+
+	struct page_log g = { .ordered = true };
+	CHECK_INT(ds_list_pages(ds, K("pg/"), log_page, &g, &rev), 0, "list in pages");
+	CHECK(g.pages == 3 && g.sizes[0] == DS_PAGE_KEYS && g.sizes[1] == DS_PAGE_KEYS && g.sizes[2] == 345,
+	      "pages of %d keys at most, all keys once (%zu pages: %zu, %zu, %zu)", DS_PAGE_KEYS, g.pages, g.sizes[0],
+	      g.sizes[1], g.sizes[2]);
+	CHECK(g.keys == N && g.ordered, "every key once, in order across pages (%zu)", g.keys);
+	CHECK(rev >= last, "the pages' revision is the store's (%lld >= %lld)", (long long)rev, (long long)last);
+	CHECK_INT(g.restarts, 0, "no start-over on a quiet store");
+
+	struct ds_kv_list l = { 0 };
+	CHECK(ds_list(ds, K("pg/"), &l) == 0 && l.n == N, "the whole list is the pages together (%zu)", l.n);
+	ds_kv_list_free(&l);
+
+	struct page_log stop = { .ordered = true, .stop_at = 2 };
+	CHECK_INT(ds_list_pages(ds, K("pg/"), log_page, &stop, &rev), -EIO, "a reader's refusal stops the read and is returned");
+	CHECK_INT(stop.pages, 2, "... no page after the refused one");
+
+	struct page_log none = { .ordered = true };
+	CHECK(ds_list_pages(ds, K("pg-none/"), log_page, &none, &rev) == 0 && none.pages == 0,
+	      "an empty prefix: no page, no error");
+	CHECK_INT(ds_delete_prefix(ds, K("pg/")), 0, "pages: clean up");
+}
+
 int main(void)
 {
 	char err[512];
@@ -734,6 +809,7 @@ int main(void)
 	test_watch_other_processes();
 	test_compact_again();
 	test_read_many();
+	test_list_pages();
 
 	struct ds_kv_list l = { 0 };
 	CHECK_INT(ds_delete_prefix(ds, P), 0, "clean up the run's prefix");

@@ -157,6 +157,12 @@ int ds_list(struct ds *ds, const char *prefix, struct ds_kv_list *out)
 	return ds->ops->list(ds, prefix, out);
 }
 
+int ds_list_pages(struct ds *ds, const char *prefix, ds_page_fn page, void *ctx, int64_t *rev)
+{
+	ds->err[0] = '\0';
+	return ds->ops->list_pages(ds, prefix, page, ctx, rev);
+}
+
 int ds_read_many(struct ds *ds, const struct ds_read *reads, size_t n, struct ds_kv_list *out)
 {
 	ds->err[0] = '\0';

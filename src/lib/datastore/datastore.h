@@ -66,6 +66,16 @@ const char *ds_strerror(const struct ds *ds);
 int ds_get(struct ds *ds, const char *key, struct ds_kv *out);
 /* Every key starting with prefix, sorted. An empty list is not an error. */
 int ds_list(struct ds *ds, const char *prefix, struct ds_kv_list *out);
+/* The same keys, one page (at most DS_PAGE_KEYS) at a time, so that reading a
+ * large store never holds all of it: page() gets each page in key order (its
+ * items are page()'s to take: a taken item is left zeroed) and returns 0 to go
+ * on or a -errno, which stops the read and is returned. page(ctx, NULL) means
+ * "start over": the backend is retrying the read at a newer snapshot, and what
+ * earlier pages gave is void. The pages are one consistent snapshot, at
+ * revision *rev. */
+#define DS_PAGE_KEYS 1000
+typedef int (*ds_page_fn)(void *ctx, struct ds_kv_list *page);
+int ds_list_pages(struct ds *ds, const char *prefix, ds_page_fn page, void *ctx, int64_t *rev);
 int ds_revision(struct ds *ds, int64_t *rev);
 
 /* Several reads from one snapshot, in one round trip on etcd (one

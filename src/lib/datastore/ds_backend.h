@@ -7,6 +7,7 @@
 struct ds_ops {
 	int (*get)(struct ds *ds, const char *key, struct ds_kv *out);
 	int (*list)(struct ds *ds, const char *prefix, struct ds_kv_list *out);
+	int (*list_pages)(struct ds *ds, const char *prefix, ds_page_fn page, void *ctx, int64_t *rev);
 	int (*revision)(struct ds *ds, int64_t *rev);
 	int (*read_many)(struct ds *ds, const struct ds_read *reads, size_t n, struct ds_kv_list *out);
 	int (*txn)(struct ds *ds, const struct ds_op *ops, size_t n, int64_t *rev_out);

@@ -92,13 +92,12 @@ out:
 }
 
 /* Pages keep responses small on big prefixes; every page reads the revision of
- * the first so the list is one consistent snapshot. */
-#define LIST_PAGE 1000
-
-static int etcd_list(struct ds *ds, const char *prefix, struct ds_kv_list *out)
+ * the first so the list is one consistent snapshot (a compaction past it in
+ * between fails the read: the caller starts again). */
+static int etcd_list_pages(struct ds *ds, const char *prefix, ds_page_fn page, void *ctx, int64_t *rev_out)
 {
 	struct ds_kv_list l = { 0 };
-	char *from = strdup(prefix);
+	char *from = strdup(prefix), *next = NULL;
 	size_t from_len = strlen(prefix);
 	int64_t rev = 0;
 	bool more = true;
@@ -107,9 +106,8 @@ static int etcd_list(struct ds *ds, const char *prefix, struct ds_kv_list *out)
 	if (!from)
 		return ds_fail(ds, -ENOMEM, "out of memory");
 	while (more) {
-		char *body = etcd_req_range(from, from_len, prefix, rev, LIST_PAGE, false);
+		char *body = etcd_req_range(from, from_len, prefix, rev, DS_PAGE_KEYS, false);
 		char *resp = NULL;
-		size_t before = l.n;
 		rc = post_read(ds, "/v3/kv/range", body, &resp);
 		free(body);
 		if (rc < 0)
@@ -123,28 +121,63 @@ static int etcd_list(struct ds *ds, const char *prefix, struct ds_kv_list *out)
 		if (rev == 0)
 			rev = l.rev;
 		l.rev = rev;
-		if (!more || l.n == before)
+		if (l.n == 0)
 			break;
-		/* Continue just after the last key: last key + "\0". */
-		const char *last = l.items[l.n - 1].key;
-		size_t len = strlen(last);
-		char *next = malloc(len + 1);
-		if (!next) {
+		/* Continue just after the last key: last key + "\0" (taken before page() may take the item). */
+		size_t len = strlen(l.items[l.n - 1].key);
+		if (!(next = malloc(len + 1))) {
 			rc = ds_fail(ds, -ENOMEM, "out of memory");
 			goto out;
 		}
-		memcpy(next, last, len);
-		next[len] = '\0';
+		memcpy(next, l.items[l.n - 1].key, len + 1);
+		if ((rc = page(ctx, &l)) < 0)
+			goto out;
+		ds_kv_list_free(&l);
 		free(from);
 		from = next;
 		from_len = len + 1;
+		next = NULL;
 	}
-	*out = l;
-	memset(&l, 0, sizeof(l));
+	*rev_out = rev;
 out:
 	ds_kv_list_free(&l);
 	free(from);
+	free(next);
 	return rc;
+}
+
+/* ds_list gathers the pages into one list. */
+static int gather_page(void *ctx, struct ds_kv_list *page)
+{
+	struct ds_kv_list *all = ctx;
+	if (!page) {
+		ds_kv_list_free(all);
+		return 0;
+	}
+	struct ds_kv *items = realloc(all->items, (all->n + page->n) * sizeof(*items));
+	if (!items)
+		return -ENOMEM;
+	all->items = items;
+	memcpy(all->items + all->n, page->items, page->n * sizeof(*items));
+	all->n += page->n;
+	free(page->items); /* the items moved: only the array goes */
+	page->items = NULL;
+	page->n = 0;
+	return 0;
+}
+
+static int etcd_list(struct ds *ds, const char *prefix, struct ds_kv_list *out)
+{
+	struct ds_kv_list l = { 0 };
+	int rc = etcd_list_pages(ds, prefix, gather_page, &l, &l.rev);
+	if (rc == -ENOMEM && !ds->err[0])
+		rc = ds_fail(ds, rc, "out of memory");
+	if (rc < 0) {
+		ds_kv_list_free(&l);
+		return rc;
+	}
+	*out = l;
+	return 0;
 }
 
 /* One transaction of ranges, retried like any read. A prefix read is not
@@ -318,6 +351,7 @@ static void etcd_close(struct ds *ds)
 static const struct ds_ops etcd_ops = {
 	.get = etcd_get,
 	.list = etcd_list,
+	.list_pages = etcd_list_pages,
 	.revision = etcd_revision,
 	.read_many = etcd_read_many,
 	.txn = etcd_txn,

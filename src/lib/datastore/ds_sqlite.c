@@ -515,6 +515,74 @@ static int sq_list(struct ds *ds, const char *prefix, struct ds_kv_list *out)
 	return rc;
 }
 
+struct pages_arg {
+	const char *prefix, *succ;
+	ds_page_fn page;
+	void *ctx;
+	int64_t rev;
+	int page_rc;    /* page()'s refusal, returned as it is */
+	bool attempted; /* a retry tells page() to start over */
+};
+
+/* The read in pages of DS_PAGE_KEYS rows, inside one read transaction (one
+ * snapshot): only a page is held at a time. */
+static int pages_body(struct sq *s, void *p)
+{
+	struct pages_arg *a = p;
+	struct ds_kv_list l = { 0 };
+	int rc;
+
+	if (a->attempted && (a->page_rc = a->page(a->ctx, NULL)) < 0)
+		return SQLITE_ABORT;
+	a->attempted = true;
+	if ((rc = sq_meta_get(s, "rev", &a->rev)) != SQLITE_OK)
+		return rc;
+	sqlite3_stmt *st = sq_stmt(s, a->succ ? ST_KV_LIST : ST_KV_LIST_ALL, &rc);
+	if (!st)
+		return rc;
+	sqlite3_bind_text(st, 1, a->prefix, -1, SQLITE_STATIC);
+	if (a->succ)
+		sqlite3_bind_text(st, 2, a->succ, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, sq_wall_ms());
+	l.rev = a->rev;
+	if (!(l.items = calloc(DS_PAGE_KEYS, sizeof(*l.items))))
+		rc = SQLITE_NOMEM;
+	while (l.items && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((rc = row_to_kv(st, &l.items[l.n])) != SQLITE_OK)
+			break;
+		if (++l.n == DS_PAGE_KEYS) {
+			if ((a->page_rc = a->page(a->ctx, &l)) < 0)
+				break;
+			for (size_t i = 0; i < l.n; i++)
+				ds_kv_free(&l.items[i]);
+			memset(l.items, 0, DS_PAGE_KEYS * sizeof(*l.items));
+			l.n = 0;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE && l.n && (a->page_rc = a->page(a->ctx, &l)) < 0)
+		rc = SQLITE_ABORT;
+	else if (a->page_rc < 0)
+		rc = SQLITE_ABORT;
+	ds_kv_list_free(&l);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int sq_list_pages(struct ds *ds, const char *prefix, ds_page_fn page, void *ctx, int64_t *rev)
+{
+	char *succ;
+	if (sq_prefix_successor(prefix, &succ) < 0)
+		return ds_fail(ds, -ENOMEM, "out of memory listing %s", prefix);
+	struct pages_arg a = { .prefix = prefix, .succ = succ, .page = page, .ctx = ctx };
+	int rc = sq_run((struct sq *)ds, TX_READ, pages_body, &a);
+	free(succ);
+	if (a.page_rc < 0)
+		return a.page_rc;
+	if (rc == 0)
+		*rev = a.rev;
+	return rc;
+}
+
 struct many_arg {
 	const struct ds_read *reads;
 	size_t n;
@@ -960,6 +1028,7 @@ static void sq_close(struct ds *ds)
 static const struct ds_ops sq_ops = {
 	.get = sq_get,
 	.list = sq_list,
+	.list_pages = sq_list_pages,
 	.revision = sq_revision,
 	.read_many = sq_read_many,
 	.txn = sq_txn,
