@@ -279,6 +279,27 @@ check "calicoctl label wep (m1, on h1) app-" quiet ctl label wep "$(wep_of m1)" 
 _m1_open() { tcp c1 m1; }
 check "a local endpoint that stops matching: c1 -> m1 allowed (profile)" mh_wait 10 _m1_open
 
+# ---- a profile's labelsToApply are labels of its endpoints too ----
+cat >"$Y/door.yaml" <<'EOF'
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata:
+  name: mesos-net-in
+spec:
+  order: 1
+  selector: net == 'mesos'
+  ingress:
+  - action: Allow
+    protocol: TCP
+EOF
+check "a policy selecting net == 'mesos' applied (it selects nothing yet)" quiet ctl apply -f "$Y/door.yaml"
+sleep 0.5
+denied "c1 -> k2 still denied by frontend-in" c1 k2
+check "calicoctl label profile mesos-net net=mesos" quiet ctl label profile mesos-net net=mesos
+_k2_open() { tcp c1 k2; }
+check "k2 matches through its profile's labelsToApply: c1 -> k2 allowed (order 1 before frontend-in)" mh_wait 10 _k2_open
+denied "... c2 (role=frontend, no such profile) still admits only tier=back: c1 -> c2 denied" c1 c2
+
 # ---- the end ----
 if [ -n "$DOCKER" ]; then
 	check "docker rm -f d2" quiet dk rm -f d2
