@@ -19,8 +19,10 @@
 #   selects tier == 'back'      allows TCP from svc == 'cache'       (d2 -> a1)
 #   selects svc == 'cache'      allows TCP from app == 'mesos-web'   (m1 -> d2)
 # then `calicoctl label workloadendpoint` on h2's endpoints flips verdicts on h1.
-# Every workload serves TCP 8080 (answering "ok"). The datastore is etcd (one
-# member in a namespace of its own), or SQLite with V3_DATASTORE=sqlite.
+# Every workload has an IPv4 and an IPv6 address (each door asked for both)
+# and serves TCP 8080 (answering "ok"); every verdict is checked in both
+# families. The datastore is etcd (one member in a namespace of its own), or
+# SQLite with V3_DATASTORE=sqlite.
 set -u
 T_START=$SECONDS
 V3_DATASTORE=${V3_DATASTORE:-etcd}
@@ -35,6 +37,7 @@ tap_skip_unless "needs root, bird, nft, jq, busybox and the calico binaries" roo
 . "$here/../lib/netns.sh"
 . "$here/../lib/etcd.sh"
 . "$here/../lib/multihost.sh"
+. "$here/../lib/dualstack.sh"
 . "$here/../lib/dockerd.sh"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 # dockerd and its containers go first, while h2's namespace still exists
@@ -49,21 +52,21 @@ HOOK_LOG=$LAB_TMP/hook.log
 mkdir -p "$Y" "$CNIBIN"
 ln -s "$CALICO_BUILD/calico" "$CNIBIN/calico"
 ln -s "$CALICO_BUILD/calico-ipam" "$CNIBIN/calico-ipam"
-declare -A IP=()
+declare -A IP=() IP6=()
 
 # ---- the lab ----
-lab_fabric_add || bail "fabric"
+lab_fabric_add && lab_fabric_v6 || bail "fabric"
 case $V3_DATASTORE in
 sqlite) mh_datastore_sqlite; DS_CONF=$(jq -nc --arg d "$CALICO_DATASTORE" '{datastore: $d}') ;;
 etcd) mh_datastore_etcd 1 || bail "etcd"; DS_CONF=$(jq -nc --arg e "$ETCD_ENDPOINTS" '{etcd_endpoints: $e}') ;;
 *) bail "V3_DATASTORE is sqlite or etcd, not $V3_DATASTORE" ;;
 esac
 echo "# datastore: $V3_DATASTORE"
-mh_host_add h1 172.30.0.11 && mh_host_add h2 172.30.0.12 || bail "hosts"
-ctl pool add 10.65.0.0/16 >/dev/null || bail "pool"
+ds_host_add h1 172.30.0.11 fd00:172:30::11 && ds_host_add h2 172.30.0.12 fd00:172:30::12 || bail "hosts"
+ctl pool add 10.65.0.0/16 fd00:65::/64 >/dev/null || bail "pools"
 dk_setup
-check "calicoctl node on h1" quiet mh_node_start h1 || bail "node h1"
-check "calicoctl node --libnetwork on h2" quiet mh_node_start h2 --libnetwork || bail "node h2"
+check "calicoctl node --ip --ip6 on h1" quiet ds_node_start h1 || bail "node h1"
+check "calicoctl node --ip --ip6 --libnetwork on h2" quiet ds_node_start h2 --libnetwork || bail "node h2"
 
 # ---- one workload per door ----
 # net-modules: the isolator's prepare (allocate) and isolate, as mesos.sh drives them
@@ -72,16 +75,16 @@ hook() { # HOST REQUEST: ANSWER, ERR
 	ERR=$(jq -r 'if .error == null then "null" else .error end' <<<"$ANSWER" 2>/dev/null)
 }
 mesos_task() { # HOST NAME LABELS_JSON
-	local ip
+	local ip ip6
 	lab_workload_ns "$2" || return 1
 	lab_tcp_server "$2" 8080 || return 1
-	hook "$1" "{\"command\":\"allocate\",\"args\":{\"hostname\":\"$1\",\"uid\":\"uid-$2\",\"num_ipv4\":1,\"num_ipv6\":0,\"netgroups\":[\"open\"],\"labels\":$3}}"
+	hook "$1" "{\"command\":\"allocate\",\"args\":{\"hostname\":\"$1\",\"uid\":\"uid-$2\",\"num_ipv4\":1,\"num_ipv6\":1,\"netgroups\":[\"open\"],\"labels\":$3}}"
 	[ "$ERR" = null ] || { echo "# allocate $2: $ANSWER"; return 1; }
-	ip=$(jq -r '.ipv4[0]' <<<"$ANSWER")
+	ip=$(jq -r '.ipv4[0]' <<<"$ANSWER") ip6=$(jq -r '.ipv6[0]' <<<"$ANSWER")
 	# the task's pid: the server, in the namespace given to it
-	hook "$1" "{\"command\":\"isolate\",\"args\":{\"hostname\":\"$1\",\"container_id\":\"ctr-$2\",\"pid\":$LAB_LAST_PID,\"ipv4_addrs\":[\"$ip\"],\"netgroups\":[\"open\"],\"labels\":$3}}"
+	hook "$1" "{\"command\":\"isolate\",\"args\":{\"hostname\":\"$1\",\"container_id\":\"ctr-$2\",\"pid\":$LAB_LAST_PID,\"ipv4_addrs\":[\"$ip\"],\"ipv6_addrs\":[\"$ip6\"],\"netgroups\":[\"open\"],\"labels\":$3}}"
 	[ "$ERR" = null ] || { echo "# isolate $2: $ANSWER"; return 1; }
-	IP[$2]=$ip
+	IP[$2]=$ip IP6[$2]=$ip6
 }
 # CNI: the plugin in the host's namespace, the container a lab namespace
 cni_add() { # HOST NAME NETWORK EXTRA_CONFIG_JSON
@@ -90,16 +93,15 @@ cni_add() { # HOST NAME NETWORK EXTRA_CONFIG_JSON
 	lab_tcp_server "$2" 8080 || return 1
 	cfg=$(jq -nc --arg n "$3" --arg h "$1" --argjson ds "$DS_CONF" --argjson x "$4" \
 		'{cniVersion: "0.2.0", name: $n, type: "calico", nodename: $h, policy_setup_timeout_seconds: 10,
-		  ipam: {type: "calico-ipam"}} + $ds + $x')
+		  ipam: {type: "calico-ipam", assign_ipv4: "true", assign_ipv6: "true"}} + $ds + $x')
 	out=$(printf '%s' "$cfg" | lab_exec "$1" env -i CNI_COMMAND=ADD CNI_CONTAINERID="cid-$2" \
 		CNI_NETNS="$(lab_nspath "$2")" CNI_IFNAME=eth0 CNI_PATH="$CNIBIN" ASAN_OPTIONS="$ASAN_OPTIONS" \
 		"$CNIBIN/calico" 2>>"$LAB_TMP/cni.log") || { echo "# CNI ADD $2: $out"; return 1; }
-	IP[$2]=$(jq -r '.ip4.ip' <<<"$out" | cut -d/ -f1)
+	IP[$2]=$(jq -r '.ip4.ip' <<<"$out" | cut -d/ -f1) IP6[$2]=$(jq -r '.ip6.ip' <<<"$out" | cut -d/ -f1)
 }
 plain() { # HOST NAME
-	mh_workload "$1" "$2" >/dev/null || return 1
-	mh_ctl "$1" container "$(lab_nspath "$2")" profile set open >/dev/null || return 1
-	IP[$2]=${MH_WL_IP[$2]}
+	ds_workload "$1" "$2" 46 open >/dev/null || return 1
+	IP[$2]=${MH_WL_IP[$2.4]} IP6[$2]=${MH_WL_IP[$2.6]}
 }
 
 check "net-modules task m1 on h1 (labels [app=mesos-web])" mesos_task h1 m1 '[{"key":"app","value":"mesos-web"}]' ||
@@ -122,14 +124,15 @@ else
 	echo "# dockerd up in h2 in $((SECONDS - T0)) s"
 	DOCKER=1
 	check "busybox image imported" dk_image || bail "image"
-	check "docker network create --driver calico dnet" quiet dk network create --driver calico --ipam-driver calico dnet ||
+	check "docker network create --driver calico dnet" quiet dk network create --driver calico --ipam-driver calico --ipv6 dnet ||
 		bail "network"
 	check "docker run d2 --label org.projectcalico.label.svc=cache" quiet dk run -d --name d2 --net dnet \
 		--label org.projectcalico.label.svc=cache lab/busybox nc -ll -p 8080 -e echo ok || bail "d2"
 	IP[d2]=$(dk inspect -f '{{(index .NetworkSettings.Networks "dnet").IPAddress}}' d2)
+	IP6[d2]=$(dk inspect -f '{{(index .NetworkSettings.Networks "dnet").GlobalIPv6Address}}' d2)
 	EID_D2=$(dk inspect -f '{{(index .NetworkSettings.Networks "dnet").EndpointID}}' d2)
 fi
-for w in m1 a1 k2 c1 c2 ${DOCKER:+d2}; do echo "# $w: ${IP[$w]}"; done
+for w in m1 a1 k2 c1 c2 ${DOCKER:+d2}; do echo "# $w: ${IP[$w]} ${IP6[$w]:-}"; done
 
 # every door's profile allows all, so that the policies decide
 cat >"$Y/profiles.yaml" <<'EOF'
@@ -156,31 +159,57 @@ EOF
 check "allow-all profiles for every door's network" quiet ctl apply -f "$Y/profiles.yaml" || bail "profiles"
 
 # the labels each door wrote (what the selectors below select on)
+nets() { echo "${IP[$1]}/32 ${IP6[$1]}/128"; }
 sel() { ctl get wep -A -l "$1" -o json | jq -r '[(.items // [.])[] | .spec.ipNetworks[]] | sort | join(" ")'; }
-expect_eq "get wep -l \"app == 'mesos-web'\": the net-modules task" "$(sel "app == 'mesos-web'")" "${IP[m1]}/32"
-expect_eq "get wep -l \"tier == 'back'\": the CNI (args.cni.labels) container" "$(sel "tier == 'back'")" "${IP[a1]}/32"
-expect_eq "get wep -l \"role == 'frontend'\": the CNI (Mesos labels) container" "$(sel "role == 'frontend'")" "${IP[k2]}/32"
+expect_eq "get wep -l \"app == 'mesos-web'\": the net-modules task" "$(sel "app == 'mesos-web'")" "$(nets m1)"
+expect_eq "get wep -l \"tier == 'back'\": the CNI (args.cni.labels) container" "$(sel "tier == 'back'")" "$(nets a1)"
+expect_eq "get wep -l \"role == 'frontend'\": the CNI (Mesos labels) container" "$(sel "role == 'frontend'")" "$(nets k2)"
 if [ -n "$DOCKER" ]; then
-	has_svc() { [ "$(sel "svc == 'cache'")" = "${IP[d2]}/32" ]; }
+	has_svc() { [ "$(sel "svc == 'cache'")" = "$(nets d2)" ]; }
 	check "get wep -l \"svc == 'cache'\": the Docker container (labels learnt from Docker after Join)" mh_wait 10 has_svc
 fi
 
 # ---- probes ----
-# tcp FROM TO: one TCP connection to TO's 8080, answered "ok"
+# tcp FAMILY FROM TO: one TCP connection to TO's 8080 over IPv4 or IPv6, answered "ok"
 tcp() {
-	if [ "$1" = d2 ]; then
-		[ "$(dk exec d2 nc -w 1 "${IP[$2]}" 8080 2>/dev/null | head -n 1)" = ok ]
+	local ip
+	if [ "$1" = 4 ]; then ip=${IP[$3]}; else ip=${IP6[$3]}; fi
+	if [ "$2" = d2 ]; then
+		[ "$(dk exec d2 nc -w 1 "$ip" 8080 2>/dev/null | head -n 1)" = ok ]
 	else
-		lab_tcp "$1" "${IP[$2]}" 8080
+		lab_tcp "$2" "$ip" 8080
 	fi
 }
-allowed() { local d=$1 i; shift; for ((i = 0; i < 3; i++)); do tcp "$@" && { ok "$d"; return; }; sleep 0.3; done; fail "$d"; }
-denied() { if tcp "$2" "$3"; then fail "$1"; else ok "$1"; fi; }
+both() { tcp 4 "$@" && tcp 6 "$@"; }
+neither() { ! tcp 4 "$@" && ! tcp 6 "$@"; }
+# verdict allow|deny DESC FROM TO: both families at once, one TAP line each;
+# an allowed verdict gets up to 3 tries (neighbour discovery, routes)
+verdict() {
+	local want=$1 d=$2 f pids=() tries=1
+	shift 2
+	[ "$want" = allow ] && tries=3
+	for f in 4 6; do
+		(
+			for ((i = 0; i < tries; i++)); do
+				if tcp "$f" "$@"; then echo allow >"$LAB_TMP/verdict$f"; exit 0; fi
+				[ "$tries" -gt 1 ] && sleep 0.3
+			done
+			echo deny >"$LAB_TMP/verdict$f"
+		) &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for f in 4 6; do
+		if [ "$(cat "$LAB_TMP/verdict$f")" = "$want" ]; then ok "$d (IPv$f)"; else fail "$d (IPv$f)"; fi
+	done
+}
+allowed() { verdict allow "$@"; }
+denied() { verdict deny "$@"; }
 skip_docker() { ok "# SKIP $1 (no dockerd)"; }
 
-check "before any policy: c2 -> m1 (cross-host, profiles)" mh_wait 20 tcp c2 m1
-check "... c1 -> k2" mh_wait 10 tcp c1 k2
-if [ -n "$DOCKER" ]; then check "... c1 -> d2" mh_wait 10 tcp c1 d2; fi
+check "before any policy: c2 -> m1 (cross-host, profiles, both families)" mh_wait 20 both c2 m1
+check "... c1 -> k2" mh_wait 10 both c1 k2
+if [ -n "$DOCKER" ]; then check "... c1 -> d2" mh_wait 10 both c1 d2; fi
 
 # ---- the policy ----
 cat >"$Y/policy.yaml" <<'EOF'
@@ -233,7 +262,7 @@ spec:
       selector: app == 'mesos-web'
 EOF
 check "policy applied" quiet ctl apply -f "$Y/policy.yaml" || bail "policy"
-_guarded() { ! tcp c2 m1 && ! tcp c1 k2; }
+_guarded() { neither c2 m1 && neither c1 k2; }
 check "programmed on both hosts: c2 -> m1 and c1 -> k2 now denied" mh_wait 15 _guarded
 
 # ---- the matrix ----
@@ -260,23 +289,23 @@ allowed "... c1 -> c2" c1 c2
 # ---- relabelling on h2 flips verdicts on h1 ----
 wep_of() { ctl get wep -A -o json | jq -r --arg n "${IP[$1]}/32" '(.items // [.])[] | select(.spec.ipNetworks | index($n)) | .metadata.name'; }
 check "calicoctl label wep (c2, on h2) role=frontend" quiet ctl label wep "$(wep_of c2)" role=frontend
-_c2_in() { tcp c2 m1; }
+_c2_in() { both c2 m1; }
 check "a remote endpoint that starts matching: c2 -> m1 allowed on h1" mh_wait 10 _c2_in
 allowed "... and, selected by frontend-in now, c2 admits a1 (a1 -> c2)" a1 c2
-_c1_out() { ! tcp c1 c2; }
+_c1_out() { neither c1 c2; }
 check "... but no longer c1 (c1 -> c2 denied)" mh_wait 10 _c1_out
 if [ -n "$DOCKER" ]; then
 	W=$(wep_of d2)
 	expect_eq "d2's WorkloadEndpoint is Calico's name of the libnetwork endpoint" "$W" "h2-libnetwork-libnetwork-$EID_D2"
 	check "calicoctl label wep (d2, on h2) svc-" quiet ctl label wep "$W" svc-
-	_d2_out() { ! tcp d2 a1; }
+	_d2_out() { neither d2 a1; }
 	check "a remote endpoint that stops matching: d2 -> a1 denied on h1" mh_wait 10 _d2_out
 	allowed "... and no policy selects d2 any more: its profile admits c1 (c1 -> d2)" c1 d2
 else
 	skip_docker "relabelling the Docker container"
 fi
 check "calicoctl label wep (m1, on h1) app-" quiet ctl label wep "$(wep_of m1)" app-
-_m1_open() { tcp c1 m1; }
+_m1_open() { both c1 m1; }
 check "a local endpoint that stops matching: c1 -> m1 allowed (profile)" mh_wait 10 _m1_open
 
 # ---- a profile's labelsToApply are labels of its endpoints too ----
@@ -296,7 +325,7 @@ check "a policy selecting net == 'mesos' applied (it selects nothing yet)" quiet
 sleep 0.5
 denied "c1 -> k2 still denied by frontend-in" c1 k2
 check "calicoctl label profile mesos-net net=mesos" quiet ctl label profile mesos-net net=mesos
-_k2_open() { tcp c1 k2; }
+_k2_open() { both c1 k2; }
 check "k2 matches through its profile's labelsToApply: c1 -> k2 allowed (order 1 before frontend-in)" mh_wait 10 _k2_open
 denied "... c2 (role=frontend, no such profile) still admits only tier=back: c1 -> c2 denied" c1 c2
 
