@@ -314,9 +314,18 @@ _n1_guarded() { ! probe 4 w1 n1 tcp 9090 && ! probe 6 w1 n1 tcp 9090; }
 check "a local relabel flips a verdict: w1->n1 tcp 9090 denied once n1 is app=db" mh_wait 10 _n1_guarded
 allowed "w1->n1 tcp 8080: db-allow now applies to n1" w1 n1 tcp 8080
 denied "d2->w1 tcp 9090: d2 is not trusted (yet)" d2 w1 tcp 9090
+# h1's rules without the sets' elements (nft --terse)
+rules_of() { lab_exec "$1" nft -t list table inet calico 2>/dev/null; }
+RULES_H1=$(rules_of h1)
 check "calicoctl label wep (d2, on h2) -n prod role=trusted" quiet ctl label wep "$(wep_of d2)" -n prod role=trusted
 _d2_in() { both d2 w1 tcp 9090; }
 check "a remote relabel flips a verdict on h1: d2 (now role=trusted) -> w1 tcp 9090 allowed" mh_wait 10 _d2_in
+if [ -n "$RULES_H1" ] && [ "$(rules_of h1)" = "$RULES_H1" ]; then
+	ok "... which changed set elements only: h1's chains and rules are as they were"
+else
+	fail "... which changed set elements only: h1's chains and rules are as they were"
+	diff <(echo "$RULES_H1") <(rules_of h1) | head -n 20 | sed 's/^/#   /'
+fi
 
 # ---- one bad document: nothing written, nothing changes ----
 cat >"$Y/bad.yaml" <<'EOF'
