@@ -4,7 +4,8 @@
 # label its runtime gave it, and a rule whose source selector names a label
 # another door gave a workload on the other host.
 #
-#   h1 (172.30.0.11): m1  net-modules task (calico_mesos isolate, labels [app=mesos-web])
+#   h1 (172.30.0.11): m1  net-modules task (calico_mesos isolate, labels [app=mesos-web,
+#                         projectcalico.org/namespace=shop])
 #                     a1  CNI container (args.cni.labels [tier=back])
 #                     c1  calicoctl container add, no labels
 #   h2 (172.30.0.12): k2  CNI container as Mesos' network/cni isolator sends it
@@ -14,7 +15,8 @@
 #                     c2  calicoctl container add, no labels
 # Every endpoint's profiles allow everything (the doors' profiles are
 # replaced by allow-all ones), so the verdicts are the policies':
-#   selects app == 'mesos-web'  allows TCP from role == 'frontend'   (k2 -> m1)
+#   selects app == 'mesos-web'  allows TCP from role == 'frontend'   (k2 -> m1; a NetworkPolicy of
+#                               namespace shop, its source in any namespace)
 #   selects role == 'frontend'  allows TCP from tier == 'back'       (a1 -> k2)
 #   selects tier == 'back'      allows TCP from svc == 'cache'       (d2 -> a1)
 #   selects svc == 'cache'      allows TCP from app == 'mesos-web'   (m1 -> d2)
@@ -104,7 +106,8 @@ plain() { # HOST NAME
 	IP[$2]=${MH_WL_IP[$2.4]} IP6[$2]=${MH_WL_IP[$2.6]}
 }
 
-check "net-modules task m1 on h1 (labels [app=mesos-web])" mesos_task h1 m1 '[{"key":"app","value":"mesos-web"}]' ||
+check "net-modules task m1 on h1 (labels [app=mesos-web], namespace shop)" mesos_task h1 m1 \
+	'[{"key":"app","value":"mesos-web"},{"key":"projectcalico.org/namespace","value":"shop"}]' ||
 	bail "m1"
 check "CNI container a1 on h1 (args.cni.labels [tier=back])" \
 	cni_add h1 a1 cni-net '{"args":{"cni":{"labels":[{"key":"tier","value":"back"}]}}}' || bail "a1"
@@ -162,6 +165,7 @@ check "allow-all profiles for every door's network" quiet ctl apply -f "$Y/profi
 nets() { echo "${IP[$1]}/32 ${IP6[$1]}/128"; }
 sel() { ctl get wep -A -l "$1" -o json | jq -r '[(.items // [.])[] | .spec.ipNetworks[]] | sort | join(" ")'; }
 expect_eq "get wep -l \"app == 'mesos-web'\": the net-modules task" "$(sel "app == 'mesos-web'")" "$(nets m1)"
+expect_eq "get wep -n shop: the net-modules task's namespace is its label's" "$(ctl get wep -n shop -o json | jq -r '[(.items // [.])[] | .spec.ipNetworks[]] | sort | join(" ")')" "$(nets m1)"
 expect_eq "get wep -l \"tier == 'back'\": the CNI (args.cni.labels) container" "$(sel "tier == 'back'")" "$(nets a1)"
 expect_eq "get wep -l \"role == 'frontend'\": the CNI (Mesos labels) container" "$(sel "role == 'frontend'")" "$(nets k2)"
 if [ -n "$DOCKER" ]; then
@@ -214,9 +218,10 @@ if [ -n "$DOCKER" ]; then check "... c1 -> d2" mh_wait 10 both c1 d2; fi
 # ---- the policy ----
 cat >"$Y/policy.yaml" <<'EOF'
 apiVersion: projectcalico.org/v3
-kind: GlobalNetworkPolicy
+kind: NetworkPolicy
 metadata:
   name: mesos-web-in
+  namespace: shop
 spec:
   selector: app == 'mesos-web'
   ingress:
@@ -224,6 +229,7 @@ spec:
     protocol: TCP
     source:
       selector: role == 'frontend'
+      namespaceSelector: all()
 ---
 apiVersion: projectcalico.org/v3
 kind: GlobalNetworkPolicy
@@ -266,7 +272,7 @@ _guarded() { neither c2 m1 && neither c1 k2; }
 check "programmed on both hosts: c2 -> m1 and c1 -> k2 now denied" mh_wait 15 _guarded
 
 # ---- the matrix ----
-allowed "net-modules label selects m1, CNI-Mesos label admits k2: k2 (h2) -> m1 (h1)" k2 m1
+allowed "net-modules label selects m1 (namespaced policy), CNI-Mesos label admits k2 of another namespace (namespaceSelector all()): k2 (h2) -> m1 (h1)" k2 m1
 denied "... c2 (no label) -> m1 denied" c2 m1
 denied "... c1 (no label, same host) -> m1 denied" c1 m1
 allowed "CNI-Mesos label selects k2, CNI args label admits a1: a1 (h1) -> k2 (h2)" a1 k2
@@ -304,7 +310,7 @@ if [ -n "$DOCKER" ]; then
 else
 	skip_docker "relabelling the Docker container"
 fi
-check "calicoctl label wep (m1, on h1) app-" quiet ctl label wep "$(wep_of m1)" app-
+check "calicoctl label wep (m1, on h1) -n shop app-" quiet ctl label wep "$(wep_of m1)" -n shop app-
 _m1_open() { both c1 m1; }
 check "a local endpoint that stops matching: c1 -> m1 allowed (profile)" mh_wait 10 _m1_open
 
