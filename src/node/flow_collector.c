@@ -20,7 +20,6 @@
 #include "flow_nl.h"
 #include "flow_serve.h"
 #include "netlink/net_sysctl.h"
-#include "util/file_read.h"
 #include "util/log.h"
 #include "workload/endpoint_labels.h"
 
@@ -257,29 +256,6 @@ static void flush(struct flow_collector *c)
 	flow_records_free(v, n);
 }
 
-/* Test only: CALICO_FLOW_TEST_IDS names a JSON file of verdict points (the
- * registry's form, flow_registry_load_json), standing in for the compiler
- * until it registers the points it renders. */
-static void load_test_ids(struct flow_collector *c)
-{
-	const char *path = getenv("CALICO_FLOW_TEST_IDS");
-	char *text, err[256];
-	size_t len;
-	if (!path || !*path)
-		return;
-	if (!(text = read_path(path, 16 << 20, &len))) {
-		log_warn("flows: cannot read CALICO_FLOW_TEST_IDS=%s", path);
-		return;
-	}
-	pthread_mutex_lock(&c->lock);
-	if (flow_registry_load_json(&c->reg, text, err, sizeof(err)) < 0)
-		log_warn("flows: CALICO_FLOW_TEST_IDS: %s", err);
-	else
-		log_info("flows: %zu verdict points from CALICO_FLOW_TEST_IDS (test only)", c->reg.n);
-	pthread_mutex_unlock(&c->lock);
-	free(text);
-}
-
 static int64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -312,7 +288,6 @@ static void *run(void *arg)
 		log_warn("flows: %s", err);
 	else
 		c->serve_ok = true;
-	load_test_ids(c);
 	flow_agg_init(&c->agg, NULL, (int64_t)time(NULL));
 	log_info("flows: collecting (NFLOG group %d, every %u s)", FLOW_NFLOG_GROUP, cfg.interval);
 	next_flush = mono_ms() + (int64_t)cfg.interval * 1000;
@@ -452,6 +427,30 @@ void flow_collector_apply(struct flow_collector *c, const struct flow_config *cf
 		return;
 	}
 	c->running = true;
+}
+
+void flow_collector_put_points(struct flow_collector *c, const struct flow_registry *src, const uint32_t *ids, size_t n,
+			       bool replace)
+{
+	size_t failed = 0;
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	if (replace) {
+		flow_registry_free(&c->reg);
+		for (size_t i = 0; i < src->cap; i++)
+			if (src->slots[i].name && flow_registry_put(&c->reg, &src->slots[i]) < 0)
+				failed++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct flow_point *p = flow_registry_get(src, ids[i]);
+		if (p && flow_registry_put(&c->reg, p) < 0)
+			failed++;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (failed)
+		log_warn("flows: %zu verdict point(s) not known to the collector (out of memory): their records say \"unknown\"",
+			 failed);
 }
 
 void flow_collector_set_names(struct flow_collector *c, struct flow_names *names)

@@ -68,6 +68,13 @@ struct flow_collector *flow_collector_new(void);
  * what is pending). Called from the agent's loop only. Failures are logged;
  * the agent goes on without flows. c may be NULL. */
 void flow_collector_apply(struct flow_collector *c, const struct flow_config *cfg);
+/* The verdict points the ruleset names (the policy engine's registry,
+ * nft_flow.h): the points of src under ids[0..n) are copied in; with
+ * replace, the collector's registry is emptied first and every point of src
+ * copied (the engine made its registry anew: points of rules that went are
+ * dropped then, and only then). Called from the agent's loop; c may be NULL. */
+void flow_collector_put_points(struct flow_collector *c, const struct flow_registry *src, const uint32_t *ids, size_t n,
+			       bool replace);
 /* Hands over a new table (taken; the old one freed). c may be NULL. */
 void flow_collector_set_names(struct flow_collector *c, struct flow_names *names);
 /* Stops the thread (flushing what is pending) and frees everything. NULL is fine. */

@@ -109,6 +109,18 @@ static int program_nft(struct agent *a, size_t *bytes, char *err, size_t errlen)
 	return rc;
 }
 
+/* the verdict points the engine registered since the last call, to the
+ * flow collector (all of them when the engine made its registry anew) */
+static void publish_flow_points(struct agent *a)
+{
+	struct nft_engine *e = &a->engine;
+	if (!e->flows_replaced && !e->flows.n_fresh)
+		return;
+	flow_collector_put_points(a->flows, &e->flows.reg, e->flows.fresh, e->flows.n_fresh, e->flows_replaced);
+	nft_flows_take_fresh(&e->flows);
+	e->flows_replaced = false;
+}
+
 /* the flow collector's address table: the cache's records carry the labels
  * (the programmed state leaves them out) */
 static void publish_flow_names(struct agent *a)
@@ -165,7 +177,9 @@ void agent_program(struct agent *a)
 
 	agent_update_config(a);
 	nft_engine_set_config(&a->engine, a->cfg.iface_prefix, a->cfg.endpoint_to_host);
+	nft_engine_set_flow_logs(&a->engine, a->cfg.flow_logs);
 	rc = program_nft(a, &bytes, err, sizeof(err));
+	publish_flow_points(a);
 	if (rc < 0 && !a->engine_ready) {
 		log_error("%s", err);
 		a->program_failed = true;

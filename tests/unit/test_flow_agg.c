@@ -204,6 +204,19 @@ int main(void)
 	      "denied at the destination: dst reports deny, the verdict-less source allow");
 	flow_records_free(v, n);
 
+	/* allowed by the source's egress, then dropped on this host before
+	 * conntrack confirmed it, the destination's deny log rate-limited away:
+	 * live for one interval, over at the next */
+	struct flow_tuple tu = T("10.65.0.2", 7001, "10.65.0.3", 9090);
+	logv(&a, tu, FLOW_ALLOW, FLOW_EGRESS, 0x10);
+	flow_agg_flush(&a, 1111, resolve, NULL, &v, &n);
+	CHECK(find(v, n, FLOW_EGRESS) && find(v, n, FLOW_EGRESS)->live == 1 && a.n_conns == 1,
+	      "an allow logged, nothing from conntrack yet: live");
+	flow_records_free(v, n);
+	flow_agg_flush(&a, 1112, resolve, NULL, &v, &n);
+	CHECK_INT(a.n_conns, 0, "never confirmed by the next interval: over, forgotten");
+	flow_records_free(v, n);
+
 	/* host traffic (no local endpoint, no verdict) is not kept */
 	ct(&a, T("127.0.0.1", 5555, "127.0.0.1", 9099), CT_MSG_NEW, 0, 0, 0, 0, -1);
 	flow_agg_flush(&a, 1125, resolve, NULL, &v, &n);

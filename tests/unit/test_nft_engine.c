@@ -185,7 +185,11 @@ static void random_v3(char *key, size_t klen, char *value, size_t vlen)
 
 static void random_other(char *key, size_t klen, char *value, size_t vlen)
 {
-	switch (rnd(4)) {
+	switch (rnd(5)) {
+	case 4:
+		snprintf(key, klen, "/calico/v1/config/FlowLogsEnabled");
+		snprintf(value, vlen, "%s", rnd(3) ? "true" : "false");
+		break;
 	case 0: {
 		unsigned x = rnd(2);
 		snprintf(key, klen, "/calico/v1/ipam/v4/pool/10.%u.0.0-16", x);
@@ -348,7 +352,8 @@ static int copy_model(const struct nft_model *src, struct nft_model *dst)
 	return 0;
 }
 
-static int compile_cache(const struct node_cache *c, struct nft_model *out, char *err, size_t errlen)
+static int compile_cache(const struct node_cache *c, struct nft_model *out, char *err, size_t errlen,
+			 struct nft_flows *flows)
 {
 	struct node_config cfg;
 	struct dp_state st;
@@ -359,7 +364,7 @@ static int compile_cache(const struct node_cache *c, struct nft_model *out, char
 		node_config_defaults(&cfg);
 	rc = node_calc(c, HOST, &cfg, &st, &local);
 	if (rc == 0)
-		rc = nft_compile(&st, out, NULL);
+		rc = nft_compile_flows(&st, out, NULL, flows);
 	dp_state_free(&st);
 	node_local_free(&local);
 	return rc;
@@ -372,7 +377,27 @@ static void set_config(struct nft_engine *e, const struct node_cache *c)
 	if (node_config_from_cache(c, HOST, &cfg, err, sizeof(err)) < 0)
 		node_config_defaults(&cfg);
 	nft_engine_set_config(e, cfg.iface_prefix, cfg.endpoint_to_host);
+	nft_engine_set_flow_logs(e, cfg.flow_logs);
 }
+
+/* Every verdict point the compile registered is in the engine's registry
+ * under the same id (the engine's may hold more: points of rules that went). */
+static bool registry_covers(const struct nft_flows *engine, const struct nft_flows *compile)
+{
+	for (size_t i = 0; i < compile->reg.cap; i++) {
+		const struct flow_point *p = &compile->reg.slots[i], *q;
+		if (!p->name)
+			continue;
+		if (!(q = flow_registry_get(&engine->reg, p->id)) || q->kind != p->kind || q->action != p->action ||
+		    q->dir != p->dir || q->rule != p->rule || strcmp(q->name, p->name) != 0 ||
+		    strcmp(q->tier, p->tier) != 0 || strcmp(q->namespace, p->namespace) != 0 ||
+		    strcmp(q->trigger, p->trigger) != 0)
+			return false;
+	}
+	return true;
+}
+
+static unsigned long flow_steps; /* batches compiled with flow logs on */
 
 static unsigned long v3_steps; /* batches after which some endpoint had a tier chain */
 
@@ -411,13 +436,22 @@ static bool run(unsigned long seed, int steps)
 		set_config(&e, &c);
 		char *script = NULL;
 		struct nft_model want;
-		if (nft_engine_flush(&e, &script) < 0 || compile_cache(&c, &want, err, sizeof(err)) < 0) {
+		struct nft_flows flows;
+		nft_flows_init(&flows);
+		if (nft_engine_flush(&e, &script) < 0 || compile_cache(&c, &want, err, sizeof(err), &flows) < 0) {
 			fprintf(stderr, "# seed %lu step %d: flush or compile failed\n", seed, step);
 			free(script);
 			nft_model_free(&want);
+			nft_flows_free(&flows);
 			ok = false;
 			break;
 		}
+		flow_steps += flows.reg.n > 0;
+		if (!registry_covers(&e.flows, &flows)) {
+			fprintf(stderr, "# seed %lu step %d: a verdict point of the compile is not the engine's\n", seed, step);
+			ok = false;
+		}
+		nft_flows_free(&flows);
 		for (size_t i = 0; i < want.n_chains; i++)
 			if (strncmp(want.chains[i].name, "ti-", 3) == 0 || strncmp(want.chains[i].name, "to-", 3) == 0) {
 				v3_steps++;
@@ -461,6 +495,7 @@ int main(void)
 		failed += !run(seed, 150);
 	CHECK_INT((long)failed, 0L, "60 random sequences of 150 batches: engine == full compile after each, scripts replay to it");
 	CHECK(v3_steps > 1000, "v3 policies applied to some endpoint after %lu of 9000 batches", v3_steps);
+	CHECK(flow_steps > 3000 && flow_steps < 9000, "flow logs on in %lu of 9000 batches, off in the others", flow_steps);
 
 	/* a rebuild from a filled cache equals the compile too */
 	struct node_cache c;
@@ -485,7 +520,7 @@ int main(void)
 	nft_engine_init(&e, &c);
 	set_config(&e, &c);
 	CHECK(nft_engine_rebuild(&e, &c) == 0, "rebuild from a filled cache");
-	CHECK(compile_cache(&c, &want, err, sizeof(err)) == 0, "full compile");
+	CHECK(compile_cache(&c, &want, err, sizeof(err), NULL) == 0, "full compile");
 	nft_render_full(&e.model, &a);
 	nft_render_full(&want, &b);
 	CHECK_STR(a, b, "rebuilt model == full compile");
@@ -542,6 +577,51 @@ int main(void)
 	script = NULL;
 	CHECK(nft_engine_flush(&e, &script) == 0 && script && !script[0], "nothing pending after the last rebuild");
 	free(script);
+	nft_engine_free(&e);
+	node_cache_free(&c);
+
+	/* profile churn: each new profile brings new verdict points and leaves
+	 * its predecessor's stale in the registry; the engine asks for a
+	 * rebuild when the registry doubled, which drops them */
+	node_cache_init(&c);
+	node_cache_set_host(&c, HOST);
+	nft_engine_init(&e, &c);
+	nft_engine_rebuild(&e, &c);
+	compactions = mismatch = 0;
+	size_t most_points = 0, kept = 0;
+	for (int i = 0; i < 3000; i++) {
+		snprintf(key, sizeof(key), "/calico/v1/policy/profile/q%d/rules", i);
+		node_cache_put(&c, key, "{\"inbound_rules\":[{\"action\":\"allow\"}],\"outbound_rules\":[{\"action\":\"deny\"}]}");
+		snprintf(key, sizeof(key), "/calico/v1/host/%s/workload/o/w/endpoint/e", HOST);
+		snprintf(value, sizeof(value),
+			 "{\"state\":\"active\",\"name\":\"cali0\",\"profile_ids\":[\"q%d\"],"
+			 "\"ipv4_nets\":[\"10.0.0.1/32\"],\"ipv6_nets\":[]}", i);
+		node_cache_put(&c, key, value);
+		if (i) {
+			snprintf(key, sizeof(key), "/calico/v1/policy/profile/q%d/rules", i - 1);
+			node_cache_del(&c, key);
+		}
+		nft_engine_flush(&e, &script);
+		free(script);
+		if (e.flows.reg.n > most_points)
+			most_points = e.flows.reg.n;
+		if (nft_engine_wants_compaction(&e)) {
+			char *before = NULL, *after = NULL;
+			nft_render_full(&e.model, &before);
+			compactions++;
+			nft_engine_rebuild(&e, &c);
+			if (e.flows.reg.n > kept)
+				kept = e.flows.reg.n;
+			nft_render_full(&e.model, &after);
+			mismatch += !before || !after || strcmp(before, after) != 0;
+			free(before);
+			free(after);
+		}
+	}
+	CHECK(compactions >= 2, "3,000 profiles churned: the flow registry asked for compaction (%d times)", compactions);
+	CHECK_INT(mismatch, 0, "each rebuild made the same model");
+	CHECK(most_points <= 4096 + 8, "the registry stayed bounded (at most %zu points)", most_points);
+	CHECK(kept > 0 && kept < 16, "after a rebuild the registry holds the live points only (at most %zu)", kept);
 	nft_engine_free(&e);
 	node_cache_free(&c);
 	return tap_done();

@@ -69,7 +69,7 @@ static void check_rule(const char *rule_yaml, const char *scope_ns, const char *
 		return;
 	}
 	struct recorder rec = { "" };
-	struct nft_v3_sets sets = { port_set, net_set, selector_set, &rec };
+	struct nft_v3_sets sets = { port_set, net_set, selector_set, &rec, NULL };
 	struct nft_model m;
 	nft_model_init(&m, "inet", "calico");
 	struct nft_chain *c = nft_model_add_chain(&m, "t", NULL);
@@ -158,8 +158,8 @@ int main(void)
 	struct nft_model m;
 	nft_model_init(&m, "inet", "calico");
 	char *pols[] = { "pi-aaa", "pi-bbb" };
-	CHECK_INT(nft_v3_tier_chain(&m, "ti-cali1-x", pols, 2, V3_DEFAULT_DENY), 0, "tier chain made");
-	CHECK_INT(nft_v3_tier_chain(&m, "ti-cali1-y", pols, 1, V3_DEFAULT_PASS), 0, "passing tier chain made");
+	CHECK_INT(nft_v3_tier_chain(&m, "ti-cali1-x", pols, 2, V3_DEFAULT_DENY, NULL, NULL), 0, "tier chain made");
+	CHECK_INT(nft_v3_tier_chain(&m, "ti-cali1-y", pols, 1, V3_DEFAULT_PASS, NULL, NULL), 0, "passing tier chain made");
 	const struct nft_chain *c = &m.chains[0];
 	CHECK(c->n_rules == 7 && strcmp(c->rules[0], "jump pi-aaa") == 0 &&
 		      strcmp(c->rules[1], "meta mark & 0x01000000 == 0x01000000 return") == 0 &&

@@ -394,6 +394,12 @@ struct build {
 	size_t n_uses, cap_uses;
 };
 
+/* where the pieces register verdict points; NULL: flow logs off */
+static struct nft_flows *engine_flows(struct nft_engine *e)
+{
+	return e->flow_logs ? &e->flows : NULL;
+}
+
 static bool has_profile(void *ctx, const char *name)
 {
 	struct build *b = ctx;
@@ -543,7 +549,7 @@ static int rebuild_profile(struct nft_engine *e, uint32_t id)
 	p->dirty = false;
 	build_init(&b, e);
 	if (want) {
-		const struct nft_piece_hooks hooks = { has_profile, build_port_set, build_tag_use, &b };
+		const struct nft_piece_hooks hooks = { has_profile, build_port_set, build_tag_use, &b, engine_flows(e) };
 		const struct node_kv *rules = key_profile_rules(key, name) ? node_cache_get(e->cache, key) : NULL;
 		const struct rule_list none = { 0 };
 		bool ok = rules && rules->valid;
@@ -629,7 +635,7 @@ static int rebuild_iface(struct nft_engine *e, uint32_t id)
 	f->dirty = false;
 	build_init(&b, e);
 	if (want) {
-		const struct nft_piece_hooks hooks = { has_profile, build_port_set, build_tag_use, &b };
+		const struct nft_piece_hooks hooks = { has_profile, build_port_set, build_tag_use, &b, engine_flows(e) };
 		if ((rc = nft_piece_endpoint(&b.tmp, &kv->ep, &f->jumps, &hooks, &jumps)) < 0)
 			goto out;
 		if (jumps && !(uses = calloc(kv->ep.n_profile_ids, sizeof(*uses)))) {
@@ -713,7 +719,7 @@ static int rebuild_dispatch(struct nft_engine *e)
 	int rc;
 
 	nft_model_init(&tmp, NFT_FAMILY, NFT_TABLE);
-	if ((rc = nft_piece_dispatch(&tmp, e->iface_prefix, e->endpoint_to_host)) == 0)
+	if ((rc = nft_piece_dispatch(&tmp, e->iface_prefix, e->endpoint_to_host, engine_flows(e))) == 0)
 		rc = move_chains(e, &tmp);
 	nft_model_free(&tmp);
 	return rc;
@@ -751,13 +757,19 @@ static void reset(struct nft_engine *e)
 	engine_delta_free(e->delta);
 	nft_model_free(&e->model);
 
+	nft_flows_free(&e->flows);
+
 	char prefix[sizeof(e->iface_prefix)];
 	enum dp_host_action action = e->endpoint_to_host;
+	bool flow_logs = e->flow_logs;
 	struct node_cache *c = e->cache;
 	memcpy(prefix, e->iface_prefix, sizeof(prefix));
 	memset(e, 0, sizeof(*e));
 	memcpy(e->iface_prefix, prefix, sizeof(prefix));
 	e->endpoint_to_host = action;
+	e->flow_logs = flow_logs;
+	nft_flows_init(&e->flows);
+	e->flows_replaced = true;
 	e->cache = c;
 	nft_model_init(&e->model, NFT_FAMILY, NFT_TABLE);
 	nft_model_init(&e->v3_prev, NFT_FAMILY, NFT_TABLE);
@@ -768,6 +780,8 @@ int nft_engine_init(struct nft_engine *e, struct node_cache *c)
 	memset(e, 0, sizeof(*e));
 	snprintf(e->iface_prefix, sizeof(e->iface_prefix), "cali");
 	e->endpoint_to_host = DP_HOST_DROP;
+	e->flow_logs = true; /* FlowLogsEnabled's default */
+	nft_flows_init(&e->flows);
 	e->cache = c;
 	nft_model_init(&e->model, NFT_FAMILY, NFT_TABLE);
 	nft_model_init(&e->v3_prev, NFT_FAMILY, NFT_TABLE);
@@ -782,6 +796,7 @@ void nft_engine_free(struct nft_engine *e)
 	reset(e);
 	nft_model_free(&e->model);
 	nft_model_free(&e->v3_prev);
+	nft_flows_free(&e->flows);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -792,6 +807,25 @@ void nft_engine_set_config(struct nft_engine *e, const char *iface_prefix, enum 
 	snprintf(e->iface_prefix, sizeof(e->iface_prefix), "%s", iface_prefix);
 	e->endpoint_to_host = endpoint_to_host;
 	e->dispatch_dirty = true;
+}
+
+void nft_engine_set_flow_logs(struct nft_engine *e, bool on)
+{
+	if (e->flow_logs == on)
+		return;
+	e->flow_logs = on;
+	/* every chain that holds a verdict point is made again */
+	for (size_t i = 0; i < e->n_ifaces; i++)
+		if (e->ifaces[i].programmed)
+			mark_iface(e, (uint32_t)i);
+	for (size_t i = 0; i < e->n_profiles; i++)
+		if (e->profiles[i].programmed)
+			mark_profile(e, (uint32_t)i);
+	e->v3_dirty = e->dispatch_dirty = true;
+	if (!on) {
+		nft_flows_free(&e->flows);
+		e->flows_replaced = true;
+	}
 }
 
 /* ---------- Calico's v3 policy ---------- */
@@ -934,7 +968,7 @@ static int rebuild_v3(struct nft_engine *e)
 		labels[n] = st.endpoint_labels ? &st.endpoint_labels[eps[i] - st.endpoints] : &none;
 		prog[n++] = eps[i];
 	}
-	const struct nft_piece_hooks hooks = { v3_no_profile, v3_port_set, v3_no_tag, &tmp };
+	const struct nft_piece_hooks hooks = { v3_no_profile, v3_port_set, v3_no_tag, &tmp, engine_flows(e) };
 	if ((rc = nft_piece_v3(&tmp, &st, prog, labels, n, &hooks, jumps, &rules)) < 0 ||
 	    (rc = nft_model_finish(&tmp)) < 0 || (rc = v3_apply(e, &tmp)) < 0)
 		goto out;
@@ -1027,6 +1061,7 @@ int nft_engine_rebuild(struct nft_engine *e, struct node_cache *c)
 	if (e->broken || (rc = apply_pending(e)) < 0 || (rc = nft_model_finish(&e->model)) < 0)
 		goto out;
 	rc = e->broken ? -ENOMEM : 0;
+	e->flows_at_rebuild = e->flows.reg.n;
 out:
 	e->bulk = false;
 	e->local_changed = true;
@@ -1039,6 +1074,8 @@ bool nft_engine_wants_compaction(struct nft_engine *e)
 {
 	size_t live = 0;
 
+	if (e->flows.reg.n > 4096 && e->flows.reg.n > 2 * e->flows_at_rebuild)
+		return true;
 	if (e->ifnames.n <= 1024 || e->ifnames.n < e->compact_check_at)
 		return false;
 	for (size_t i = 0; i < e->n_ifaces; i++)

@@ -79,6 +79,16 @@ struct nft_engine {
 	struct nft_model v3_prev; /* the v3 chains and sets in the model, finished */
 	size_t v3_rules;
 
+	/* Flow logs (nft_compile.h names the verdict points): the registry of
+	 * every point rendered since the last rebuild. Points whose rules went
+	 * stay registered until the next rebuild; nft_engine_wants_compaction
+	 * asks for one when the registry doubled since the last, so stale
+	 * points are bounded by the live ones (and 4,096). */
+	bool flow_logs;
+	struct nft_flows flows;
+	size_t flows_at_rebuild;   /* points registered by the last rebuild */
+	bool flows_replaced;       /* the registry was made anew: hand it over whole */
+
 	size_t local_valid; /* decoded local endpoints */
 	size_t compact_check_at; /* interned interface names at which to look again (nft_engine_wants_compaction) */
 	struct nft_compile_report rep;
@@ -97,12 +107,18 @@ int nft_engine_rebuild(struct nft_engine *e, struct node_cache *c);
 /* Applies the batch's pending work to the model and renders what changed
  * since the last flush as one nft script (*script malloc'd, "" when nothing
  * changed). 0, or -ENOMEM / -EIO when the engine is broken: rebuild. */
+/* FlowLogsEnabled: on, every verdict point logs (nft_compile.h) and is
+ * registered in e->flows; off, no log statement at all. A change re-renders
+ * every chain at the next flush. */
+void nft_engine_set_flow_logs(struct nft_engine *e, bool on);
 /* Interface names are interned and kept, so endpoint churn grows the
  * engine's tables by one name per endpoint ever seen. True when they hold
  * over 1,024 names and four times as many as interfaces in use: the caller
  * then rebuilds the engine (nft_engine_rebuild) right after a flush, which
  * makes the same model in fresh tables. Checked at most once per half again
- * as many names, so the check costs O(1) per churned endpoint. */
+ * as many names, so the check costs O(1) per churned endpoint. Also true when
+ * the flow registry holds over 4,096 points and twice as many as the last
+ * rebuild registered (stale points of rules that went). */
 bool nft_engine_wants_compaction(struct nft_engine *e);
 int nft_engine_flush(struct nft_engine *e, char **script);
 /* What is programmed, as nft_compile reports it. */

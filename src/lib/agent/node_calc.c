@@ -384,6 +384,7 @@ int node_calc(const struct node_cache *c, const char *host, const struct node_co
 	dp_state_init(out);
 	memset(local, 0, sizeof(*local));
 	out->endpoint_to_host = cfg->endpoint_to_host;
+	out->flow_logs = cfg->flow_logs;
 	snprintf(out->iface_prefix, sizeof(out->iface_prefix), "%s", cfg->iface_prefix);
 	if ((rc = local_endpoints(c, host, out, local)) < 0 || (rc = referenced_profiles(c, out)) < 0 ||
 	    (rc = tag_sets(c, out)) < 0 || (rc = pools(c, out)) < 0 || (rc = node_calc_v3(c, host, out)) < 0)
@@ -397,6 +398,7 @@ int node_calc_local(const struct node_cache *c, const char *host, const struct n
 	dp_state_init(out);
 	memset(local, 0, sizeof(*local));
 	out->endpoint_to_host = cfg->endpoint_to_host;
+	out->flow_logs = cfg->flow_logs;
 	snprintf(out->iface_prefix, sizeof(out->iface_prefix), "%s", cfg->iface_prefix);
 	return local_endpoints(c, host, out, local);
 }

@@ -326,6 +326,14 @@ int flow_agg_flush(struct flow_agg *a, int64_t now, flow_resolve_fn resolve, voi
 
 	*out = NULL;
 	*n_out = 0;
+	/* Allowed by a verdict logged an interval ago, yet never in conntrack's
+	 * table: dropped after its allow (on this host, by the destination's
+	 * policy, whose rate-limited deny log may not have named it). It is
+	 * over; without this, every such attempt would stay until the cap. */
+	for (size_t b = 0; b < a->n_buckets; b++)
+		for (struct flow_conn *c = a->buckets[b]; c; c = c->next)
+			if (c->started_reported && !c->confirmed && !c->denied)
+				c->ended = true;
 	for (size_t b = 0; b < a->n_buckets; b++)
 		for (struct flow_conn *c = a->buckets[b]; c; c = c->next) {
 			if (!c->touched && (c->ended || c->denied))

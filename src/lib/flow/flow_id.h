@@ -29,10 +29,14 @@
  * other, each with its own id.
  *
  * The agent's registry maps each id to a flow_point; the compiler fills it as
- * it renders the ruleset. Ids are the compiler's choice; flow_point_hash()
- * gives a stable one (the same point keeps its id across restarts, so a
- * packet logged under the previous agent's ruleset still names the right
- * rule); on a collision the compiler takes the next free id. */
+ * it renders the ruleset (policy/nft_flow.h; which points exist and how each
+ * kind is named: policy/nft_compile.h, nft_compile_flows). Ids are the
+ * compiler's choice; flow_point_hash() gives a stable one (the same point
+ * keeps its id across restarts, so a packet logged under the previous
+ * agent's ruleset still names the right rule); on a collision the compiler
+ * takes the next free id. For an end-of-tier point, name and namespace are
+ * those of the trigger (so points with different triggers hash apart) and
+ * trigger repeats the policy's name. */
 #ifndef CALICO_FLOW_ID_H
 #define CALICO_FLOW_ID_H
 

@@ -11,6 +11,7 @@ void dp_state_init(struct dp_state *s)
 	memset(s, 0, sizeof(*s));
 	s->endpoint_to_host = DP_HOST_DROP;
 	strcpy(s->iface_prefix, "cali");
+	s->flow_logs = true;
 }
 
 void dp_state_free(struct dp_state *s)

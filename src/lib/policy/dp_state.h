@@ -8,6 +8,7 @@
 #ifndef CALICO_DP_STATE_H
 #define CALICO_DP_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/ipaddr.h"
@@ -62,6 +63,7 @@ struct dp_state {
 	size_t n_pools;
 	enum dp_host_action endpoint_to_host;
 	char iface_prefix[DP_IFACE_PREFIX_MAX + 1]; /* "cali" */
+	bool flow_logs; /* FlowLogsEnabled (default on): verdict points log to NFLOG (nft_flow.h) */
 
 	/* Calico's v3 policy model (DESIGN §11); all empty without it. */
 	struct label_set *endpoint_labels; /* effective labels of endpoints[i] (NULL: none has any) */
@@ -100,7 +102,7 @@ int dp_host_action_parse(const char *text, enum dp_host_action *out);
 const char *dp_host_action_name(enum dp_host_action a);
 
 /* The JSON form used by the golden tests and the lab driver:
- * {"config": {"DefaultEndpointToHostAction": "DROP", "InterfacePrefix": "cali"},
+ * {"config": {"DefaultEndpointToHostAction": "DROP", "InterfacePrefix": "cali", "FlowLogsEnabled": true},
  *  "endpoints": [<endpoint JSON of DESIGN §2>, ...],
  *  "profiles": [{"name": "p1", "tags": ["p1"], "rules": <rules JSON of DESIGN §2>}, ...],
  *  "tags": {"p1": ["10.65.0.2", "fd00::2"], ...},

@@ -45,7 +45,7 @@ static char *dump(const json_t *v)
 
 static int load_config(const json_t *o, struct dp_state *s, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "DefaultEndpointToHostAction", "InterfacePrefix", NULL };
+	static const char *const keys[] = { "DefaultEndpointToHostAction", "InterfacePrefix", "FlowLogsEnabled", NULL };
 	const char *bad, *t;
 	json_t *v;
 
@@ -66,6 +66,11 @@ static int load_config(const json_t *o, struct dp_state *s, char *err, size_t er
 		    strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(t))
 			return js_fail(err, errlen, "invalid \"InterfacePrefix\": expected 1-8 lower-case letters or digits");
 		strcpy(s->iface_prefix, t);
+	}
+	if ((v = json_object_get(o, "FlowLogsEnabled"))) {
+		if (!json_is_boolean(v))
+			return js_fail(err, errlen, "invalid \"FlowLogsEnabled\": expected true or false");
+		s->flow_logs = json_is_true(v);
 	}
 	return 0;
 }

@@ -188,7 +188,7 @@ static int ip_ptr_cmp(const void *a, const void *b)
  * endpoint has a handful of addresses (and an anonymous set per endpoint would
  * make large loads quadratic, see nft_rule.h). "meta nfproto ipv4 drop" for a
  * family the endpoint has no address in. */
-static int add_anti_spoof(struct nft_chain *ch, const struct cidr *nets, size_t n, int family)
+static int add_anti_spoof(struct nft_chain *ch, const struct cidr *nets, size_t n, int family, const char *log)
 {
 	struct ip_addr *addrs;
 	char *text = NULL;
@@ -196,7 +196,9 @@ static int add_anti_spoof(struct nft_chain *ch, const struct cidr *nets, size_t 
 	int rc;
 
 	if (n == 0)
-		return nft_chain_add_rule(ch, "meta nfproto ipv%d drop", family);
+		return (log[0] && (rc = nft_chain_add_rule(ch, "meta nfproto ipv%d %s", family, log)) < 0)
+			       ? rc
+			       : nft_chain_add_rule(ch, "meta nfproto ipv%d drop", family);
 	if (!(addrs = calloc(n, sizeof(*addrs))) || !(text = malloc(n * (IP_STR_MAX + 16) + 8))) {
 		rc = -ENOMEM;
 		goto out;
@@ -210,7 +212,9 @@ static int add_anti_spoof(struct nft_chain *ch, const struct cidr *nets, size_t 
 			continue;
 		len += (size_t)sprintf(text + len, "%s saddr != %s ", family == 4 ? "ip" : "ip6", ip_format(&addrs[i], s));
 	}
-	rc = nft_chain_add_rule(ch, "%sdrop", text);
+	/* the spoofed source's first packet logged (rate-limited), then dropped */
+	if (!log[0] || (rc = nft_chain_add_rule(ch, "%s%s", text, log)) == 0)
+		rc = nft_chain_add_rule(ch, "%sdrop", text);
 out:
 	free(addrs);
 	free(text);
@@ -273,8 +277,12 @@ static int add_encap_guard(struct nft_chain *ch)
 
 /* Profiles in order; an allow returns at once. Any missing profile, or an
  * inactive endpoint, leaves the endpoint with nothing: drop. */
-static int add_profile_jumps(struct nft_chain *ch, const struct endpoint *e, const char *dir, bool complete)
+static int add_profile_jumps(struct nft_chain *ch, const struct endpoint *e, const char *dir, bool complete,
+			     struct nft_flows *flows)
 {
+	struct flow_point end = nft_flow_point(FLOW_KIND_END_OF_PROFILES, FLOW_DENY,
+					       strcmp(dir, "in") == 0 ? FLOW_INGRESS : FLOW_EGRESS);
+	char log[NFT_FLOW_TEXT_MAX];
 	int rc;
 
 	if (complete && e->n_profile_ids) {
@@ -286,6 +294,10 @@ static int add_profile_jumps(struct nft_chain *ch, const struct endpoint *e, con
 							 " " CLEAR_MARK " return")) < 0)
 				return rc;
 	}
+	if (complete && e->n_profile_ids)
+		end.name = end.trigger = e->profile_ids[e->n_profile_ids - 1];
+	if ((rc = nft_flow_log(flows, &end, log)) < 0 || (log[0] && (rc = nft_chain_add_rule(ch, "%s", log)) < 0))
+		return rc;
 	return nft_chain_add_rule(ch, "drop");
 }
 
@@ -314,9 +326,10 @@ static int add_tier_jumps(struct nft_chain *ch, char (*chains)[NFT_NAME_MAX], si
 int nft_piece_endpoint(struct nft_model *m, const struct endpoint *e, const struct nft_v3_jumps *jumps,
 		       const struct nft_piece_hooks *h, bool *uses_profiles)
 {
-	char name[NFT_NAME_MAX];
+	char name[NFT_NAME_MAX], spoof_log[NFT_FLOW_TEXT_MAX];
 	struct nft_chain *ch;
 	bool complete = strcmp(e->state, "inactive") != 0;
+	const struct flow_point spoof = nft_flow_point(FLOW_KIND_ANTI_SPOOF, FLOW_DENY, FLOW_EGRESS);
 	int rc;
 
 	for (size_t i = 0; complete && i < e->n_profile_ids; i++)
@@ -327,13 +340,14 @@ int nft_piece_endpoint(struct nft_model *m, const struct endpoint *e, const stru
 	snprintf(name, sizeof(name), "wl-from-%s", e->name);
 	if (!(ch = nft_model_add_chain(m, name, NULL)))
 		return -ENOMEM;
-	if ((rc = nft_chain_add_rule(ch, "ct state established,related accept")) < 0 ||
+	if ((rc = nft_flow_log(h->flows, &spoof, spoof_log)) < 0 ||
+	    (rc = nft_chain_add_rule(ch, "ct state established,related accept")) < 0 ||
 	    (rc = add_na_guard(ch, e->ipv6_nets, e->n_ipv6_nets)) < 0 ||
 	    (rc = nft_chain_add_rule(ch, "ct state invalid drop")) < 0 || (rc = add_encap_guard(ch)) < 0 ||
-	    (rc = add_anti_spoof(ch, e->ipv4_nets, e->n_ipv4_nets, 4)) < 0 ||
-	    (rc = add_anti_spoof(ch, e->ipv6_nets, e->n_ipv6_nets, 6)) < 0 ||
+	    (rc = add_anti_spoof(ch, e->ipv4_nets, e->n_ipv4_nets, 4, spoof_log)) < 0 ||
+	    (rc = add_anti_spoof(ch, e->ipv6_nets, e->n_ipv6_nets, 6, spoof_log)) < 0 ||
 	    (jumps && (rc = add_tier_jumps(ch, jumps->out, jumps->n_out)) < 0) ||
-	    (rc = add_profile_jumps(ch, e, "out", complete)) < 0)
+	    (rc = add_profile_jumps(ch, e, "out", complete, h->flows)) < 0)
 		return rc;
 
 	snprintf(name, sizeof(name), "wl-to-%s", e->name);
@@ -342,7 +356,7 @@ int nft_piece_endpoint(struct nft_model *m, const struct endpoint *e, const stru
 	if ((rc = nft_chain_add_rule(ch, "ct state established,related accept")) < 0 ||
 	    (rc = nft_chain_add_rule(ch, "ct state invalid drop")) < 0 ||
 	    (jumps && (rc = add_tier_jumps(ch, jumps->in, jumps->n_in)) < 0) ||
-	    (rc = add_profile_jumps(ch, e, "in", complete)) < 0)
+	    (rc = add_profile_jumps(ch, e, "in", complete, h->flows)) < 0)
 		return rc;
 	return 0;
 }
@@ -442,7 +456,7 @@ static int add_profile_chain(struct nft_model *m, const char *profile, const cha
 			     const struct rule_list *rules, const struct nft_piece_hooks *h, size_t *n_rules)
 {
 	const struct nft_rule_sets sets = { h->port_set, h->ctx };
-	char name[NFT_NAME_MAX];
+	char name[NFT_NAME_MAX], log[NFT_FLOW_TEXT_MAX], verdict[NFT_FLOW_TEXT_MAX + 64];
 	int rc;
 
 	snprintf(name, sizeof(name), "prof-%s-%s", dir, profile);
@@ -452,7 +466,17 @@ static int add_profile_chain(struct nft_model *m, const char *profile, const cha
 	for (size_t i = 0; i < rules->n; i++) {
 		const struct rule *r = &rules->items[i];
 		unsigned fam = nft_rule_families(r);
-		if ((rc = nft_rule_append(ch, r, r->action == RULE_ALLOW ? ALLOW_VERDICT : "drop", &sets)) < 0 ||
+		struct flow_point p = nft_flow_point(FLOW_KIND_PROFILE, r->action == RULE_ALLOW ? FLOW_ALLOW : FLOW_DENY,
+						     strcmp(dir, "in") == 0 ? FLOW_INGRESS : FLOW_EGRESS);
+		p.name = profile;
+		p.rule = (int)i;
+		if (fam && (rc = nft_flow_log(h->flows, &p, log)) < 0)
+			return rc;
+		/* allow: the log on the deciding rule; deny: a log rule of its own first */
+		snprintf(verdict, sizeof(verdict), "%s%s%s", fam && log[0] && r->action == RULE_ALLOW ? log : "",
+			 fam && log[0] && r->action == RULE_ALLOW ? " " : "", r->action == RULE_ALLOW ? ALLOW_VERDICT : "drop");
+		if ((fam && log[0] && r->action != RULE_ALLOW && (rc = nft_rule_append(ch, r, log, &sets)) < 0) ||
+		    (rc = nft_rule_append(ch, r, verdict, &sets)) < 0 ||
 		    (r->src_tag[0] && fam && (rc = h->tag_use(h->ctx, r->src_tag, fam)) < 0) ||
 		    (r->dst_tag[0] && fam && (rc = h->tag_use(h->ctx, r->dst_tag, fam)) < 0))
 			return rc;
@@ -616,20 +640,26 @@ int nft_piece_nat(struct nft_model *m, const struct pool *pools, size_t n)
 
 /* ---------- fixed chains ---------- */
 
-int nft_piece_dispatch(struct nft_model *m, const char *iface_prefix, enum dp_host_action endpoint_to_host)
+int nft_piece_dispatch(struct nft_model *m, const char *iface_prefix, enum dp_host_action endpoint_to_host,
+		       struct nft_flows *flows)
 {
 	const char *pfx = iface_prefix[0] ? iface_prefix : "cali";
+	const struct flow_point from = nft_flow_point(FLOW_KIND_FAIL_CLOSED, FLOW_DENY, FLOW_EGRESS),
+				to = nft_flow_point(FLOW_KIND_FAIL_CLOSED, FLOW_DENY, FLOW_INGRESS);
+	char log[NFT_FLOW_TEXT_MAX];
 	struct nft_chain *ch;
 	int rc;
 
 	if (!(ch = nft_model_add_chain(m, "cali-from-wl", NULL)))
 		return -ENOMEM;
-	if ((rc = nft_chain_add_rule(ch, "iifname vmap @from-wl")) < 0 ||
+	if ((rc = nft_chain_add_rule(ch, "iifname vmap @from-wl")) < 0 || (rc = nft_flow_log(flows, &from, log)) < 0 ||
+	    (log[0] && (rc = nft_chain_add_rule(ch, "iifname \"%s*\" %s", pfx, log)) < 0) ||
 	    (rc = nft_chain_add_rule(ch, "iifname \"%s*\" drop", pfx)) < 0)
 		return rc;
 	if (!(ch = nft_model_add_chain(m, "cali-to-wl", NULL)))
 		return -ENOMEM;
-	if ((rc = nft_chain_add_rule(ch, "oifname vmap @to-wl")) < 0 ||
+	if ((rc = nft_chain_add_rule(ch, "oifname vmap @to-wl")) < 0 || (rc = nft_flow_log(flows, &to, log)) < 0 ||
+	    (log[0] && (rc = nft_chain_add_rule(ch, "oifname \"%s*\" %s", pfx, log)) < 0) ||
 	    (rc = nft_chain_add_rule(ch, "oifname \"%s*\" drop", pfx)) < 0)
 		return rc;
 
@@ -661,12 +691,21 @@ int nft_piece_dispatch(struct nft_model *m, const char *iface_prefix, enum dp_ho
 
 int nft_compile(const struct dp_state *s, struct nft_model *out, struct nft_compile_report *report)
 {
+	return nft_compile_flows(s, out, report, NULL);
+}
+
+int nft_compile_flows(const struct dp_state *s, struct nft_model *out, struct nft_compile_report *report,
+		      struct nft_flows *flows)
+{
 	struct nft_compile_report dummy;
 	struct compiler c = { .s = s, .m = out, .rep = report ? report : &dummy };
+	struct nft_flows own;
 	int rc = -ENOMEM;
 
+	nft_flows_init(&own);
 	memset(c.rep, 0, sizeof(*c.rep));
-	c.hooks = (struct nft_piece_hooks){ compiler_has_profile, port_set, note_tag, &c };
+	c.hooks = (struct nft_piece_hooks){ compiler_has_profile, port_set, note_tag, &c,
+					    s->flow_logs ? flows ? flows : &own : NULL };
 	nft_model_init(out, NFT_FAMILY, NFT_TABLE);
 	if (s->n_profiles && (!(c.profiles = calloc(s->n_profiles, sizeof(*c.profiles))) ||
 			      !(c.profile_used = calloc(s->n_profiles, sizeof(*c.profile_used)))))
@@ -684,7 +723,7 @@ int nft_compile(const struct dp_state *s, struct nft_model *out, struct nft_comp
 
 	if ((rc = add_endpoints(&c)) < 0 || (rc = add_profiles(&c)) < 0 || (rc = add_tag_sets(&c)) < 0 ||
 	    (rc = nft_piece_nat(out, s->pools, s->n_pools)) < 0 ||
-	    (rc = nft_piece_dispatch(out, s->iface_prefix, s->endpoint_to_host)) < 0)
+	    (rc = nft_piece_dispatch(out, s->iface_prefix, s->endpoint_to_host, c.hooks.flows)) < 0)
 		goto out;
 	rc = nft_model_finish(out);
 out:
@@ -697,5 +736,6 @@ out:
 		free(c.port_slots[i].text);
 	}
 	free(c.port_slots);
+	nft_flows_free(&own);
 	return rc;
 }

@@ -36,6 +36,7 @@
 #include <stddef.h>
 
 #include "policy/dp_state.h"
+#include "policy/nft_flow.h"
 #include "policy/nft_model.h"
 
 #define NFT_FAMILY "inet"
@@ -53,6 +54,29 @@ struct nft_compile_report {
  * and failure alike. report may be NULL. 0, -ENOMEM or -E2BIG (a rule too
  * long to express). */
 int nft_compile(const struct dp_state *s, struct nft_model *out, struct nft_compile_report *report);
+/* The same, registering every verdict point rendered into flows (which the
+ * caller initialised and owns; NULL: a registry of the compile's own,
+ * dropped after it). With s->flow_logs false nothing is logged or registered.
+ *
+ * Verdict points (flow/flow_id.h), each logged on a new connection's first
+ * packet only, drops rate-limited:
+ *   profile rule      kind profile, name = the profile, rule = its index
+ *   policy rule       kind policy, tier, name, namespace, rule = its index
+ *                     (Allow, Deny and Pass; Log rules decide nothing)
+ *   a tier's end      kind end-of-tier, action deny or pass; name and
+ *                     namespace = the trigger: the last policy of the tier
+ *                     that applies to the endpoint in that direction, the
+ *                     one a tier chain (per endpoint) jumps to last, so it
+ *                     is known when the chain is made; trigger = its name
+ *   profiles' end     kind end-of-profiles (the endpoint chain's final drop),
+ *                     name = trigger = the endpoint's last profile ("" when
+ *                     it has none, or an inactive endpoint or a missing
+ *                     profile leaves it with the drop alone)
+ *   fail-closed       kind fail-closed: an unprogrammed interface, per direction
+ *   anti-spoofing     kind anti-spoof: a source the endpoint does not own (egress)
+ * Direction: a workload's inbound chains are ingress, its outbound egress. */
+int nft_compile_flows(const struct dp_state *s, struct nft_model *out, struct nft_compile_report *report,
+		      struct nft_flows *flows);
 
 /* ---------- the compile's pieces ----------
  * nft_compile is made of these; a builder that keeps a model current piece
@@ -67,6 +91,8 @@ struct nft_piece_hooks {
 	/* a rule matches addresses of tag in these NFT_FAMILY_* families */
 	int (*tag_use)(void *ctx, const char *tag, unsigned families);
 	void *ctx;
+	/* where verdict points are registered; NULL: flow logs off, no log statements */
+	struct nft_flows *flows;
 };
 
 /* Whether an interface name can be programmed ([A-Za-z0-9._-], 1-15). */
@@ -111,7 +137,8 @@ struct nft_set *nft_piece_tag_set(struct nft_model *m, const char *tag, int fami
 const char *nft_member_text(const struct ip_addr *ip, char buf[IP_STR_MAX]);
 /* masq4/6, pools4/6 and cali-postrouting from every pool. */
 int nft_piece_nat(struct nft_model *m, const struct pool *pools, size_t n);
-/* cali-from-wl, cali-to-wl, cali-forward, cali-input. */
-int nft_piece_dispatch(struct nft_model *m, const char *iface_prefix, enum dp_host_action endpoint_to_host);
+/* cali-from-wl, cali-to-wl, cali-forward, cali-input; flows as in the hooks. */
+int nft_piece_dispatch(struct nft_model *m, const char *iface_prefix, enum dp_host_action endpoint_to_host,
+		       struct nft_flows *flows);
 
 #endif

@@ -388,6 +388,7 @@ static int endpoint_tiers(struct v3c *c, const struct endpoint *e, const struct 
 {
 	const char *ns = dp_labels_namespace(labels);
 	char **chains = NULL, tier_chain[NFT_NAME_MAX];
+	const struct pol_ent *last = NULL;
 	size_t n = 0;
 	int rc = 0;
 
@@ -406,10 +407,17 @@ static int endpoint_tiers(struct v3c *c, const struct endpoint *e, const struct 
 			}
 			nft_v3_policy_chain_name(chains[n++], dir, c->tiers[t].name, pol_ns(p->r), p->r->meta.name);
 			p->used[dir] = true;
+			last = p;
 		}
 		if (n) {
+			/* the tier's end names the last policy that applied: the trigger */
+			struct flow_point end = nft_flow_point(FLOW_KIND_END_OF_TIER, FLOW_DENY,
+							       dir == NFT_V3_INGRESS ? FLOW_INGRESS : FLOW_EGRESS);
+			end.tier = c->tiers[t].name;
+			end.name = end.trigger = last->r->meta.name;
+			end.namespace = pol_ns(last->r) ? pol_ns(last->r) : "";
 			nft_v3_tier_chain_name(tier_chain, dir, e->name, c->tiers[t].name);
-			if ((rc = nft_v3_tier_chain(c->m, tier_chain, chains, n, c->tiers[t].action)) < 0 ||
+			if ((rc = nft_v3_tier_chain(c->m, tier_chain, chains, n, c->tiers[t].action, c->h->flows, &end)) < 0 ||
 			    (rc = dir == NFT_V3_INGRESS ? push_name(&j->in, &j->n_in, tier_chain)
 							: push_name(&j->out, &j->n_out, tier_chain)) < 0)
 				goto out;
@@ -472,7 +480,7 @@ int nft_piece_v3(struct nft_model *m, const struct dp_state *s, const struct end
 		 struct nft_v3_jumps *jumps, size_t *n_rules)
 {
 	struct v3c c = { .s = s, .m = m, .h = h };
-	const struct nft_v3_sets sets = { port_set, net_set, selector_set, &c };
+	const struct nft_v3_sets sets = { port_set, net_set, selector_set, &c, h->flows };
 	int rc;
 
 	*n_rules = 0;

@@ -280,13 +280,27 @@ out:
 	return rc;
 }
 
+/* The rule's texts, one per family it can match in, each ending in verdict. */
+static int append_texts(struct nft_chain *c, const struct v3_rule *r, const char *scope_namespace, const char *verdict,
+			const struct nft_v3_sets *sets)
+{
+	unsigned fam = rule_families(r);
+	bool addressed = entity_addressed(&r->source) || entity_addressed(&r->destination);
+	int rc = 0;
+
+	if (fam == (NFT_FAMILY_V4 | NFT_FAMILY_V6) && !addressed)
+		return append_one(c, r, 0, scope_namespace, verdict, sets);
+	if (fam & NFT_FAMILY_V4)
+		rc = append_one(c, r, 4, scope_namespace, verdict, sets);
+	if (rc == 0 && (fam & NFT_FAMILY_V6))
+		rc = append_one(c, r, 6, scope_namespace, verdict, sets);
+	return rc;
+}
+
 int nft_v3_rule_append(struct nft_chain *c, const struct v3_rule *r, const char *scope_namespace,
 		       const char *log_prefix, const struct nft_v3_sets *sets)
 {
 	char verdict[LOG_PREFIX_MAX + 32];
-	unsigned fam = rule_families(r);
-	bool addressed = entity_addressed(&r->source) || entity_addressed(&r->destination);
-	int rc = 0;
 
 	switch (r->action) {
 	case V3_ALLOW:
@@ -302,13 +316,33 @@ int nft_v3_rule_append(struct nft_chain *c, const struct v3_rule *r, const char 
 		snprintf(verdict, sizeof(verdict), "log prefix \"%.*s\"", LOG_PREFIX_MAX, log_prefix ? log_prefix : "");
 		break;
 	}
-	if (fam == (NFT_FAMILY_V4 | NFT_FAMILY_V6) && !addressed)
-		return append_one(c, r, 0, scope_namespace, verdict, sets);
-	if (fam & NFT_FAMILY_V4)
-		rc = append_one(c, r, 4, scope_namespace, verdict, sets);
-	if (rc == 0 && (fam & NFT_FAMILY_V6))
-		rc = append_one(c, r, 6, scope_namespace, verdict, sets);
-	return rc;
+	return append_texts(c, r, scope_namespace, verdict, sets);
+}
+
+/* A rule that decides (Allow, Deny, Pass) as a verdict point: the log on the
+ * deciding rule for allow and pass, a rate-limited log rule of its own
+ * before the drop for deny (flow/flow_id.h). */
+static int append_logged(struct nft_chain *c, const struct v3_rule *r, const char *tier, const char *namespace_,
+			 const char *name, enum nft_v3_direction dir, size_t index, const struct nft_v3_sets *sets)
+{
+	static const enum flow_action actions[] = { [V3_ALLOW] = FLOW_ALLOW, [V3_DENY] = FLOW_DENY, [V3_PASS] = FLOW_PASS };
+	struct flow_point p = nft_flow_point(FLOW_KIND_POLICY, actions[r->action],
+					     dir == NFT_V3_INGRESS ? FLOW_INGRESS : FLOW_EGRESS);
+	char log[NFT_FLOW_TEXT_MAX], verdict[NFT_FLOW_TEXT_MAX + 64];
+	int rc;
+
+	if (!rule_families(r))
+		return 0; /* matches nothing: no text, no point */
+	p.tier = tier;
+	p.namespace = namespace_ ? namespace_ : "";
+	p.name = name;
+	p.rule = (int)index;
+	if ((rc = nft_flow_log(sets->flows, &p, log)) < 0)
+		return rc;
+	if (r->action == V3_DENY)
+		return (rc = append_texts(c, r, namespace_, log, sets)) < 0 ? rc : append_texts(c, r, namespace_, "drop", sets);
+	snprintf(verdict, sizeof(verdict), "%s %s", log, r->action == V3_ALLOW ? ALLOW_VERDICT : PASS_VERDICT);
+	return append_texts(c, r, namespace_, verdict, sets);
 }
 
 /* ---------- chains ---------- */
@@ -327,16 +361,21 @@ int nft_v3_policy_chain(struct nft_model *m, enum nft_v3_direction dir, const ch
 		/* "calico <tier>/<ns>/<policy> in 0: " names the rule the kernel logged */
 		snprintf(prefix, sizeof(prefix), "calico %s/%s%s%s %s %zu: ", tier, namespace_ ? namespace_ : "",
 			 namespace_ ? "/" : "", name, dir == NFT_V3_INGRESS ? "in" : "out", i);
-		if ((rc = nft_v3_rule_append(c, &rules->items[i], namespace_, prefix, sets)) < 0)
+		const struct v3_rule *r = &rules->items[i];
+		rc = sets->flows && r->action != V3_LOG
+			     ? append_logged(c, r, tier, namespace_, name, dir, i, sets)
+			     : nft_v3_rule_append(c, r, namespace_, prefix, sets);
+		if (rc < 0)
 			return rc;
 	}
 	return 0;
 }
 
 int nft_v3_tier_chain(struct nft_model *m, const char *chain_name, char *const *policy_chains, size_t n,
-		      enum v3_default_action default_action)
+		      enum v3_default_action default_action, struct nft_flows *flows, const struct flow_point *end)
 {
 	struct nft_chain *c = nft_model_add_chain(m, chain_name, NULL);
+	char log[NFT_FLOW_TEXT_MAX] = "";
 	int rc;
 
 	if (!c)
@@ -347,5 +386,15 @@ int nft_v3_tier_chain(struct nft_model *m, const char *chain_name, char *const *
 		    (rc = nft_chain_add_rule(c, "meta mark & " NFT_PASS_MARK " == " NFT_PASS_MARK " return")) < 0)
 			return rc;
 	/* no policy of the tier decided: the tier's default action */
-	return nft_chain_add_rule(c, "%s", default_action == V3_DEFAULT_PASS ? PASS_VERDICT : "drop");
+	if (flows && end) {
+		struct flow_point p = *end;
+		p.action = default_action == V3_DEFAULT_PASS ? FLOW_PASS : FLOW_DENY;
+		if ((rc = nft_flow_log(flows, &p, log)) < 0)
+			return rc;
+	}
+	if (default_action == V3_DEFAULT_PASS)
+		return nft_chain_add_rule(c, "%s%s" PASS_VERDICT, log, log[0] ? " " : "");
+	if (log[0] && (rc = nft_chain_add_rule(c, "%s", log)) < 0)
+		return rc;
+	return nft_chain_add_rule(c, "drop");
 }

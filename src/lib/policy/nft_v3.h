@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "model/model.h"
+#include "policy/nft_flow.h"
 #include "policy/nft_model.h"
 #include "resource/resource.h"
 
@@ -43,6 +44,8 @@ struct nft_v3_sets {
 	int (*selector_set)(void *ctx, const char *selector, const char *namespace_selector,
 			    const char *scope_namespace, int family, char name[NFT_NAME_MAX]);
 	void *ctx;
+	/* where verdict points are registered (nft_compile.h); NULL: no log statements */
+	struct nft_flows *flows;
 };
 
 enum nft_v3_direction { NFT_V3_INGRESS, NFT_V3_EGRESS };
@@ -71,13 +74,15 @@ int nft_v3_rule_append(struct nft_chain *c, const struct v3_rule *r, const char 
 		       const char *log_prefix, const struct nft_v3_sets *sets);
 
 /* The chain of one policy in one direction (nft_v3_policy_chain_name), its
- * rules in order. 0 or -errno. */
+ * rules in order; with sets->flows, each Allow, Deny and Pass rule a verdict
+ * point. 0 or -errno. */
 int nft_v3_policy_chain(struct nft_model *m, enum nft_v3_direction dir, const char *tier, const char *namespace_,
 			const char *name, const struct v3_rules *rules, const struct nft_v3_sets *sets);
 
 /* One endpoint's walk through a tier: its policies' chains in order, then
- * the tier's default action. 0 or -ENOMEM. */
+ * the tier's default action — logged as the verdict point end (its action is
+ * set here) when flows is not NULL. 0 or -ENOMEM. */
 int nft_v3_tier_chain(struct nft_model *m, const char *chain_name, char *const *policy_chains, size_t n,
-		      enum v3_default_action default_action);
+		      enum v3_default_action default_action, struct nft_flows *flows, const struct flow_point *end);
 
 #endif
