@@ -152,30 +152,50 @@ static int get_selector(struct ctx *c, const json_t *obj, const char *key, const
 	return 0;
 }
 
-static int get_nets(struct ctx *c, const json_t *obj, const char *key, const char *path, struct cidr **out,
-		    size_t *n)
+/* One list field: absent or null is an empty list; anything but a list is
+ * refused as `what`; each element goes through decode into its slot of a
+ * new array of elem_size bytes (*out, owned by the caller's resource even when
+ * an element is refused: *n counts the slots already filled). */
+typedef int (*elem_decoder)(struct ctx *c, const json_t *item, const char *path, void *slot);
+
+static int get_list(struct ctx *c, const json_t *obj, const char *key, const char *path, const char *what,
+		    size_t elem_size, elem_decoder decode, void **out, size_t *n)
 {
 	json_t *v = json_object_get(obj, key), *item;
 	char p[PATH_MAX_LEN], q[PATH_MAX_LEN];
 	size_t i;
+	int rc;
 
 	if (!v || json_is_null(v))
 		return 0;
 	sub(p, path, key);
 	if (!json_is_array(v))
-		return bad(c, p, v, "must be a list of CIDRs");
+		return bad(c, p, v, what);
 	if (!json_array_size(v))
 		return 0;
-	if (!(*out = calloc(json_array_size(v), sizeof(**out))))
+	if (!(*out = calloc(json_array_size(v), elem_size)))
 		return -ENOMEM;
 	json_array_foreach(v, i, item)
 	{
 		elem(q, p, i);
-		if (!json_is_string(item) || cidr_parse(json_string_value(item), true, true, &(*out)[i]) < 0)
-			return bad(c, q, item, "is not a CIDR or an IP address");
+		if ((rc = decode(c, item, q, (char *)*out + i * elem_size)) < 0)
+			return rc;
 		*n = i + 1;
 	}
 	return 0;
+}
+
+static int decode_net(struct ctx *c, const json_t *item, const char *path, void *slot)
+{
+	if (!json_is_string(item) || cidr_parse(json_string_value(item), true, true, slot) < 0)
+		return bad(c, path, item, "is not a CIDR or an IP address");
+	return 0;
+}
+
+static int get_nets(struct ctx *c, const json_t *obj, const char *key, const char *path, struct cidr **out,
+		    size_t *n)
+{
+	return get_list(c, obj, key, path, "must be a list of CIDRs", sizeof(**out), decode_net, (void **)out, n);
 }
 
 static int parse_port_text(const char *s, struct v3_port *p)
@@ -199,44 +219,31 @@ static int parse_port_text(const char *s, struct v3_port *p)
 	return 0;
 }
 
+static int decode_port(struct ctx *c, const json_t *item, const char *path, void *slot)
+{
+	struct v3_port *port = slot;
+
+	if (json_is_integer(item)) {
+		json_int_t x = json_integer_value(item);
+		if (x < 0 || x > 65535)
+			return bad(c, path, item, "is not a port (0-65535)");
+		port->first = port->last = (uint16_t)x;
+		return 0;
+	}
+	if (!json_is_string(item))
+		return bad(c, path, item, "is not a port or a range \"first:last\"");
+	const char *s = json_string_value(item);
+	if (parse_port_text(s, port) == 0)
+		return 0;
+	if (*s && strspn(s, "0123456789:") != strlen(s))
+		return bad(c, path, item, "is a named port, which is not supported yet: give the number");
+	return bad(c, path, item, "is not a port or a range \"first:last\" (0-65535, first <= last)");
+}
+
 static int get_ports(struct ctx *c, const json_t *obj, const char *key, const char *path, struct v3_port **out,
 		     size_t *n)
 {
-	json_t *v = json_object_get(obj, key), *item;
-	char p[PATH_MAX_LEN], q[PATH_MAX_LEN];
-	size_t i;
-
-	if (!v || json_is_null(v))
-		return 0;
-	sub(p, path, key);
-	if (!json_is_array(v))
-		return bad(c, p, v, "must be a list of ports");
-	if (!json_array_size(v))
-		return 0;
-	if (!(*out = calloc(json_array_size(v), sizeof(**out))))
-		return -ENOMEM;
-	json_array_foreach(v, i, item)
-	{
-		struct v3_port *port = &(*out)[i];
-		elem(q, p, i);
-		if (json_is_integer(item)) {
-			json_int_t x = json_integer_value(item);
-			if (x < 0 || x > 65535)
-				return bad(c, q, item, "is not a port (0-65535)");
-			port->first = port->last = (uint16_t)x;
-		} else if (json_is_string(item)) {
-			const char *s = json_string_value(item);
-			if (parse_port_text(s, port) < 0) {
-				if (*s && strspn(s, "0123456789:") != strlen(s))
-					return bad(c, q, item, "is a named port, which is not supported yet: give the number");
-				return bad(c, q, item, "is not a port or a range \"first:last\" (0-65535, first <= last)");
-			}
-		} else {
-			return bad(c, q, item, "is not a port or a range \"first:last\"");
-		}
-		*n = i + 1;
-	}
-	return 0;
+	return get_list(c, obj, key, path, "must be a list of ports", sizeof(**out), decode_port, (void **)out, n);
 }
 
 static const struct {
