@@ -155,6 +155,9 @@ for h in "${DEMO_HOSTS[@]}"; do
 	n=$((n + 1))
 	demo_host_add "$h" "$n" || die "cannot create host $h"
 done
+# Flow records every 5 s rather than 15: a denied probe turns red on the page soon after a step.
+demo_ctl config felix FlowLogsFlushInterval 5 >"$DEMO_DIR/log/config.log" 2>&1 ||
+	die "calicoctl config felix FlowLogsFlushInterval 5 failed: $(cat "$DEMO_DIR/log/config.log")"
 for h in "${DEMO_HOSTS[@]}"; do
 	demo_say "    $h: calicoctl node --ip=${DEMO_HOST_IP[$h]} --name=$h"
 	demo_on_host "$h" "$DEMO_BUILD/calicoctl" node --ip="${DEMO_HOST_IP[$h]}" --name="$h" \
@@ -249,11 +252,15 @@ done
 # them, read every round: it inherits CALICO_DATASTORE (the SQLite file under
 # $DEMO_DIR, which `ip netns exec` leaves visible), the datastore of the
 # demo's calicoctl and of the user's after `. $DEMO_DIR/env`. With v3 policy
-# the profiles do not change and do not decide, so it shows none.
+# the profiles do not change and do not decide, so it shows none. It also
+# reads each host's flow records from that host's calico-node (its flows
+# socket under the host's CALICO_RUN_DIR): a probe denied by policy shows as a
+# red dashed edge naming the rule, and a click on a service lists its last flows.
 SHOW_RULES=--show-rules
 [ "$DEMO_POLICY" = v3 ] && SHOW_RULES=
 # shellcheck disable=SC2086 # SHOW_RULES is one word or none
 ip netns exec "$(demo_ns management-ui)" "$DEMO_BUILD/calico-stars" collect --listen 0.0.0.0:9001 --interval 1 \
+	--flows "$DEMO_DIR/hosts/host1/run/flows.sock" --flows "$DEMO_DIR/hosts/host2/run/flows.sock" \
 	$SHOW_RULES client="$(status_url client)" frontend="$(status_url frontend)" \
 	backend="$(status_url backend)" >"$DEMO_DIR/log/management-ui.log" 2>&1 &
 demo_record_pid $! calico-stars

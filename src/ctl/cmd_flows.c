@@ -10,13 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
-#include "flow/flow_query.h"
+#include "flow/flow_client.h"
 #include "util/nodename.h"
 
 enum out_format { OUT_TABLE, OUT_WIDE, OUT_JSON };
@@ -146,7 +144,6 @@ static int take_value(int argc, char **argv, int *i, const char *name, const cha
 int cmd_flows(int argc, char **argv)
 {
 	struct flow_query q = { 0 };
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	enum out_format fmt = OUT_TABLE;
 	const char *action = NULL, *policy = NULL, *since = NULL, *output = NULL;
 	char req[FLOW_QUERY_LINE_MAX], path[4200];
@@ -205,21 +202,16 @@ int cmd_flows(int argc, char **argv)
 	if (flow_query_format(&q, req, sizeof(req)) < 0)
 		return ctl_error("Invalid query");
 	snprintf(path, sizeof(path), "%s/flows.sock", calico_run_dir());
-	if (strlen(path) >= sizeof(sa.sun_path))
+	if ((fd = flow_client_connect(path, 0)) == -ENAMETOOLONG)
 		return ctl_error("The flows socket path %s is too long", path);
-	strcpy(sa.sun_path, path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0)
 		return ctl_error("Cannot reach calico-node's flows socket %s: %s (is calico-node running here, with "
 				 "FlowLogsEnabled, and are you root?)",
-				 path, strerror(e));
-	}
-	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req) || !(in = fdopen(fd, "r"))) {
+				 path, strerror(-fd));
+	if ((rc = flow_client_send(fd, &q)) < 0 || !(in = fdopen(fd, "r"))) {
+		int e = rc < 0 ? -rc : errno;
 		close(fd);
-		return ctl_error("Cannot send the query to %s: %s", path, strerror(errno));
+		return ctl_error("Cannot send the query to %s: %s", path, strerror(e));
 	}
 	while (getline(&line, &cap, in) > 0) {
 		line[strcspn(line, "\n")] = '\0';

@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 #include <time.h>
 
 #include "fetch.h"
+#include "flows.h"
+#include "flows_read.h"
 #include "graph.h"
 #include "util/log.h"
 #include "opts.h"
@@ -28,7 +31,12 @@ struct collector {
 	const char **profiles; /* GRAPH_SELF and the services: whose rules are shown */
 	size_t n_profiles;
 	struct serve_doc graph; /* the /graph body */
+	struct flows_source *flows; /* --flows: one per host */
+	size_t n_flows;
+	const char *flow_label; /* --flow-label */
 };
+
+#define FLOWS_WINDOW_S 60 /* the records a round joins: intervals that ended this recently */
 
 static int route(void *ctx, const char *path, struct server_reply *r)
 {
@@ -45,6 +53,26 @@ static int route(void *ctx, const char *path, struct server_reply *r)
 	return serve_doc_reply(&c->graph, r);
 }
 
+/* Each host's recent flow records, joined to the graph g (flows.h). */
+static int join_flows(struct collector *c, json_t *g)
+{
+	json_t **hosts = calloc(c->n_flows, sizeof(*hosts));
+	long long since = (long long)time(NULL) - FLOWS_WINDOW_S;
+	int rc = -ENOMEM;
+
+	if (!hosts)
+		return -ENOMEM;
+	for (size_t h = 0; h < c->n_flows; h++)
+		if (!(hosts[h] = flows_read(&c->flows[h], since)))
+			goto out;
+	rc = flows_join(g, c->svcs, c->n, (const json_t *const *)hosts, c->n_flows, c->flow_label, FLOWS_LAST_DEFAULT);
+out:
+	for (size_t h = 0; h < c->n_flows; h++)
+		json_decref(hosts[h]);
+	free(hosts);
+	return rc;
+}
+
 /* Builds the graph from c->svcs and, with --show-rules, the profiles as the
  * datastore holds them now, and publishes it. */
 static int publish(struct collector *c)
@@ -55,6 +83,8 @@ static int publish(struct collector *c)
 	if (c->show_rules && !(rules = profile_rules_read(&c->rules, c->profiles, c->n_profiles)))
 		goto out;
 	if (!(g = graph_build(c->svcs, c->n, rules, (long long)time(NULL))))
+		goto out;
+	if (c->n_flows && join_flows(c, g) < 0)
 		goto out;
 	rc = serve_doc_set(&c->graph, g);
 out:
@@ -89,9 +119,13 @@ static int collect_round(void *ctx)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: calico-stars collect [--listen ADDR:PORT] [--interval SECONDS] [--show-rules]\n"
-		   "                            SERVICE=STATUS_URL...\n"
+		   "                            [--flows SOCKET]... [--flow-label KEY] SERVICE=STATUS_URL...\n"
 		   "  --show-rules  beside each service, the rules of the profile of its name, read from the\n"
-		   "                datastore the environment names (as for calicoctl) every round\n");
+		   "                datastore the environment names (as for calicoctl) every round\n"
+		   "  --flows SOCKET  (repeatable, one per host) calico-node's flows socket (CALICO_RUN_DIR/flows.sock):\n"
+		   "                each round, denied probes become red edges naming the rule that denied them,\n"
+		   "                and each service its last flows\n"
+		   "  --flow-label KEY  the label whose value is a workload's service name (default role)\n");
 }
 
 /* Fills c from the SERVICE=URL arguments; 1 after a usage error (printed). */
@@ -132,9 +166,10 @@ int collect_main(int argc, char **argv)
 	static const struct option longs[] = {
 		{ "listen", required_argument, NULL, 'l' },     { "interval", required_argument, NULL, 'i' },
 		{ "show-rules", no_argument, NULL, 'r' },       { "help", no_argument, NULL, 'h' },
+		{ "flows", required_argument, NULL, 'f' },      { "flow-label", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct collector c = { .graph = SERVE_DOC_INIT };
+	struct collector c = { .graph = SERVE_DOC_INIT, .flow_label = "role" };
 	struct listen_addr addr;
 	struct server *srv = NULL;
 	double interval = 1;
@@ -143,7 +178,9 @@ int collect_main(int argc, char **argv)
 	opts_listen("0.0.0.0:9001", &addr);
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "l:i:rh", longs, NULL)) != -1) {
+	if (!(c.flows = calloc((size_t)argc + 1, sizeof(*c.flows))))
+		goto out;
+	while ((ch = getopt_long(argc, argv, "l:i:rhf:k:", longs, NULL)) != -1) {
 		switch (ch) {
 		case 'l':
 			if (serve_opt_listen(optarg, &addr) < 0)
@@ -155,6 +192,21 @@ int collect_main(int argc, char **argv)
 			break;
 		case 'r':
 			c.show_rules = true;
+			break;
+		case 'f':
+			if (!*optarg || strlen(optarg) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+				fprintf(stderr, "calico-stars: bad --flows '%s' (want the path of a flows socket, under %zu bytes)\n",
+					optarg, sizeof(((struct sockaddr_un *)0)->sun_path));
+				goto out;
+			}
+			c.flows[c.n_flows++].path = optarg;
+			break;
+		case 'k':
+			if (!*optarg || strlen(optarg) > 253 || strpbrk(optarg, " \t\n\"'")) {
+				fprintf(stderr, "calico-stars: bad --flow-label '%s' (want a label key)\n", optarg);
+				goto out;
+			}
+			c.flow_label = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -171,7 +223,8 @@ int collect_main(int argc, char **argv)
 		goto out;
 	if (serve_start(&srv, &addr, route, &c) < 0)
 		goto out;
-	log_info("collector serving http://%s/ for %zu services every %g s", addr.text, c.n, interval);
+	log_info("collector serving http://%s/ for %zu services every %g s, flows from %zu hosts", addr.text, c.n,
+		 interval, c.n_flows);
 	serve_rounds(interval, collect_round, &c, "collect");
 	log_info("collector stopping");
 	rc = 0;
@@ -185,6 +238,7 @@ out:
 	free(c.names);
 	free(c.urls);
 	free(c.profiles);
+	free(c.flows);
 	profile_rules_close(&c.rules);
 	serve_doc_free(&c.graph);
 	return rc;

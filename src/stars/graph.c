@@ -71,8 +71,7 @@ static json_t *rules_text(const json_t *rules, const char *id)
 	return out;
 }
 
-/* The node index Y that target t of a status names, or -1. Node 0 is GRAPH_SELF. */
-static long target_node(const json_t *t, const struct graph_service *svcs, size_t n)
+long graph_target_node(const json_t *t, const struct graph_service *svcs, size_t n)
 {
 	const char *name = json_string_value(json_object_get(t, "name"));
 	const char *url = json_string_value(json_object_get(t, "url"));
@@ -151,7 +150,7 @@ json_t *graph_build(const struct graph_service *svcs, size_t n, const json_t *ru
 		if (!svcs[i].reached || !up[from])
 			continue;
 		json_array_foreach (json_object_get(svcs[i].status, "targets"), j, t) {
-			long to = target_node(t, svcs, n);
+			long to = graph_target_node(t, svcs, n);
 			if (to < 0 || !json_is_true(json_object_get(t, "reachable")) || !up[to])
 				continue;
 			rc = rc ? rc : add_edge(edges, seen, nn, from, (size_t)to, ids);

@@ -29,6 +29,10 @@ struct graph_service {
  * joined by newlines; "" otherwise. NULL when memory runs out. */
 json_t *graph_build(const struct graph_service *svcs, size_t n, const json_t *rules, long long updated);
 
+/* The node target t of a status names, as for the edges above: 0 for
+ * GRAPH_SELF, i + 1 for svcs[i], -1 for none. */
+long graph_target_node(const json_t *t, const struct graph_service *svcs, size_t n);
+
 /* "host:port" of an http:// URL into buf (port 80 when not given; IPv6 keeps
  * its brackets); -EINVAL when url has no host. */
 int graph_url_hostport(const char *url, char *buf, size_t len);

@@ -194,6 +194,90 @@ check "probe rounds keep a 1 s pace while a target drops packets (updated $u1 ->
 t0=$(date +%s%N)
 get "http://${IP[client]}:9000/status" >/dev/null
 check "client /status answers at once while probing a dropping target" test $((($(date +%s%N) - t0) / 1000000)) -lt 500
+
+# ---- flow logs: a second collector joins the hosts' flow records ----
+# Two stand-ins for calico-node's flows socket (tests/lib/fake_flows.pl): "a"
+# the host of frontend and backend, "b" of client and management-ui. As an
+# agent does, each names its own workloads and the others only as "pvt".
+# rec REPORTER SRC DST PORT ACTION ENFORCED AGE: SRC/DST "wep:SERVICE" or "net:pvt"
+rec() {
+	local now end
+	now=$(date +%s)
+	end=$((now - $7))
+	jq -nc --arg rep "$1" --arg s "$2" --arg d "$3" --argjson port "$4" --arg act "$5" --argjson enf "$6" \
+		--argjson e "$end" '
+		def ep($x): ($x | split(":")) as $p |
+			if $p[0] == "wep" then {kind: "wep", name: ("w-" + $p[1]), namespace: "lab", labels: {role: $p[1]}}
+			else {kind: "net", name: $p[1], namespace: "", labels: {}} end;
+		{start: ($e - 3), "end": $e, reporter: $rep, source: ep($s), dest: ep($d), proto: "tcp", dest_port: $port,
+		 action: $act, policies: {enforced: $enf}, packets_in: 1, packets_out: 0, bytes_in: 60, bytes_out: 0,
+		 connections_started: 2, connections_completed: 0, connections_live: 0}'
+}
+EOP='[{"kind":"end-of-profiles","tier":"","name":"backend","namespace":"","rule":-1,"action":"deny","trigger":"backend","id":"2a"}]'
+ALLOW='[{"kind":"profile","tier":"","name":"backend","namespace":"","rule":1,"action":"allow","trigger":"","id":"2b"}]'
+{
+	rec dst net:pvt wep:backend 9000 deny "$EOP" 20
+	rec dst net:pvt wep:backend 9000 deny "$EOP" 5
+	rec dst wep:frontend wep:backend 9000 allow "$ALLOW" 5
+	rec dst net:pvt wep:backend 9000 deny "$EOP" 300 # too old: the collector asked for the last minute only
+} | jq -c "select(.end >= $(date +%s) - 60)" >"$LAB_TMP/flows-a.jsonl"
+rec src wep:client net:pvt 9000 allow '[]' 5 >"$LAB_TMP/flows-b.jsonl"
+lab_spawn ui perl "$here/../lib/fake_flows.pl" "$LAB_TMP/flows-a.sock" "$LAB_TMP/flows-a.jsonl"
+lab_spawn ui perl "$here/../lib/fake_flows.pl" "$LAB_TMP/flows-b.sock" "$LAB_TMP/flows-b.jsonl"
+wait_for 5 test -S "$LAB_TMP/flows-a.sock" -a -S "$LAB_TMP/flows-b.sock"
+usage_error "--flows with an empty path" "calico-stars: bad --flows ''" collect --flows '' a=http://x/
+usage_error "--flow-label with a space" "calico-stars: bad --flow-label 'a b'" collect --flow-label 'a b' a=http://x/
+FLOWS_UI=http://$UI:9005
+lab_spawn ui "$STARS" collect --listen "$UI:9005" --interval 0.5 --flows "$LAB_TMP/flows-a.sock" \
+	--flows "$LAB_TMP/flows-b.sock" --flows "$LAB_TMP/none.sock" client="http://${IP[client]}:9000/status" \
+	frontend="http://${IP[frontend]}:9000/status" backend="http://${IP[backend]}:9000/status" 2>>"$LAB_TMP/collector-flows.err"
+FLOWS_PID=$LAB_LAST_PID
+denied() { get "$FLOWS_UI/graph" | jq -r '.denied[]? | "\(.from)->\(.to) \(.label)"' | paste -sd'|'; }
+check "flows: client->backend is denied, by the end of backend's profiles" \
+	wait_for 10 eval '[ "$(denied)" = "client->backend end of profiles (backend)" ]'
+expect_eq "flows: the only denied edge (a deny from pvt stands for the services of other hosts that failed)" \
+	"$(denied)" "client->backend end of profiles (backend)"
+expect_eq "flows: the denied edge carries the verdict point as the record has it" \
+	"$(get "$FLOWS_UI/graph" | jq -c '.denied[0].by | [.kind, .name, .rule, .action]')" '["end-of-profiles","backend",-1,"deny"]'
+expect_eq "flows: the green edges are the first collector's" \
+	"$(get "$FLOWS_UI/graph" | jq -r '.edges[] | "\(.from)->\(.to)"' | LC_ALL=C sort | paste -sd' ')" "$(edges)"
+expect_eq "flows: backend's last flows, newest first (the records of the last minute)" \
+	"$(get "$FLOWS_UI/graph" | jq -r '.nodes[] | select(.id == "backend") | .flows[] | "\(.dir) \(.peer) \(.proto)/\(.port) \(.action) \(.policy)"' | paste -sd'|')" \
+	"in pvt tcp/9000 deny end of profiles (backend)|in frontend tcp/9000 allow profile backend rule 1|in pvt tcp/9000 deny end of profiles (backend)"
+expect_eq "flows: client's, from the other host's socket" \
+	"$(get "$FLOWS_UI/graph" | jq -r '.nodes[] | select(.id == "client") | .flows[] | "\(.dir) \(.peer) \(.action)"' | paste -sd'|')" \
+	"out pvt allow"
+check "flows: the collector asks as calicoctl flows --since does ('flows since=UNIX')" \
+	grep -qxE "flows since=($(($(date +%s) - 62))|$(($(date +%s) - 61))|$(($(date +%s) - 60))|$(($(date +%s) - 59)))" "$LAB_TMP/flows-a.sock.req"
+expect_eq "flows: a socket that is not there is logged once, the rest still served" \
+	"$(grep -c "flows socket $LAB_TMP/none.sock: cannot connect: No such file or directory" "$LAB_TMP/collector-flows.err")" 1
+echo "error: too many clients" >"$LAB_TMP/flows-b.jsonl"
+check "flows: an agent's refusal is logged, in its words" wait_for 5 \
+	grep -q "flows socket $LAB_TMP/flows-b.sock: calico-node refused the query: too many clients" "$LAB_TMP/collector-flows.err"
+rec src wep:client net:pvt 9000 allow '[]' 5 >"$LAB_TMP/flows-b.jsonl"
+if command -v chromium >/dev/null; then
+	export STARS_NETNS
+	STARS_NETNS=$(lab_ns ui)
+	dom=$(stars_dom "$FLOWS_UI/#backend")
+	expect_eq "Chromium: the denied edge is a red dashed line labelled with the rule" \
+		"$(stars_denied_from_html <<<"$dom")" "$(printf 'client->backend\tend of profiles (backend)\t#f85149\t10 7')"
+	check "Chromium: ... and its text says so on the page" grep -q '>denied: end of profiles (backend)<' <<<"$dom"
+	expect_eq "Chromium: the green edges are unchanged (a denied edge is no edge)" \
+		"$(stars_graph_from_html <<<"$dom" | sed -n '/->/p' | paste -sd' ')" "$(edges)"
+	expect_eq "Chromium: #backend opens backend's panel: its last flows" \
+		"$(stars_flows_from_html backend <<<"$dom" | sed -E 's/^[^ ]+ \| //')" \
+		"$(printf '%s\n' '← pvt | tcp/9000 | deny | end of profiles (backend)' '← frontend | tcp/9000 | allow | profile backend rule 1' \
+			'← pvt | tcp/9000 | deny | end of profiles (backend)')"
+	expect_eq "Chromium: each row starts with the interval, HH:MM:SS-HH:MM:SS" \
+		"$(stars_flows_from_html backend <<<"$dom" | grep -cE '^[0-9]{2}:[0-9]{2}:[0-9]{2}[^ ]+[0-9]{2}:[0-9]{2}:[0-9]{2} \| ')" 3
+	if stars_flows_from_html backend <<<"$(stars_dom "$FLOWS_UI/")" >/dev/null; then
+		fail "Chromium: no panel without a selection"
+	else
+		ok "Chromium: no panel without a selection"
+	fi
+else
+	ok "# SKIP chromium not installed"
+fi
 nft_backend add rule inet starstest in ip saddr "$UI" tcp dport 9000 drop
 expect_edges "drop management-ui->backend too: backend and its edges go" \
 	"client->frontend frontend->client management-ui->client management-ui->frontend"
@@ -202,6 +286,9 @@ expect_eq "graph: backend node reachable=false" \
 	"$(get "$COLLECTOR/graph" | jq -c '.nodes[] | select(.id == "backend") | .reachable')" false
 nft_backend delete table inet starstest
 expect_edges "nft table gone: every edge back" "$ALL_EDGES"
+check "flows: once the probe gets through, its edge is green, not red (the older deny is ignored)" \
+	wait_for 10 eval '[ -z "$(denied)" ]'
+stop_clean collector-flows "$FLOWS_PID"
 
 # ---- a stopped probe ----
 stop_clean frontend "${PID[frontend]}"

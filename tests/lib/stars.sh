@@ -17,10 +17,18 @@
 #   stars_rules_from_html ID       reads a DOM on stdin, prints the text of ID's rules
 #                                  panel on one line, white space collapsed (the page
 #                                  wraps long rules); exit 1 when ID has no panel
+#   stars_denied_from_html         reads a DOM on stdin, prints each denied edge as
+#                                  "from->to<TAB>label<TAB>stroke<TAB>dasharray" (sorted)
+#   stars_flows_from_html ID       reads a DOM on stdin, prints ID's flow panel rows,
+#                                  one a line, cells joined by " | "; exit 1 when the
+#                                  panel is not ID's
 #
 # What the UI marks (src/stars/ui.c): <g class="node" data-id=ID> per service it
 # shows, <line class="edge" data-from=X data-to=Y> per edge, <g class="rules"
-# data-for=ID> per rules panel (a <tspan> per line), body[data-updated].
+# data-for=ID> per rules panel (a <tspan> per line), <g class="denied"
+# data-from=X data-to=Y data-label=TEXT> per denied edge (a <line> and a
+# <text>), <aside id="panel" data-for=ID> holding <tr class="flow"> rows for
+# the selected service (the URL's #ID), body[data-updated].
 
 STARS_CHROMIUM=${STARS_CHROMIUM:-chromium}
 STARS_VTIME=${STARS_VTIME:-4000}
@@ -88,5 +96,39 @@ stars_rules_from_html() {
       print "$t\n"; exit 0;
     }
     exit 1;
+  '
+}
+
+stars_denied_from_html() {
+  perl -e '
+    local $/; my $d = <STDIN> // "";
+    $d =~ s{<script\b.*?</script>}{}gis;
+    my @out;
+    while ($d =~ /<g\b([^>]*\bclass="denied"[^>]*)>(.*?)<\/g>/gs) {
+      my ($a, $body) = ($1, $2); my %h;
+      $h{$1} = $2 while $a =~ /([\w:-]+)="([^"]*)"/g;
+      my %l;
+      if ($body =~ /<line\b([^>]*)>/) { my $la = $1; $l{$1} = $2 while $la =~ /([\w:-]+)="([^"]*)"/g; }
+      my $t = $h{"data-label"} // "";
+      $t =~ s/&quot;/"/g; $t =~ s/&#39;/\x27/g; $t =~ s/&lt;/</g; $t =~ s/&gt;/>/g; $t =~ s/&amp;/&/g;
+      push @out, join("\t", "$h{q(data-from)}->$h{q(data-to)}", $t, $l{stroke} // "", $l{"stroke-dasharray"} // "");
+    }
+    print map { "$_\n" } sort @out;
+  '
+}
+
+stars_flows_from_html() {
+  ID=$1 perl -e '
+    local $/; my $d = <STDIN> // "";
+    $d =~ s{<script\b.*?</script>}{}gis;
+    $d =~ /<aside\b([^>]*)>(.*?)<\/aside>/s or exit 1;
+    my ($a, $body) = ($1, $2); my %h;
+    $h{$1} = $2 while $a =~ /([\w:-]+)="([^"]*)"/g;
+    exit 1 unless ($h{"data-for"} // "") eq $ENV{ID};
+    while ($body =~ /<tr\b[^>]*class="flow"[^>]*>(.*?)<\/tr>/gs) {
+      my @c = $1 =~ /<td\b[^>]*>(.*?)<\/td>/gs;
+      for (@c) { s/&lt;/</g; s/&gt;/>/g; s/&quot;/"/g; s/&#39;/\x27/g; s/&amp;/&/g; }
+      print join(" | ", @c), "\n";
+    }
   '
 }

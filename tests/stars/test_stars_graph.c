@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "fetch.h"
+#include "flows.h"
 #include "graph.h"
 #include "opts.h"
 #include "probe.h"
@@ -195,11 +196,191 @@ static void test_graph(void)
 	json_decref(sb);
 }
 
+/* A flow record as calico-node's flows socket gives it (DESIGN §12). src/dst:
+ * "wep:SERVICE" (a workload labelled role=SERVICE) or "net:pvt". */
+static json_t *record(const char *reporter, const char *src, const char *dst, int port, const char *action,
+		      const char *enforced, long long end)
+{
+	json_t *ep[2];
+	const char *side[2] = { src, dst };
+	for (int i = 0; i < 2; i++) {
+		const char *name = strchr(side[i], ':') + 1;
+		if (strncmp(side[i], "wep:", 4) == 0)
+			ep[i] = json_pack("{s:s,s:s+,s:s,s:{s:s,s:s}}", "kind", "wep", "name", "demo-", name, "namespace",
+					  "mesos", "labels", "role", name, "app", name);
+		else
+			ep[i] = json_pack("{s:s,s:s,s:s,s:{}}", "kind", "net", "name", name, "namespace", "", "labels");
+	}
+	return json_pack("{s:I,s:I,s:s,s:o,s:o,s:s,s:i,s:s,s:{s:o},s:i}", "start", (json_int_t)(end - 5), "end",
+			 (json_int_t)end, "reporter", reporter, "source", ep[0], "dest", ep[1], "proto", "tcp", "dest_port",
+			 port, "action", action, "policies", "enforced", json_loads(enforced, 0, NULL),
+			 "connections_started", 3);
+}
+
+/* "from->to label|..." of g's denied edges, in order */
+static void denied_summary(const json_t *g, char *buf, size_t len)
+{
+	size_t i;
+	const json_t *v;
+	buf[0] = '\0';
+	json_array_foreach (json_object_get(g, "denied"), i, v) {
+		size_t l = strlen(buf);
+		snprintf(buf + l, len - l, "%s%s->%s %s", l ? "|" : "", json_string_value(json_object_get(v, "from")),
+			 json_string_value(json_object_get(v, "to")), json_string_value(json_object_get(v, "label")));
+	}
+}
+
+/* node id's flows as "dir peer port action policy|..." */
+static void flows_summary(const json_t *g, const char *id, char *buf, size_t len)
+{
+	size_t i, k;
+	const json_t *v, *f;
+	buf[0] = '\0';
+	json_array_foreach (json_object_get(g, "nodes"), i, v) {
+		if (strcmp(json_string_value(json_object_get(v, "id")), id) != 0)
+			continue;
+		json_array_foreach (json_object_get(v, "flows"), k, f) {
+			size_t l = strlen(buf);
+			snprintf(buf + l, len - l, "%s%s %s %lld %s %s", l ? "|" : "", json_string_value(json_object_get(f, "dir")),
+				 json_string_value(json_object_get(f, "peer")),
+				 (long long)json_integer_value(json_object_get(f, "port")),
+				 json_string_value(json_object_get(f, "action")),
+				 json_string_value(json_object_get(f, "policy")));
+		}
+	}
+}
+
+static void test_flow_labels(void)
+{
+	static const struct {
+		const char *point, *want;
+	} cases[] = {
+		{ "{\"kind\":\"policy\",\"tier\":\"demo\",\"name\":\"demo.allow-ui\",\"namespace\":\"\",\"rule\":0}",
+		  "policy demo/demo.allow-ui rule 0" },
+		{ "{\"kind\":\"policy\",\"tier\":\"default\",\"name\":\"web\",\"namespace\":\"shop\",\"rule\":2}",
+		  "policy default/shop/web rule 2" },
+		{ "{\"kind\":\"profile\",\"name\":\"backend\",\"rule\":1}", "profile backend rule 1" },
+		{ "{\"kind\":\"end-of-tier\",\"tier\":\"demo\",\"name\":\"demo.default-deny\",\"trigger\":\"demo.default-deny\","
+		  "\"rule\":-1}",
+		  "end of tier demo (demo.default-deny)" },
+		{ "{\"kind\":\"end-of-profiles\",\"name\":\"backend\",\"trigger\":\"backend\",\"rule\":-1}",
+		  "end of profiles (backend)" },
+		{ "{\"kind\":\"end-of-profiles\",\"name\":\"\",\"rule\":-1}", "end of profiles" },
+		{ "{\"kind\":\"fail-closed\",\"rule\":-1}", "fail-closed drop" },
+		{ "{\"kind\":\"anti-spoof\",\"rule\":-1}", "anti-spoofing drop" },
+		{ "{\"kind\":\"unknown\",\"id\":\"1f3a\",\"action\":\"deny\"}", "verdict point 1f3a" },
+	};
+	char buf[300], enf[600];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* the deciding point is the last of the trace */
+		snprintf(enf, sizeof(enf), "[{\"kind\":\"end-of-tier\",\"tier\":\"t0\",\"action\":\"pass\"},%s]", cases[i].point);
+		json_t *r = record("dst", "net:pvt", "wep:backend", 9000, "deny", enf, 1);
+		flows_decider_label(r, buf, sizeof(buf));
+		CHECK_STR(buf, cases[i].want, "decider label: %s", cases[i].want);
+		json_decref(r);
+	}
+	json_t *r = record("dst", "net:pvt", "wep:backend", 9000, "allow", "[]", 1);
+	flows_decider_label(r, buf, sizeof(buf));
+	CHECK_STR(buf, "", "decider label: none for a record without a trace");
+	json_decref(r);
+}
+
+/* The demo at step 4: management-ui and client on host2, frontend and backend
+ * on host1; client -> frontend -> backend allowed, every other probe denied. */
+static void test_flow_join(void)
+{
+	json_t *sc = status("client", "[{\"url\":\"http://10.65.1.3:9000/status\",\"reachable\":true,\"name\":\"frontend\"},"
+				      "{\"url\":\"http://10.65.1.4:9000/status\",\"reachable\":false,\"name\":null}]");
+	json_t *sf = status("frontend", "[{\"url\":\"http://10.65.2.2:9000/status\",\"reachable\":false,\"name\":null},"
+					"{\"url\":\"http://10.65.1.4:9000/status\",\"reachable\":true,\"name\":\"backend\"}]");
+	json_t *sb = status("backend", "[{\"url\":\"http://10.65.2.2:9000/status\",\"reachable\":false,\"name\":null},"
+				       "{\"url\":\"http://10.65.1.3:9000/status\",\"reachable\":false,\"name\":null}]");
+	struct graph_service s[3] = {
+		{ "client", "http://10.65.2.2:9000/status", true, sc },
+		{ "frontend", "http://10.65.1.3:9000/status", true, sf },
+		{ "backend", "http://10.65.1.4:9000/status", true, sb },
+	};
+	const char *eop_backend = "[{\"kind\":\"end-of-profiles\",\"name\":\"backend\",\"trigger\":\"backend\",\"rule\":-1,"
+				  "\"action\":\"deny\",\"id\":\"20\"}]";
+	const char *eop_frontend = "[{\"kind\":\"end-of-profiles\",\"name\":\"frontend\",\"rule\":-1,\"action\":\"deny\"}]";
+	const char *eop_client = "[{\"kind\":\"end-of-profiles\",\"name\":\"client\",\"rule\":-1,\"action\":\"deny\"}]";
+	const char *allow_fb = "[{\"kind\":\"profile\",\"name\":\"backend\",\"rule\":2,\"action\":\"allow\"}]";
+	json_t *host1 = json_array(), *host2 = json_array(), *g;
+	char buf[2048];
+
+	/* host1 names its own workloads; the client, on host2, is a network */
+	json_array_append_new(host1, record("dst", "net:pvt", "wep:backend", 9000, "deny", eop_backend, 90));
+	json_array_append_new(host1, record("dst", "wep:frontend", "wep:backend", 9000, "allow", allow_fb, 100));
+	json_array_append_new(host1, record("dst", "wep:backend", "wep:frontend", 9000, "deny", eop_frontend, 100));
+	json_array_append_new(host1, record("dst", "net:pvt", "wep:backend", 22, "deny", eop_backend, 100));
+	/* a newer deny of the same pair names the rule */
+	json_array_append_new(host1, record("dst", "net:pvt", "wep:backend", 9000, "deny",
+					    "[{\"kind\":\"profile\",\"name\":\"backend\",\"rule\":4,\"action\":\"deny\"}]", 95));
+	json_array_append_new(host2, record("dst", "net:pvt", "wep:client", 9000, "deny", eop_client, 95));
+	json_array_append_new(host2, record("src", "wep:client", "net:pvt", 9000, "allow", "[]", 100));
+	/* the forwarder's connection into the UI: from no service */
+	json_array_append_new(host2, record("dst", "net:pvt", "wep:management-ui", 9001, "deny", "[]", 100));
+	json_array_append_new(host2, json_string("not a record"));
+	const json_t *hosts[2] = { host1, host2 };
+
+	g = graph_build(s, 3, NULL, 100);
+	CHECK(flows_join(g, s, 3, hosts, 2, "role", FLOWS_LAST_DEFAULT) == 0, "join: 0");
+	denied_summary(g, buf, sizeof(buf));
+	CHECK_STR(buf,
+		  "client->backend profile backend rule 4|frontend->client end of profiles (client)|"
+		  "backend->client end of profiles (client)|backend->frontend end of profiles (frontend)",
+		  "denied edges: each probe that failed and a deny on its port names the rule, the newest record winning; "
+		  "a network source stands for the services of other hosts; no edge for a port no one probes");
+	CHECK_STR(json_string_value(json_object_get(
+			  json_object_get(json_array_get(json_object_get(g, "denied"), 0), "by"), "kind")),
+		  "profile", "a denied edge carries the deciding point as the record has it");
+	flows_summary(g, "client", buf, sizeof(buf));
+	CHECK_STR(buf, "out pvt 9000 allow |in pvt 9000 deny end of profiles (client)",
+		  "client's flows, newest first: peers of other hosts as the record names them");
+	flows_summary(g, "backend", buf, sizeof(buf));
+	CHECK_STR(buf,
+		  "in frontend 9000 allow profile backend rule 2|out frontend 9000 deny end of profiles (frontend)|"
+		  "in pvt 22 deny end of profiles (backend)|in pvt 9000 deny profile backend rule 4|"
+		  "in pvt 9000 deny end of profiles (backend)",
+		  "backend's flows: both directions, peers of its host by service name");
+	flows_summary(g, "management-ui", buf, sizeof(buf));
+	CHECK_STR(buf, "in pvt 9001 deny ", "management-ui's flows (it is a workload too)");
+	json_decref(g);
+
+	/* a green edge wins: client reached backend this round */
+	json_array_set_new(json_object_get(sc, "targets"), 1,
+			   json_pack("{s:s,s:b,s:s}", "url", "http://10.65.1.4:9000/status", "reachable", 1, "name", "backend"));
+	g = graph_build(s, 3, NULL, 100);
+	CHECK(flows_join(g, s, 3, hosts, 2, "role", 2) == 0, "join again");
+	denied_summary(g, buf, sizeof(buf));
+	CHECK(strstr(buf, "client->backend") == NULL, "no red edge where the probe got through this round");
+	flows_summary(g, "backend", buf, sizeof(buf));
+	CHECK_STR(buf, "in frontend 9000 allow profile backend rule 2|out frontend 9000 deny end of profiles (frontend)",
+		  "last_n keeps the newest");
+	json_decref(g);
+
+	/* another label key: no workload is a service, so nothing joins */
+	g = graph_build(s, 3, NULL, 100);
+	CHECK(flows_join(g, s, 3, hosts, 2, "tier", FLOWS_LAST_DEFAULT) == 0 &&
+		      json_array_size(json_object_get(g, "denied")) == 0,
+	      "--flow-label names the label: no match, no red edge");
+	json_decref(g);
+
+	json_decref(host1);
+	json_decref(host2);
+	json_decref(sc);
+	json_decref(sf);
+	json_decref(sb);
+}
+
 int main(void)
 {
 	test_opts();
 	test_hostport();
 	test_probe_status();
 	test_graph();
+	test_flow_labels();
+	test_flow_join();
 	return tap_done();
 }
