@@ -99,6 +99,14 @@ int nft_engine_rebuild(struct nft_engine *e, struct node_cache *c);
  * as many names, so the check costs O(1) per churned endpoint. */
 bool nft_engine_wants_compaction(struct nft_engine *e);
 int nft_engine_flush(struct nft_engine *e, char **script);
+/* The v3 layer's work since init or the last rebuild (what tests check the
+ * incremental path by): policy chains compiled, local interfaces evaluated
+ * against every policy, interfaces' tier chains rendered, selector-index
+ * members put or deleted. */
+struct nft_engine_v3_work {
+	size_t chains, if_evals, if_renders, members;
+};
+void nft_engine_v3_work(const struct nft_engine *e, struct nft_engine_v3_work *out);
 /* What is programmed, as nft_compile reports it. */
 void nft_engine_report(const struct nft_engine *e, struct nft_compile_report *out);
 

@@ -76,6 +76,7 @@ struct v3_ns {
 };
 
 struct engine_v3 {
+	struct nft_engine_v3_work work;
 	bool active; /* some policy exists: the index holds every member */
 	struct nft_engine *e;
 	struct sel_index *ix;
@@ -404,6 +405,7 @@ static int put_endpoint(struct nft_engine *e, uint64_t h)
 	int rc;
 
 	ep_member_key(key, h);
+	v->work.members++;
 	if (!ep || !ep->valid) {
 		rc = sel_index_del(v->ix, key);
 		return rc == -ENOENT ? 0 : rc;
@@ -426,6 +428,7 @@ static int put_netset(struct nft_engine *e, const char *key)
 	struct label_set ls = LABEL_SET_INIT;
 	int rc = 0;
 
+	v->work.members++;
 	if (!kv || !kv->valid || kv->kind != NKV_V3 ||
 	    (kv->res.kind != V3_GLOBAL_NETWORK_SET && kv->res.kind != V3_NETWORK_SET)) {
 		rc = sel_index_del(v->ix, key);
@@ -755,6 +758,7 @@ static int pol_compile(struct nft_engine *e, uint32_t pid, int d)
 
 	if (!rules)
 		return -EPROTO;
+	v->work.chains++;
 	nft_model_init(&b.tmp, NFT_FAMILY, NFT_TABLE);
 	nft_v3_policy_chain_name(name, (enum nft_v3_direction)d, tier, p->ns, p->name);
 	if ((rc = nft_v3_policy_chain(&b.tmp, (enum nft_v3_direction)d, tier, p->ns, p->name, rules, &sets)) < 0 ||
@@ -972,6 +976,7 @@ static int if_eval(struct nft_engine *e, uint32_t id)
 	int rc;
 
 	f->eval = false;
+	v->work.if_evals++;
 	for (int d = 0; d < 2; d++)
 		for (size_t i = 0; i < f->n[d]; i++)
 			users_add(e, f->pols[d][i], d, -1);
@@ -1040,6 +1045,7 @@ static int if_render(struct nft_engine *e, uint32_t id)
 	int rc = 0;
 
 	f->render = false;
+	v->work.if_renders++;
 	if (!old)
 		return -ENOMEM;
 	nft_model_init(&tmp, NFT_FAMILY, NFT_TABLE);
@@ -1170,6 +1176,15 @@ static int activate(struct nft_engine *e)
 	const char *kns = KEY_PROFILE_PREFIX KNS_PREFIX;
 	int rc;
 
+	/* what changed while inactive went unseen: tiers start over, policies are read again */
+	for (uint32_t i = 0; i < v->tier_names.n; i++) {
+		bool dflt = strcmp(name_table_name(&v->tier_names, i), DEFAULT_TIER) == 0;
+		v->tiers[i] = (struct eng_tier){ dflt, dflt, DEFAULT_TIER_ORDER, V3_DEFAULT_DENY };
+	}
+	for (uint32_t i = 0; i < v->n_pols; i++)
+		if (v->pols[i].defined &&
+		    (rc = push_str(&v->keys, &v->n_keys, &v->cap_keys, name_table_name(&v->pol_keys, i))) < 0)
+			return rc;
 	for (size_t i = 0; i < c->cap_eps; i++)
 		if (c->eps[i])
 			push_ep(e, c->eps[i]->key_hash);
@@ -1333,4 +1348,10 @@ int engine_v3_flush(struct nft_engine *e)
 	if (!e->v3_policies)
 		return deactivate(e);
 	return 0;
+}
+
+void nft_engine_v3_work(const struct nft_engine *e, struct nft_engine_v3_work *out)
+{
+	static const struct nft_engine_v3_work none;
+	*out = e->v3 ? e->v3->work : none;
 }
