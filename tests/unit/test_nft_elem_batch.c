@@ -73,7 +73,8 @@ int main(void)
 	size_t len, acks;
 	struct seen s;
 
-	CHECK_INT(nft_elem_batch_build("add element inet calico sel4-abc { 10.0.0.5, 10.1.0.0/16 }\n"
+	CHECK_INT(nft_elem_batch_build("add table inet calico\n"
+				       "add element inet calico sel4-abc { 10.0.0.5, 10.1.0.0/16 }\n"
 				       "delete element inet calico sel6-def { fd00::1 }\n",
 				       7, &buf, &len, &acks),
 		  1, "element lines of selector sets make a batch");
@@ -99,6 +100,8 @@ int main(void)
 		"add element inet calico sel4-abc { 10.0.0.5 }",             /* not a whole line */
 		"add element inet other sel4-abc { 10.0.0.5 }\n",            /* another table */
 		"",
+		"add table inet calico\n",                                  /* no element */
+		"add table inet calico\nadd table inet calico\nadd element inet calico sel4-abc { 10.0.0.5 }\n",
 	};
 	for (size_t i = 0; i < sizeof(not_ours) / sizeof(*not_ours); i++) {
 		buf = NULL;

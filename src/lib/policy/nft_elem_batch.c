@@ -17,6 +17,7 @@
 
 #define ADD_PREFIX "add element " NFT_FAMILY " " NFT_TABLE " "
 #define DEL_PREFIX "delete element " NFT_FAMILY " " NFT_TABLE " "
+#define TABLE_LINE "add table " NFT_FAMILY " " NFT_TABLE "\n" /* each batch's first line: the table is there */
 
 struct line {
 	bool add;
@@ -107,6 +108,8 @@ int nft_elem_batch_build(const char *script, uint32_t seq, void **out, size_t *l
 
 	*out = NULL;
 	*len = *n_acks = 0;
+	if (strncmp(script, TABLE_LINE, strlen(TABLE_LINE)) == 0)
+		script += strlen(TABLE_LINE);
 	/* first pass: only element lines of selector sets, and how big */
 	for (const char *p = script; *p;) {
 		const char *eol = strchr(p, '\n');

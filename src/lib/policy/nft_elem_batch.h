@@ -17,7 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* 1 with *out (malloc'd, *len bytes: batch begin, one message per command,
+/* The script may begin with the engine's "add table" line (a no-op: the
+ * table is there).
+ * 1 with *out (malloc'd, *len bytes: batch begin, one message per command,
  * batch end; sequence numbers from seq) and *n_acks (the messages that each
  * get an ack or an error) when script is such a script; 0 when it is not
  * (then it goes through libnftables); -ENOMEM. */
