@@ -51,11 +51,36 @@ void nft_applier_close(struct nft_applier *a)
 }
 
 /* The kernel's error text on one line, without nft's caret markers. */
-static void copy_error(struct nft_applier *a, char *err, size_t errlen)
+static void copy_error(struct nft_ctx *ctx, char *err, size_t errlen)
 {
-	const char *e = nft_ctx_get_error_buffer(a->ctx);
+	const char *e = nft_ctx_get_error_buffer(ctx);
 	size_t n = e ? strcspn(e, "\n") : 0;
 	snprintf(err, errlen, "%.*s", (int)n, e ? e : "");
+}
+
+/* A large transaction runs in a context of its own, freed afterwards:
+ * libnftables keeps what it read for the last transaction (with a full
+ * ruleset's, every interval set's elements) in its context, and element
+ * batches no longer go through the long-lived one to replace that. */
+static int run_script(struct nft_applier *a, const char *script, size_t bytes, char *err, size_t errlen)
+{
+	struct nft_ctx *ctx = a->ctx;
+	int rc = 0;
+
+	if (bytes > TRIM_AFTER_BYTES &&
+	    (!(ctx = nft_ctx_new(NFT_CTX_DEFAULT)) || nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)) {
+		snprintf(err, errlen, "cannot make an nftables context");
+		rc = -ENOMEM;
+	} else if (nft_run_cmd_from_buffer(ctx, script) < 0) {
+		copy_error(ctx, err, errlen);
+		log_debug("refused nft script:\n%s", script);
+		rc = -EIO;
+	}
+	if (ctx && ctx != a->ctx)
+		nft_ctx_free(ctx);
+	if (bytes > TRIM_AFTER_BYTES)
+		malloc_trim(0);
+	return rc;
 }
 
 /* The read-back runs in a context of its own, freed afterwards: a listing
@@ -163,14 +188,10 @@ int nft_applier_run(struct nft_applier *a, const char *script, size_t *script_by
 		a->have_applied = false;
 		return -EIO;
 	}
-	if (nft_run_cmd_from_buffer(a->ctx, script) < 0) {
-		copy_error(a, err, errlen);
-		log_debug("refused nft script:\n%s", script);
+	if ((rc = run_script(a, script, *script_bytes, err, errlen)) < 0) {
 		a->have_applied = false;
-		return -EIO;
+		return rc;
 	}
-	if (*script_bytes > TRIM_AFTER_BYTES)
-		malloc_trim(0);
 	return 0;
 }
 
@@ -194,12 +215,8 @@ int nft_applier_sync(struct nft_applier *a, const struct nft_model *want, size_t
 		goto out;
 	}
 	*script_bytes = strlen(script);
-	if (*script_bytes && nft_run_cmd_from_buffer(a->ctx, script) < 0) {
-		copy_error(a, err, errlen);
-		log_debug("refused nft script:\n%s", script);
-		rc = -EIO;
+	if (*script_bytes && (rc = run_script(a, script, *script_bytes, err, errlen)) < 0)
 		goto out;
-	}
 	a->have_applied = true;
 out:
 	free(script);
