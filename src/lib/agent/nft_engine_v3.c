@@ -1,7 +1,7 @@
 /* The engine's v3 layer (nft_engine_v3.h). It makes what nft_piece_v3 makes
  * of the same state: the chains and sets come from nft_v3.c's own pieces and
  * the sets' elements follow fill_nets' rule (nft_piece_v3_nets). */
-#include "agent/nft_engine_v3.h"
+#include "agent/nft_engine_v3_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,93 +20,9 @@
 #define DEFAULT_TIER_ORDER 1000000.0
 #define KNS_PREFIX "kns."
 
-struct eng_tier {
-	bool exists, has_order;
-	double order;
-	enum v3_default_action action;
-};
-
-enum use_kind { USE_PORTS, USE_NETS, USE_SEL };
-
-/* A set one programmed policy chain reads. */
-struct v3_use {
-	uint8_t kind, family;
-	uint32_t sel; /* USE_SEL: its selector slot */
-	char name[NFT_NAME_MAX];
-};
-
-struct v3_pol {
-	bool defined;    /* a valid policy in the cache whose selectors parse */
-	bool live;       /* defined, and its tier exists: it may apply */
-	bool queued;     /* in the dirty list */
-	bool reloaded;   /* its resource changed: re-evaluate and recompile */
-	bool key_changed; /* its place in the order (or its tier's) changed */
-	bool chain_queued;
-	uint32_t tier;   /* tier name id */
-	char *name, *meta_ns, *ns; /* ns: a NetworkPolicy's namespace, NULL for a global one */
-	bool has_order;
-	double order;
-	unsigned types;
-	struct selector *sel, *ns_sel;
-	uint32_t users[2];       /* local interfaces it applies to, per direction */
-	bool programmed[2];
-	char chain[2][NFT_NAME_MAX];
-	struct v3_use *uses[2];
-	size_t n_uses[2], n_rules[2];
-};
-
-struct v3_sel {
-	char *sel, *ns_sel, *scope; /* as first used; the index normalises them */
-	uint32_t use[2];            /* programmed chains' rules reading sel4-/sel6- */
-	uint32_t wide[2];           /* nets shorter than an address among its members */
-	bool recompute[2], queued;
-};
-
-struct v3_if {
-	bool on;            /* programmed: its first endpoint valid, its name usable */
-	bool eval, render, queued;
-	struct label_set labels;
-	uint32_t *pols[2];  /* the policies that apply to it, per direction */
-	size_t n[2], cap[2];
-};
-
-struct v3_ns {
-	bool fresh;
-	struct label_set labels; /* kns.<ns>'s, plus projectcalico.org/name */
-};
-
-struct engine_v3 {
-	struct nft_engine_v3_work work;
-	bool active; /* some policy exists: the index holds every member */
-	struct nft_engine *e;
-	struct sel_index *ix;
-	int cb_rc;
-	struct name_table pol_keys, tier_names, sel_ids, ns_names;
-	struct v3_pol *pols;
-	size_t n_pols;
-	struct eng_tier *tiers;
-	size_t n_tiers;
-	struct v3_sel *sels;
-	size_t n_sels;
-	struct v3_if *ifs;
-	size_t n_ifs;
-	struct v3_ns *nss;
-	size_t n_nss;
-	struct count_map nets; /* net set name hash -> programmed chains using it */
-
-	/* the batch's work */
-	uint64_t *eps;
-	size_t n_eps, cap_eps;
-	char **keys, **profs, **nsd;
-	size_t n_keys, cap_keys, n_profs, cap_profs, n_nsd, cap_nsd;
-	uint32_t *dirty_pols, *chain_pols, *dirty_ifs, *dirty_sels;
-	size_t n_dirty_pols, cap_dirty_pols, n_chain_pols, cap_chain_pols, n_dirty_ifs, cap_dirty_ifs, n_dirty_sels,
-		cap_dirty_sels;
-};
-
 /* ---------- small tools ---------- */
 
-static int grow(void **items, size_t *cap, size_t want, size_t size)
+int engine_v3_grow(void **items, size_t *cap, size_t want, size_t size)
 {
 	if (want <= *cap)
 		return 0;
@@ -122,9 +38,9 @@ static int grow(void **items, size_t *cap, size_t want, size_t size)
 	return 0;
 }
 
-static int push_u32(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
+int engine_v3_push_u32(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
 {
-	if (*n == *cap && grow((void **)v, cap, *n + 1, sizeof(**v)) < 0)
+	if (*n == *cap && engine_v3_grow((void **)v, cap, *n + 1, sizeof(**v)) < 0)
 		return -ENOMEM;
 	(*v)[(*n)++] = x;
 	return 0;
@@ -133,7 +49,7 @@ static int push_u32(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
 static int push_str(char ***v, size_t *n, size_t *cap, const char *s)
 {
 	char *d;
-	if ((*n == *cap && grow((void **)v, cap, *n + 1, sizeof(**v)) < 0) || !(d = strdup(s)))
+	if ((*n == *cap && engine_v3_grow((void **)v, cap, *n + 1, sizeof(**v)) < 0) || !(d = strdup(s)))
 		return -ENOMEM;
 	(*v)[(*n)++] = d;
 	return 0;
@@ -152,22 +68,14 @@ static void broken(struct nft_engine *e, int rc)
 		e->broken = true;
 }
 
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
-	return h;
-}
-
 static struct v3_pol *pol_at(struct engine_v3 *v, uint32_t id)
 {
-	return grow((void **)&v->pols, &v->n_pols, (size_t)id + 1, sizeof(*v->pols)) < 0 ? NULL : &v->pols[id];
+	return engine_v3_grow((void **)&v->pols, &v->n_pols, (size_t)id + 1, sizeof(*v->pols)) < 0 ? NULL : &v->pols[id];
 }
 
 static struct v3_if *if_at(struct engine_v3 *v, uint32_t id)
 {
-	return grow((void **)&v->ifs, &v->n_ifs, (size_t)id + 1, sizeof(*v->ifs)) < 0 ? NULL : &v->ifs[id];
+	return engine_v3_grow((void **)&v->ifs, &v->n_ifs, (size_t)id + 1, sizeof(*v->ifs)) < 0 ? NULL : &v->ifs[id];
 }
 
 /* The tier named, made (absent unless it is the default tier) when new. */
@@ -176,7 +84,7 @@ static int tier_id(struct engine_v3 *v, const char *name, uint32_t *id)
 	size_t before = v->tier_names.n;
 	int rc;
 	if ((rc = name_table_intern(&v->tier_names, name, id)) < 0 ||
-	    (rc = grow((void **)&v->tiers, &v->n_tiers, (size_t)*id + 1, sizeof(*v->tiers))) < 0)
+	    (rc = engine_v3_grow((void **)&v->tiers, &v->n_tiers, (size_t)*id + 1, sizeof(*v->tiers))) < 0)
 		return rc;
 	if (v->tier_names.n != before) {
 		bool dflt = strcmp(name, DEFAULT_TIER) == 0;
@@ -187,8 +95,6 @@ static int tier_id(struct engine_v3 *v, const char *name, uint32_t *id)
 
 /* ---------- life ---------- */
 
-static void on_member(void *ctx, const char *id, const struct cidr *net, bool added);
-
 struct engine_v3 *engine_v3_new(void)
 {
 	struct engine_v3 *v = calloc(1, sizeof(*v));
@@ -198,7 +104,7 @@ struct engine_v3 *engine_v3_new(void)
 	name_table_init(&v->tier_names);
 	name_table_init(&v->sel_ids);
 	name_table_init(&v->ns_names);
-	if (!(v->ix = sel_index_new(on_member, v))) {
+	if (!(v->ix = sel_index_new(engine_v3_on_member, v))) {
 		free(v);
 		return NULL;
 	}
@@ -286,7 +192,7 @@ static void queue_if(struct nft_engine *e, uint32_t id, bool eval)
 	f->render = true;
 	if (!f->queued) {
 		f->queued = true;
-		broken(e, push_u32(&v->dirty_ifs, &v->n_dirty_ifs, &v->cap_dirty_ifs, id));
+		broken(e, engine_v3_push_u32(&v->dirty_ifs, &v->n_dirty_ifs, &v->cap_dirty_ifs, id));
 	}
 }
 
@@ -296,7 +202,7 @@ static void queue_chain(struct nft_engine *e, uint32_t pid)
 	struct v3_pol *p = &v->pols[pid];
 	if (!p->chain_queued) {
 		p->chain_queued = true;
-		broken(e, push_u32(&v->chain_pols, &v->n_chain_pols, &v->cap_chain_pols, pid));
+		broken(e, engine_v3_push_u32(&v->chain_pols, &v->n_chain_pols, &v->cap_chain_pols, pid));
 	}
 }
 
@@ -306,7 +212,7 @@ static void queue_pol(struct nft_engine *e, uint32_t pid)
 	struct v3_pol *p = &v->pols[pid];
 	if (!p->queued) {
 		p->queued = true;
-		broken(e, push_u32(&v->dirty_pols, &v->n_dirty_pols, &v->cap_dirty_pols, pid));
+		broken(e, engine_v3_push_u32(&v->dirty_pols, &v->n_dirty_pols, &v->cap_dirty_pols, pid));
 	}
 }
 
@@ -320,7 +226,7 @@ void engine_v3_observe(struct nft_engine *e, const struct node_change *ch)
 	switch (ch->kind) {
 	case NKV_ENDPOINT: {
 		const struct node_ep *ep = ch->new_ep ? ch->new_ep : ch->old_ep;
-		if (ep && (v->n_eps < v->cap_eps || grow((void **)&v->eps, &v->cap_eps, v->n_eps + 1, sizeof(*v->eps)) == 0))
+		if (ep && (v->n_eps < v->cap_eps || engine_v3_grow((void **)&v->eps, &v->cap_eps, v->n_eps + 1, sizeof(*v->eps)) == 0))
 			v->eps[v->n_eps++] = ep->key_hash;
 		else if (ep)
 			e->broken = true;
@@ -372,7 +278,7 @@ static const struct label_set *ns_labels(struct nft_engine *e, const char *ns)
 	struct engine_v3 *v = e->v3;
 	uint32_t id;
 	if (name_table_intern(&v->ns_names, ns, &id) < 0 ||
-	    grow((void **)&v->nss, &v->n_nss, (size_t)id + 1, sizeof(*v->nss)) < 0)
+	    engine_v3_grow((void **)&v->nss, &v->n_nss, (size_t)id + 1, sizeof(*v->nss)) < 0)
 		return NULL;
 	struct v3_ns *n = &v->nss[id];
 	if (!n->fresh) {
@@ -441,371 +347,6 @@ static int put_netset(struct nft_engine *e, const char *key)
 		rc = sel_index_put(v->ix, key, r->meta.namespace_, &ls, r->spec.netset.nets, r->spec.netset.n_nets);
 	label_set_free(&ls);
 	return rc;
-}
-
-/* ---------- selector sets ---------- */
-
-static void sel_set_name(const struct engine_v3 *v, uint32_t slot, int family, char out[NFT_NAME_MAX])
-{
-	snprintf(out, NFT_NAME_MAX, "sel%d-%s", family, name_table_name(&v->sel_ids, slot));
-}
-
-static void queue_recompute(struct engine_v3 *v, uint32_t slot, int f)
-{
-	struct v3_sel *s = &v->sels[slot];
-	s->recompute[f] = true;
-	if (!s->queued) {
-		s->queued = true;
-		if (push_u32(&v->dirty_sels, &v->n_dirty_sels, &v->cap_dirty_sels, slot) < 0)
-			v->cb_rc = -ENOMEM;
-	}
-}
-
-/* An element entered or left the index's set: the model's set follows. An
- * address goes in or out by itself; with a wider net among the members the
- * set is recomputed (one net may cover another, as fill_nets drops it). */
-static void on_member(void *ctx, const char *id, const struct cidr *net, bool added)
-{
-	struct engine_v3 *v = ctx;
-	long slot = name_table_find(&v->sel_ids, id);
-	char name[NFT_NAME_MAX], text[IP_STR_MAX];
-	int f = net->addr.family == 4 ? 0 : 1, rc;
-
-	if (slot < 0 || (size_t)slot >= v->n_sels || !v->e)
-		return;
-	struct v3_sel *s = &v->sels[slot];
-	bool full = net->prefix == (f ? 128 : 32);
-	if (!full)
-		s->wide[f] = added ? s->wide[f] + 1 : s->wide[f] ? s->wide[f] - 1 : 0;
-	if (!s->use[f])
-		return;
-	if (!full || s->wide[f] || s->recompute[f]) {
-		queue_recompute(v, (uint32_t)slot, f);
-		return;
-	}
-	sel_set_name(v, (uint32_t)slot, f ? 6 : 4, name);
-	ip_format(&net->addr, text);
-	struct nft_engine *e = v->e;
-	rc = added ? edit_put_elem(&e->model, engine_delta_of(e), name, text, NULL)
-		   : edit_del_elem(&e->model, engine_delta_of(e), name, text);
-	if (rc < 0)
-		v->cb_rc = rc;
-}
-
-struct collect {
-	struct cidr *nets;
-	size_t n, cap;
-	int family, rc;
-};
-
-static void collect_member(void *ctx, const struct cidr *member)
-{
-	struct collect *c = ctx;
-	if (member->addr.family != c->family)
-		return;
-	if (c->n == c->cap && grow((void **)&c->nets, &c->cap, c->n + 1, sizeof(*c->nets)) < 0) {
-		c->rc = -ENOMEM;
-		return;
-	}
-	c->nets[c->n++] = *member;
-}
-
-/* The set's elements as the index says now, in tmp (finished). */
-static struct nft_set *sel_set_build(struct engine_v3 *v, uint32_t slot, int family, struct nft_model *tmp)
-{
-	char name[NFT_NAME_MAX];
-	struct collect c = { .family = family };
-	struct nft_set *s;
-
-	sel_set_name(v, slot, family, name);
-	if (sel_index_members(v->ix, name_table_name(&v->sel_ids, slot), collect_member, &c) < 0 || c.rc < 0 ||
-	    !(s = nft_model_add_set(tmp, name, family == 4 ? "ipv4_addr" : "ipv6_addr", NULL, true)) ||
-	    nft_piece_v3_nets(s, c.nets, c.n) < 0 || nft_model_finish(tmp) < 0) {
-		free(c.nets);
-		return NULL;
-	}
-	free(c.nets);
-	return &tmp->sets[0];
-}
-
-/* The model's set brought to now's elements (both sorted). */
-static int set_elems(struct nft_engine *e, const struct nft_set *old, const struct nft_set *now)
-{
-	size_t i = 0, j = 0;
-	int rc;
-	while (i < old->n_elems || j < now->n_elems) {
-		int c = i == old->n_elems ? 1 : j == now->n_elems ? -1 : strcmp(old->elems[i].key, now->elems[j].key);
-		if (c < 0 && (rc = edit_del_elem(&e->model, engine_delta_of(e), old->name, old->elems[i].key)) < 0)
-			return rc;
-		if (c > 0 && (rc = edit_put_elem(&e->model, engine_delta_of(e), now->name, now->elems[j].key, NULL)) < 0)
-			return rc;
-		i += c <= 0;
-		j += c >= 0;
-	}
-	return 0;
-}
-
-static int recompute(struct nft_engine *e, uint32_t slot, int f)
-{
-	struct engine_v3 *v = e->v3;
-	struct nft_model tmp;
-	const struct nft_set *now, *old;
-	char name[NFT_NAME_MAX];
-	int rc = -ENOMEM;
-
-	v->sels[slot].recompute[f] = false;
-	if (!v->sels[slot].use[f])
-		return 0;
-	nft_model_init(&tmp, NFT_FAMILY, NFT_TABLE);
-	sel_set_name(v, slot, f ? 6 : 4, name);
-	if ((now = sel_set_build(v, slot, f ? 6 : 4, &tmp)) && (old = nft_model_find_set(&e->model, name))) {
-		/* old points into the model, which the edits change: compare against a copy */
-		struct nft_set copy;
-		if ((rc = nft_set_copy(old, &copy, true)) == 0)
-			rc = set_elems(e, &copy, now);
-		nft_set_release(&copy);
-	}
-	nft_model_free(&tmp);
-	return rc;
-}
-
-/* One more or one less programmed rule reads the selector's set of a family. */
-static int sel_use(struct nft_engine *e, uint32_t slot, int family, int delta_n)
-{
-	struct engine_v3 *v = e->v3;
-	struct v3_sel *s = &v->sels[slot];
-	int f = family == 4 ? 0 : 1, rc = 0;
-	char id[SEL_INDEX_ID_LEN + 1], name[NFT_NAME_MAX];
-
-	if (delta_n > 0) {
-		if (!s->use[0] && !s->use[1]) {
-			if ((rc = sel_index_ref(v->ix, s->sel, s->ns_sel, s->scope, id)) < 0)
-				return rc;
-			if (strcmp(id, name_table_name(&v->sel_ids, slot)) != 0)
-				return -EPROTO; /* the index and the compile name a selector differently */
-		}
-		if (s->use[f]++ == 0) {
-			struct nft_model tmp;
-			struct nft_set *set;
-			nft_model_init(&tmp, NFT_FAMILY, NFT_TABLE);
-			rc = (set = sel_set_build(v, slot, family, &tmp)) ? edit_put_set(&e->model, engine_delta_of(e), set)
-									  : -ENOMEM;
-			nft_model_free(&tmp);
-		}
-		return rc;
-	}
-	if (!s->use[f])
-		return 0;
-	if (--s->use[f] == 0) {
-		sel_set_name(v, slot, family, name);
-		s->recompute[f] = false;
-		if ((rc = edit_del_set(&e->model, engine_delta_of(e), name)) < 0)
-			return rc;
-	}
-	if (!s->use[0] && !s->use[1]) {
-		s->wide[0] = s->wide[1] = 0;
-		rc = sel_index_unref(v->ix, s->sel, s->ns_sel, s->scope);
-	}
-	return rc;
-}
-
-/* ---------- one policy's chain ---------- */
-
-struct chain_build {
-	struct nft_engine *e;
-	struct nft_model tmp;
-	struct v3_use *uses;
-	size_t n_uses, cap_uses;
-};
-
-static bool build_has(const struct chain_build *b, uint8_t kind, const char *name)
-{
-	for (size_t i = 0; i < b->n_uses; i++)
-		if (b->uses[i].kind == kind && strcmp(b->uses[i].name, name) == 0)
-			return true;
-	return false;
-}
-
-static int build_push(struct chain_build *b, uint8_t kind, uint8_t family, uint32_t sel, const char *name)
-{
-	if (b->n_uses == b->cap_uses && grow((void **)&b->uses, &b->cap_uses, b->n_uses + 1, sizeof(*b->uses)) < 0)
-		return -ENOMEM;
-	struct v3_use *u = &b->uses[b->n_uses++];
-	u->kind = kind;
-	u->family = family;
-	u->sel = sel;
-	snprintf(u->name, sizeof(u->name), "%s", name);
-	return 0;
-}
-
-static int build_port_set(void *ctx, const char *name, const struct port_range *sorted, size_t n)
-{
-	struct chain_build *b = ctx;
-	int rc;
-	if (build_has(b, USE_PORTS, name))
-		return 0;
-	if ((rc = nft_piece_port_set(&b->tmp, name, sorted, n)) < 0)
-		return rc;
-	return build_push(b, USE_PORTS, 0, 0, name);
-}
-
-static int build_net_set(void *ctx, const char *name, int family, const struct cidr *nets, size_t n)
-{
-	struct chain_build *b = ctx;
-	struct cidr *copy;
-	struct nft_set *set;
-	int rc;
-
-	if (build_has(b, USE_NETS, name))
-		return 0;
-	if (!(set = nft_model_add_set(&b->tmp, name, family == 4 ? "ipv4_addr" : "ipv6_addr", NULL, true)) ||
-	    !(copy = malloc(n * sizeof(*copy))))
-		return -ENOMEM;
-	memcpy(copy, nets, n * sizeof(*copy));
-	rc = nft_piece_v3_nets(set, copy, n);
-	free(copy);
-	return rc < 0 ? rc : build_push(b, USE_NETS, (uint8_t)family, 0, name);
-}
-
-static int build_selector_set(void *ctx, const char *selector, const char *namespace_selector,
-			      const char *scope_namespace, int family, char name[NFT_NAME_MAX])
-{
-	struct chain_build *b = ctx;
-	struct engine_v3 *v = b->e->v3;
-	struct selector *sel = NULL, *ns_sel = NULL;
-	char err[256];
-	uint32_t slot;
-	int rc;
-
-	if ((rc = selector_parse(selector, &sel, err, sizeof(err))) < 0 ||
-	    (namespace_selector && (rc = selector_parse(namespace_selector, &ns_sel, err, sizeof(err))) < 0)) {
-		selector_free(sel);
-		return rc == -ENOMEM ? rc : -EINVAL;
-	}
-	nft_v3_selector_set_name(name, family, selector_text(sel), ns_sel ? selector_text(ns_sel) : NULL,
-				 scope_namespace);
-	selector_free(sel);
-	selector_free(ns_sel);
-	if (build_has(b, USE_SEL, name))
-		return 0;
-	if ((rc = name_table_intern(&v->sel_ids, name + 5, &slot)) < 0 ||
-	    (rc = grow((void **)&v->sels, &v->n_sels, (size_t)slot + 1, sizeof(*v->sels))) < 0)
-		return rc;
-	struct v3_sel *s = &v->sels[slot];
-	if (!s->sel) {
-		if (!(s->sel = strdup(selector)) || (namespace_selector && !(s->ns_sel = strdup(namespace_selector))) ||
-		    (!namespace_selector && scope_namespace && !(s->scope = strdup(scope_namespace)))) {
-			free(s->sel);
-			free(s->ns_sel);
-			s->sel = s->ns_sel = NULL;
-			return -ENOMEM;
-		}
-	}
-	return build_push(b, USE_SEL, (uint8_t)family, slot, name);
-}
-
-static int uses_apply(struct nft_engine *e, struct nft_model *tmp, const struct v3_use *uses, size_t n, int delta_n)
-{
-	struct engine_v3 *v = e->v3;
-	int rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		const struct v3_use *u = &uses[i];
-		struct nft_set *built = NULL;
-		if (delta_n > 0 && u->kind != USE_SEL) {
-			size_t pos;
-			bool found;
-			pos = nft_model_set_pos(tmp, u->name, &found);
-			built = found ? &tmp->sets[pos] : NULL;
-		}
-		if (u->kind == USE_PORTS) {
-			rc = engine_port_use(e, u->name, built, delta_n);
-		} else if (u->kind == USE_NETS) {
-			struct count_key k = count_key_u64(fnv1a(u->name));
-			long c = count_map_add(&v->nets, &k, delta_n);
-			if (c < 0)
-				rc = (int)c;
-			else if (delta_n > 0 && c == 1)
-				rc = built ? edit_put_set(&e->model, engine_delta_of(e), built) : -EPROTO;
-			else if (delta_n < 0 && c == 0)
-				rc = edit_del_set(&e->model, engine_delta_of(e), u->name);
-		} else {
-			rc = sel_use(e, u->sel, u->family, delta_n);
-		}
-	}
-	return rc;
-}
-
-static const struct v3_rules *pol_rules(struct nft_engine *e, uint32_t pid, int d)
-{
-	const struct node_kv *kv = node_cache_get(e->cache, name_table_name(&e->v3->pol_keys, pid));
-	if (!kv || !kv->valid || kv->kind != NKV_V3)
-		return NULL;
-	return d == NFT_V3_INGRESS ? &kv->res.spec.policy.ingress : &kv->res.spec.policy.egress;
-}
-
-/* The policy's chain in direction d as its resource says now; the sets it
- * reads counted in before the old ones count out, so a shared one stays. */
-static int pol_compile(struct nft_engine *e, uint32_t pid, int d)
-{
-	struct engine_v3 *v = e->v3;
-	struct v3_pol *p = &v->pols[pid];
-	const struct v3_rules *rules = pol_rules(e, pid, d);
-	struct chain_build b = { .e = e };
-	const struct nft_v3_sets sets = { build_port_set, build_net_set, build_selector_set, &b };
-	const char *tier = name_table_name(&v->tier_names, p->tier);
-	char name[NFT_NAME_MAX];
-	int rc;
-
-	if (!rules)
-		return -EPROTO;
-	v->work.chains++;
-	nft_model_init(&b.tmp, NFT_FAMILY, NFT_TABLE);
-	nft_v3_policy_chain_name(name, (enum nft_v3_direction)d, tier, p->ns, p->name);
-	if ((rc = nft_v3_policy_chain(&b.tmp, (enum nft_v3_direction)d, tier, p->ns, p->name, rules, &sets)) < 0 ||
-	    (rc = nft_model_finish(&b.tmp)) < 0 || (rc = uses_apply(e, &b.tmp, b.uses, b.n_uses, 1)) < 0)
-		goto out;
-	if (p->programmed[d] && strcmp(p->chain[d], name) != 0 &&
-	    (rc = edit_del_chain(&e->model, engine_delta_of(e), p->chain[d])) < 0)
-		goto out;
-	size_t pos;
-	bool found;
-	pos = nft_model_chain_pos(&b.tmp, name, &found);
-	if (!found) {
-		rc = -EPROTO;
-		goto out;
-	}
-	size_t n_rules = b.tmp.chains[pos].n_rules;
-	if ((rc = edit_put_chain(&e->model, engine_delta_of(e), &b.tmp.chains[pos])) < 0)
-		goto out;
-	if (p->programmed[d] && (rc = uses_apply(e, NULL, p->uses[d], p->n_uses[d], -1)) < 0)
-		goto out;
-	e->rep.rules = e->rep.rules + n_rules - (p->programmed[d] ? p->n_rules[d] : 0);
-	free(p->uses[d]);
-	p->uses[d] = b.uses;
-	p->n_uses[d] = b.n_uses;
-	p->n_rules[d] = n_rules;
-	p->programmed[d] = true;
-	snprintf(p->chain[d], sizeof(p->chain[d]), "%s", name);
-	b.uses = NULL;
-out:
-	free(b.uses);
-	nft_model_free(&b.tmp);
-	return rc;
-}
-
-static int pol_unprogram(struct nft_engine *e, uint32_t pid, int d)
-{
-	struct v3_pol *p = &e->v3->pols[pid];
-	int rc;
-	if ((rc = edit_del_chain(&e->model, engine_delta_of(e), p->chain[d])) < 0 ||
-	    (rc = uses_apply(e, NULL, p->uses[d], p->n_uses[d], -1)) < 0)
-		return rc;
-	e->rep.rules -= p->n_rules[d];
-	free(p->uses[d]);
-	p->uses[d] = NULL;
-	p->n_uses[d] = p->n_rules[d] = 0;
-	p->programmed[d] = false;
-	return 0;
 }
 
 /* ---------- policies and tiers ---------- */
@@ -993,7 +534,7 @@ static int if_eval(struct nft_engine *e, uint32_t id)
 		for (int d = 0; d < 2; d++) {
 			if (!applies(e, &v->pols[pid], d, f))
 				continue;
-			if ((rc = push_u32(&f->pols[d], &f->n[d], &f->cap[d], pid)) < 0)
+			if ((rc = engine_v3_push_u32(&f->pols[d], &f->n[d], &f->cap[d], pid)) < 0)
 				return rc;
 			users_add(e, pid, d, 1);
 		}
@@ -1121,7 +662,7 @@ static void pol_eval(struct nft_engine *e, uint32_t pid)
 				continue;
 			}
 			if (now) {
-				if (push_u32(&f->pols[d], &f->n[d], &f->cap[d], pid) < 0) {
+				if (engine_v3_push_u32(&f->pols[d], &f->n[d], &f->cap[d], pid) < 0) {
 					e->broken = true;
 					return;
 				}
@@ -1141,9 +682,9 @@ static int pol_chains(struct nft_engine *e, uint32_t pid)
 	for (int d = 0; d < 2 && rc == 0; d++) {
 		bool want = p->live && p->users[d] > 0;
 		if (want && (!p->programmed[d] || p->reloaded))
-			rc = pol_compile(e, pid, d);
+			rc = engine_v3_pol_compile(e, pid, d);
 		else if (!want && p->programmed[d])
-			rc = pol_unprogram(e, pid, d);
+			rc = engine_v3_pol_unprogram(e, pid, d);
 	}
 	p->reloaded = false;
 	p->chain_queued = false;
@@ -1156,7 +697,7 @@ static void push_ep(void *ctx, uint64_t h)
 {
 	struct nft_engine *e = ctx;
 	struct engine_v3 *v = e->v3;
-	if (v->n_eps == v->cap_eps && grow((void **)&v->eps, &v->cap_eps, v->n_eps + 1, sizeof(*v->eps)) < 0) {
+	if (v->n_eps == v->cap_eps && engine_v3_grow((void **)&v->eps, &v->cap_eps, v->n_eps + 1, sizeof(*v->eps)) < 0) {
 		e->broken = true;
 		return;
 	}
@@ -1212,7 +753,7 @@ static int deactivate(struct nft_engine *e)
 		if (v->sels[i].use[0] || v->sels[i].use[1])
 			return 0; /* not yet: something still reads a set */
 	sel_index_free(v->ix);
-	if (!(v->ix = sel_index_new(on_member, v)))
+	if (!(v->ix = sel_index_new(engine_v3_on_member, v)))
 		return -ENOMEM;
 	for (size_t i = 0; i < v->n_ifs; i++)
 		if_clear(&v->ifs[i]);
@@ -1317,7 +858,7 @@ static int flush(struct nft_engine *e)
 	for (size_t i = 0; i < v->n_dirty_sels; i++) {
 		uint32_t slot = v->dirty_sels[i];
 		for (int f = 0; f < 2; f++)
-			if (v->sels[slot].recompute[f] && (rc = recompute(e, slot, f)) < 0)
+			if (v->sels[slot].recompute[f] && (rc = engine_v3_recompute(e, slot, f)) < 0)
 				return rc;
 		v->sels[slot].queued = false;
 	}
