@@ -132,6 +132,7 @@ static void if_clear(struct v3_if *f)
 		f->pols[d] = NULL;
 		f->n[d] = f->cap[d] = 0;
 	}
+	f->ns = "default";
 	f->on = false;
 }
 
@@ -472,7 +473,7 @@ static bool applies(struct nft_engine *e, const struct v3_pol *p, int d, const s
 {
 	if (!p->live || !(p->types & (d == NFT_V3_INGRESS ? V3_TYPE_INGRESS : V3_TYPE_EGRESS)))
 		return false;
-	const char *ns = dp_labels_namespace(&f->labels);
+	const char *ns = f->ns;
 	if (p->ns && strcmp(p->ns, ns) != 0)
 		return false;
 	if (p->ns_sel) {
@@ -523,13 +524,16 @@ static int if_eval(struct nft_engine *e, uint32_t id)
 			users_add(e, f->pols[d][i], d, -1);
 	label_set_free(&f->labels);
 	f->labels = (struct label_set)LABEL_SET_INIT;
+	f->ns = "default";
 	f->n[0] = f->n[1] = 0;
 	f->on = on;
+	f->fresh = true;
 	if (!on)
 		return 0;
 	const struct node_ep *ep = node_cache_get_ep(e->cache, node_cache_key_hash(key));
 	if (ep && (rc = node_calc_effective_labels(e->cache, ep, &f->labels)) < 0)
 		return rc;
+	f->ns = dp_labels_namespace(&f->labels); /* points into labels, which stay as they are */
 	for (uint32_t pid = 0; pid < v->n_pols; pid++)
 		for (int d = 0; d < 2; d++) {
 			if (!applies(e, &v->pols[pid], d, f))
@@ -651,8 +655,8 @@ static void pol_eval(struct nft_engine *e, uint32_t pid)
 
 	for (uint32_t id = 0; id < v->n_ifs; id++) {
 		struct v3_if *f = &v->ifs[id];
-		if (!f->on || f->eval)
-			continue; /* an interface to evaluate whole sees every policy there */
+		if (!f->on || f->eval || f->fresh)
+			continue; /* evaluated whole in this batch: it saw every policy there */
 		for (int d = 0; d < 2; d++) {
 			long at = list_find(f->pols[d], f->n[d], pid);
 			bool now = applies(e, p, d, f);
@@ -776,7 +780,7 @@ static int namespace_changed(struct nft_engine *e, const char *ns)
 		rc = sel_index_put_namespace(v->ix, ns, &ls);
 	label_set_free(&ls);
 	for (uint32_t i = 0; i < v->n_ifs && rc == 0; i++)
-		if (v->ifs[i].on && strcmp(dp_labels_namespace(&v->ifs[i].labels), ns) == 0)
+		if (v->ifs[i].on && strcmp(v->ifs[i].ns, ns) == 0)
 			queue_if(e, i, true);
 	return rc;
 }
@@ -847,7 +851,7 @@ static int flush(struct nft_engine *e)
 			return rc;
 		if (f->render && (rc = if_render(e, v->dirty_ifs[i])) < 0)
 			return rc;
-		f->queued = false;
+		f->queued = f->fresh = false;
 	}
 	v->n_dirty_ifs = 0;
 	/* chains, and the sets they read */

@@ -61,7 +61,9 @@ struct v3_sel {
 struct v3_if {
 	bool on;            /* programmed: its first endpoint valid, its name usable */
 	bool eval, render, queued;
+	bool fresh;         /* evaluated whole in this batch: every policy seen */
 	struct label_set labels;
+	const char *ns;     /* its namespace: in labels, or "default" */
 	uint32_t *pols[2];  /* the policies that apply to it, per direction */
 	size_t n[2], cap[2];
 };
