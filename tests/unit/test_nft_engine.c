@@ -572,6 +572,10 @@ static void incremental_work(void)
 	      "... that interface alone evaluated and rendered (evals %zu renders %zu chains %zu)", w.if_evals,
 	      w.if_renders, w.chains);
 
+	put_labelled(&c, HOST, 3, "\"app\":\"a1\",\"other\":\"x\"");
+	CHECK(step(&c, &e, &w, &chains), "a local endpoint gained a label no selector reads: engine == compile");
+	CHECK(w.if_evals == 1 && !chains, "... evaluated, and no chain sent to the kernel");
+
 	node_cache_put(&c, "/calico/resources/v3/projectcalico.org/tiers/t1",
 		       "{\"apiVersion\":\"projectcalico.org/v3\",\"kind\":\"Tier\",\"metadata\":{\"name\":\"t1\"},"
 		       "\"spec\":{\"order\":10,\"defaultAction\":\"Pass\"}}");
