@@ -24,8 +24,7 @@
 # Prints one JSON line per part: {"part":"latency",...} twice, {"part":"throughput",...}.
 #   bench/bench_policy.sh BUILDDIR
 # Knobs: POLICY_ROUNDS (latency rounds without remote endpoints, default 11),
-# POLICY_ROUNDS_REMOTE (with them, default 7: a round takes seconds there while
-# the agent recomputes its whole v3 layer per batch), POLICY_TP_ROUNDS and
+# POLICY_ROUNDS_REMOTE (with them, default 11), POLICY_TP_ROUNDS and
 # POLICY_TP_SECONDS (iperf3, default 5 and 3), POLICY_SHAPES (default
 # "1000:0 100:100000"; empty: throughput only).
 set -u
@@ -33,7 +32,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 build=$(cd "${1:?usage: bench_policy.sh BUILDDIR}" && pwd)
 ROUNDS=${POLICY_ROUNDS:-11}
-ROUNDS_REMOTE=${POLICY_ROUNDS_REMOTE:-7}
+ROUNDS_REMOTE=${POLICY_ROUNDS_REMOTE:-11}
 TP_ROUNDS=${POLICY_TP_ROUNDS:-5}
 SECS=${POLICY_TP_SECONDS:-3}
 SHAPES=${POLICY_SHAPES-"1000:0 100:100000"}
@@ -83,7 +82,6 @@ latency() {
 	cold=$(($(ms) - t0))
 	rss1=$(rss_mb "$pid")
 	say "$tag: ready in $cold ms, $rss1 MB"
-	# a round may take seconds at 100,000 remote (the v3 layer is recomputed per batch)
 	pol=$(BENCH_AGENT_TIMEOUT_MS=60000 lab_exec "$tag" "$build/bench_agent" gnp:bench-0.p0 "$n") || die "$tag: bench_agent gnp"
 	say "$tag: policy $pol"
 	if [ "$R" -gt 0 ]; then

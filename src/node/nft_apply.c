@@ -2,14 +2,19 @@
 #include "nft_apply.h"
 
 #include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
 #include <malloc.h>
 #include <nftables/libnftables.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/log.h"
 #include "policy/nft_compile.h"
+#include "policy/nft_elem_batch.h"
 
 #define TRIM_AFTER_BYTES (64 * 1024)
 
@@ -23,6 +28,16 @@ int nft_applier_open(struct nft_applier *a)
 		a->ctx = NULL;
 		return -ENOMEM;
 	}
+	/* without it every batch goes through libnftables, as before */
+	struct timeval timeout = { 2, 0 };
+	if ((a->nl = mnl_socket_open(NETLINK_NETFILTER)) &&
+	    (mnl_socket_bind(a->nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	     setsockopt(mnl_socket_get_fd(a->nl), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) < 0)) {
+		mnl_socket_close(a->nl);
+		a->nl = NULL;
+	}
+	if (!a->nl)
+		log_warn("nf_tables netlink socket: %s; set elements go through libnftables", strerror(errno));
 	return 0;
 }
 
@@ -30,15 +45,42 @@ void nft_applier_close(struct nft_applier *a)
 {
 	if (a->ctx)
 		nft_ctx_free(a->ctx);
+	if (a->nl)
+		mnl_socket_close(a->nl);
 	memset(a, 0, sizeof(*a));
 }
 
 /* The kernel's error text on one line, without nft's caret markers. */
-static void copy_error(struct nft_applier *a, char *err, size_t errlen)
+static void copy_error(struct nft_ctx *ctx, char *err, size_t errlen)
 {
-	const char *e = nft_ctx_get_error_buffer(a->ctx);
+	const char *e = nft_ctx_get_error_buffer(ctx);
 	size_t n = e ? strcspn(e, "\n") : 0;
 	snprintf(err, errlen, "%.*s", (int)n, e ? e : "");
+}
+
+/* A large transaction runs in a context of its own, freed afterwards:
+ * libnftables keeps what it read for the last transaction (with a full
+ * ruleset's, every interval set's elements) in its context, and element
+ * batches no longer go through the long-lived one to replace that. */
+static int run_script(struct nft_applier *a, const char *script, size_t bytes, char *err, size_t errlen)
+{
+	struct nft_ctx *ctx = a->ctx;
+	int rc = 0;
+
+	if (bytes > TRIM_AFTER_BYTES &&
+	    (!(ctx = nft_ctx_new(NFT_CTX_DEFAULT)) || nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)) {
+		snprintf(err, errlen, "cannot make an nftables context");
+		rc = -ENOMEM;
+	} else if (nft_run_cmd_from_buffer(ctx, script) < 0) {
+		copy_error(ctx, err, errlen);
+		log_debug("refused nft script:\n%s", script);
+		rc = -EIO;
+	}
+	if (ctx && ctx != a->ctx)
+		nft_ctx_free(ctx);
+	if (bytes > TRIM_AFTER_BYTES)
+		malloc_trim(0);
+	return rc;
 }
 
 /* The read-back runs in a context of its own, freed afterwards: a listing
@@ -83,20 +125,73 @@ out:
 	return rc;
 }
 
+/* One element-only batch (policy/nft_elem_batch.h) through netlink: every
+ * command answered, none refused. 1 sent, 0 not such a batch, -errno. */
+static int run_elements(struct nft_applier *a, const char *script, char *err, size_t errlen)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	void *batch;
+	size_t len, acks, got = 0;
+	int rc, refused = 0;
+
+	if (!a->nl || (rc = nft_elem_batch_build(script, a->seq, &batch, &len, &acks)) == 0)
+		return 0;
+	if (rc < 0)
+		return rc;
+	uint32_t first = a->seq + 1, portid = mnl_socket_get_portid(a->nl);
+	a->seq += (uint32_t)acks + 2;
+	if (mnl_socket_sendto(a->nl, batch, len) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "sending set elements: %s", strerror(errno));
+		free(batch);
+		return rc;
+	}
+	free(batch);
+	while (got < acks) {
+		ssize_t n = mnl_socket_recvfrom(a->nl, buf, sizeof(buf));
+		if (n < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "set elements: no answer from the kernel: %s", strerror(errno));
+			return rc;
+		}
+		int left = (int)n;
+		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(h, left);
+		     h = mnl_nlmsg_next(h, &left)) {
+			if (h->nlmsg_pid != portid || h->nlmsg_seq < first || h->nlmsg_seq >= first + acks ||
+			    h->nlmsg_type != NLMSG_ERROR)
+				continue; /* an answer to an earlier batch */
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
+			if (e->error && !refused)
+				refused = e->error;
+			got++;
+		}
+	}
+	if (refused) {
+		snprintf(err, errlen, "set elements refused: %s", strerror(-refused));
+		return refused;
+	}
+	return 1;
+}
+
 int nft_applier_run(struct nft_applier *a, const char *script, size_t *script_bytes, char *err, size_t errlen)
 {
+	int rc;
+
 	*script_bytes = strlen(script);
 	err[0] = '\0';
 	if (!*script_bytes)
 		return 0;
-	if (nft_run_cmd_from_buffer(a->ctx, script) < 0) {
-		copy_error(a, err, errlen);
-		log_debug("refused nft script:\n%s", script);
+	if ((rc = run_elements(a, script, err, errlen)) != 0) {
+		if (rc > 0)
+			return 0;
+		log_debug("refused set elements:\n%s", script);
 		a->have_applied = false;
 		return -EIO;
 	}
-	if (*script_bytes > TRIM_AFTER_BYTES)
-		malloc_trim(0);
+	if ((rc = run_script(a, script, *script_bytes, err, errlen)) < 0) {
+		a->have_applied = false;
+		return rc;
+	}
 	return 0;
 }
 
@@ -120,12 +215,8 @@ int nft_applier_sync(struct nft_applier *a, const struct nft_model *want, size_t
 		goto out;
 	}
 	*script_bytes = strlen(script);
-	if (*script_bytes && nft_run_cmd_from_buffer(a->ctx, script) < 0) {
-		copy_error(a, err, errlen);
-		log_debug("refused nft script:\n%s", script);
-		rc = -EIO;
+	if (*script_bytes && (rc = run_script(a, script, *script_bytes, err, errlen)) < 0)
 		goto out;
-	}
 	a->have_applied = true;
 out:
 	free(script);

@@ -13,11 +13,16 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "policy/nft_model.h"
 
+struct mnl_socket;
+
 struct nft_applier {
 	struct nft_ctx *ctx; /* made in the agent's namespace: its socket stays there */
+	struct mnl_socket *nl; /* nf_tables netlink, for element-only batches (policy/nft_elem_batch.h); NULL: none */
+	uint32_t seq;
 	bool have_applied;   /* the kernel holds the engine's model; false: read it back first */
 };
 

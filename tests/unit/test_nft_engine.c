@@ -115,9 +115,10 @@ static void random_v3_rule(char *out, size_t len)
 		",\"protocol\":\"UDP\",\"destination\":{\"notPorts\":[53]}",
 		",\"destination\":{\"selector\":\"net == 'a'\"}",
 		",\"source\":{\"namespaceSelector\":\"env == 'prod'\"}",
+		",\"destination\":{\"namespaceSelector\":\"has(team)\",\"selector\":\"has(app)\"}",
 		",\"destination\":{\"nets\":[\"10.0.0.4/32\"]}",
 	};
-	snprintf(out, len, "{\"action\":\"%s\"%s}", actions[rnd(4)], extras[rnd(9)]);
+	snprintf(out, len, "{\"action\":\"%s\"%s}", actions[rnd(4)], extras[rnd(10)]);
 }
 
 static void random_v3(char *key, size_t klen, char *value, size_t vlen)
@@ -159,7 +160,7 @@ static void random_v3(char *key, size_t klen, char *value, size_t vlen)
 			 "\"spec\":{\"tier\":\"%s\",%s%s\"selector\":\"%s\"%s,\"ingress\":[%s],\"egress\":[%s]}}",
 			 ns ? "NetworkPolicy" : "GlobalNetworkPolicy", ns ? "n" : "g", id,
 			 ns ? (id % 2 ? ",\"namespace\":\"ns2\"" : ",\"namespace\":\"ns1\"") : "", tiers[t], order, types,
-			 selectors[rnd(7)], !ns && rnd(4) == 0 ? ",\"namespaceSelector\":\"env == 'prod'\"" : "", in, out);
+			 selectors[rnd(7)], !ns && rnd(4) == 0 ? (rnd(2) ? ",\"namespaceSelector\":\"env == 'prod'\"" : ",\"namespaceSelector\":\"has(team)\"") : "", in, out);
 		return;
 	}
 	case 3: {
@@ -177,6 +178,11 @@ static void random_v3(char *key, size_t klen, char *value, size_t vlen)
 		return;
 	}
 	default:
+		if (rnd(3) == 0) { /* a namespace's labels through its profile's tags */
+			snprintf(key, klen, "/calico/v1/policy/profile/kns.ns2/tags");
+			snprintf(value, vlen, "%s", rnd(2) ? "[\"team\"]" : "[]");
+			return;
+		}
 		snprintf(key, klen, "/calico/v1/policy/profile/%s/labels", rnd(2) ? "p0" : "kns.ns1");
 		snprintf(value, vlen, "%s", rnd(2) ? "{\"env\":\"prod\"}" : "{\"app\":\"db\",\"env\":\"dev\"}");
 		return;
@@ -401,6 +407,8 @@ static unsigned long flow_steps; /* batches compiled with flow logs on */
 
 static unsigned long v3_steps; /* batches after which some endpoint had a tier chain */
 
+static unsigned long rebuilds; /* batches after which the engine asked to be built whole */
+
 static bool run(unsigned long seed, int steps)
 {
 	struct node_cache c;
@@ -438,7 +446,19 @@ static bool run(unsigned long seed, int steps)
 		struct nft_model want;
 		struct nft_flows flows;
 		nft_flows_init(&flows);
-		if (nft_engine_flush(&e, &script) < 0 || compile_cache(&c, &want, err, sizeof(err), &flows) < 0) {
+		/* FlowLogsEnabled switched: the engine asks to be built again whole,
+		 * and the agent then syncs the kernel's table to it (program.c) */
+		bool whole = false;
+		if (e.broken) {
+			whole = true;
+			nft_model_free(&kernel);
+			if (nft_engine_rebuild(&e, &c) < 0 || copy_model(&e.model, &kernel) < 0 ||
+			    !(script = calloc(1, 1)))
+				ok = false;
+			rebuilds++;
+		}
+		if (!ok || (!whole && nft_engine_flush(&e, &script) < 0) ||
+		    compile_cache(&c, &want, err, sizeof(err), &flows) < 0) {
 			fprintf(stderr, "# seed %lu step %d: flush or compile failed\n", seed, step);
 			free(script);
 			nft_model_free(&want);
@@ -487,6 +507,159 @@ static bool run(unsigned long seed, int steps)
 	return ok;
 }
 
+/* ---------- the v3 layer's work is sized by the change ---------- */
+
+static void put_gnp(struct node_cache *c, unsigned i, const char *app, unsigned port)
+{
+	char key[256], value[1024];
+	snprintf(key, sizeof(key), "/calico/resources/v3/projectcalico.org/globalnetworkpolicies/t1.p%u", i);
+	snprintf(value, sizeof(value),
+		 "{\"apiVersion\":\"projectcalico.org/v3\",\"kind\":\"GlobalNetworkPolicy\",\"metadata\":{\"name\":"
+		 "\"t1.p%u\"},\"spec\":{\"tier\":\"t1\",\"order\":%u,\"selector\":\"app == '%s'\",\"ingress\":"
+		 "[{\"action\":\"Deny\",\"protocol\":\"TCP\",\"source\":{\"selector\":\"grp == 'g%u'\"},"
+		 "\"destination\":{\"ports\":[%u]}}]}}",
+		 i, i, app, i % 10, port);
+	node_cache_put(c, key, value);
+}
+
+static void put_labelled(struct node_cache *c, const char *host, unsigned i, const char *labels)
+{
+	char key[256], value[1024];
+	snprintf(key, sizeof(key), "/calico/v1/host/%s/workload/o/w%u/endpoint/e", host, i);
+	snprintf(value, sizeof(value),
+		 "{\"state\":\"active\",\"name\":\"cali%u\",\"profile_ids\":[],\"ipv4_nets\":[\"10.%u.%u.%u/32\"],"
+		 "\"ipv6_nets\":[],\"labels\":{%s}}",
+		 i, strcmp(host, HOST) == 0 ? 1 : 2, i / 250, i % 250, labels);
+	node_cache_put(c, key, value);
+}
+
+static struct nft_engine_v3_work work_since(const struct nft_engine *e, const struct nft_engine_v3_work *before)
+{
+	struct nft_engine_v3_work now;
+	nft_engine_v3_work(e, &now);
+	return (struct nft_engine_v3_work){ now.chains - before->chains, now.if_evals - before->if_evals,
+					    now.if_renders - before->if_renders, now.members - before->members };
+}
+
+/* Flushes; the engine must equal the compile. The work done, and whether
+ * the script touched any chain, go to *w and *chains. */
+static bool step(struct node_cache *c, struct nft_engine *e, struct nft_engine_v3_work *w, bool *chains)
+{
+	struct nft_engine_v3_work before;
+	struct nft_model want;
+	char *script = NULL, *a = NULL, *b = NULL, err[256];
+	bool same;
+
+	struct nft_flows flows;
+	nft_flows_init(&flows);
+	nft_engine_v3_work(e, &before);
+	int rc = nft_engine_flush(e, &script);
+	if (rc == 0)
+		rc = compile_cache(c, &want, err, sizeof(err), &flows);
+	nft_flows_free(&flows);
+	if (rc < 0) {
+		free(script);
+		return false;
+	}
+	*w = work_since(e, &before);
+	*chains = strstr(script, "chain") != NULL;
+	nft_render_full(&e->model, &a);
+	nft_render_full(&want, &b);
+	same = a && b && strcmp(a, b) == 0;
+	free(a);
+	free(b);
+	free(script);
+	nft_model_free(&want);
+	return same;
+}
+
+static void incremental_work(void)
+{
+	struct node_cache c;
+	struct nft_engine e;
+	struct nft_engine_v3_work w;
+	bool chains;
+	char labels[128];
+
+	node_cache_init(&c);
+	node_cache_set_host(&c, HOST);
+	node_cache_put(&c, "/calico/resources/v3/projectcalico.org/tiers/t1",
+		       "{\"apiVersion\":\"projectcalico.org/v3\",\"kind\":\"Tier\",\"metadata\":{\"name\":\"t1\"},"
+		       "\"spec\":{\"order\":10}}");
+	for (unsigned i = 0; i < 20; i++) { /* cali<i> with app a<i % 4>: 5 per app */
+		snprintf(labels, sizeof(labels), "\"app\":\"a%u\"", i % 4);
+		put_labelled(&c, HOST, i, labels);
+	}
+	for (unsigned i = 0; i < 500; i++) {
+		snprintf(labels, sizeof(labels), "\"grp\":\"g%u\"", i % 10);
+		put_labelled(&c, "h2", i, labels);
+	}
+	for (unsigned i = 0; i < 40; i++) {
+		char app[8];
+		snprintf(app, sizeof(app), "a%u", i % 4);
+		put_gnp(&c, i, app, 20000 + i);
+	}
+	nft_engine_init(&e, &c);
+	CHECK(nft_engine_rebuild(&e, &c) == 0 && step(&c, &e, &w, &chains), "40 policies, 20 local and 500 remote endpoints: engine == compile");
+
+	put_labelled(&c, "h2", 7, "\"grp\":\"g8\"");
+	CHECK(step(&c, &e, &w, &chains), "a remote endpoint's label changed: engine == compile");
+	CHECK(w.members == 1 && w.chains == 0 && w.if_evals == 0 && w.if_renders == 0 && !chains,
+	      "... one member put, no chain compiled or rendered, no interface evaluated, set elements only "
+	      "(members %zu chains %zu evals %zu renders %zu)", w.members, w.chains, w.if_evals, w.if_renders);
+
+	put_gnp(&c, 0, "a0", 30000);
+	CHECK(step(&c, &e, &w, &chains), "a policy's rule changed: engine == compile");
+	CHECK(w.chains == 1 && w.if_evals == 0 && w.if_renders == 0 && w.members == 0,
+	      "... its one chain compiled, no interface evaluated whole or re-rendered (chains %zu evals %zu renders %zu)",
+	      w.chains, w.if_evals, w.if_renders);
+
+	put_gnp(&c, 1, "a2", 20001);
+	CHECK(step(&c, &e, &w, &chains), "a policy's selector changed: engine == compile");
+	CHECK(w.chains == 1 && w.if_evals == 0 && w.if_renders == 10,
+	      "... its chain, and the tier chains of the 10 interfaces it left or joined (chains %zu evals %zu renders %zu)",
+	      w.chains, w.if_evals, w.if_renders);
+
+	put_labelled(&c, HOST, 3, "\"app\":\"a1\"");
+	CHECK(step(&c, &e, &w, &chains), "a local endpoint's label changed: engine == compile");
+	CHECK(w.if_evals == 1 && w.if_renders == 1 && w.members == 1 && w.chains == 0,
+	      "... that interface alone evaluated and rendered (evals %zu renders %zu chains %zu)", w.if_evals,
+	      w.if_renders, w.chains);
+
+	put_labelled(&c, HOST, 3, "\"app\":\"a1\",\"other\":\"x\"");
+	CHECK(step(&c, &e, &w, &chains), "a local endpoint gained a label no selector reads: engine == compile");
+	CHECK(w.if_evals == 1 && !chains, "... evaluated, and no chain sent to the kernel");
+
+	node_cache_put(&c, "/calico/resources/v3/projectcalico.org/tiers/t1",
+		       "{\"apiVersion\":\"projectcalico.org/v3\",\"kind\":\"Tier\",\"metadata\":{\"name\":\"t1\"},"
+		       "\"spec\":{\"order\":10,\"defaultAction\":\"Pass\"}}");
+	CHECK(step(&c, &e, &w, &chains), "a tier's default action changed: engine == compile");
+	CHECK(w.chains == 0 && w.if_evals == 0 && w.if_renders == 20,
+	      "... the tier chains of the 20 interfaces it holds re-rendered, no policy chain (chains %zu renders %zu)",
+	      w.chains, w.if_renders);
+
+	node_cache_put(&c, "/calico/resources/v3/projectcalico.org/globalnetworksets/n1",
+		       "{\"apiVersion\":\"projectcalico.org/v3\",\"kind\":\"GlobalNetworkSet\",\"metadata\":{\"name\":"
+		       "\"n1\",\"labels\":{\"grp\":\"g3\"}},\"spec\":{\"nets\":[\"10.2.0.0/24\"]}}");
+	CHECK(step(&c, &e, &w, &chains), "a network set covering members: engine == compile");
+	CHECK(w.members == 1 && w.chains == 0 && w.if_renders == 0 && !chains, "... set elements only");
+
+	for (unsigned i = 0; i < 40; i++) {
+		char key[128];
+		snprintf(key, sizeof(key), "/calico/resources/v3/projectcalico.org/globalnetworkpolicies/t1.p%u", i);
+		node_cache_del(&c, key);
+	}
+	CHECK(step(&c, &e, &w, &chains), "every policy deleted: engine == compile");
+	size_t left = 0;
+	for (size_t i = 0; i < e.model.n_chains; i++)
+		left += strncmp(e.model.chains[i].name, "pi-", 3) == 0 || strncmp(e.model.chains[i].name, "ti-", 3) == 0;
+	for (size_t i = 0; i < e.model.n_sets; i++)
+		left += strncmp(e.model.sets[i].name, "sel4-", 5) == 0;
+	CHECK(left == 0, "... no policy or tier chain, no selector set left (%zu)", left);
+	nft_engine_free(&e);
+	node_cache_free(&c);
+}
+
 int main(void)
 {
 	int failed = 0;
@@ -496,6 +669,9 @@ int main(void)
 	CHECK_INT((long)failed, 0L, "60 random sequences of 150 batches: engine == full compile after each, scripts replay to it");
 	CHECK(v3_steps > 1000, "v3 policies applied to some endpoint after %lu of 9000 batches", v3_steps);
 	CHECK(flow_steps > 3000 && flow_steps < 9000, "flow logs on in %lu of 9000 batches, off in the others", flow_steps);
+	CHECK(rebuilds > 10 && rebuilds < 3000, "switching flow logs rebuilt the engine whole %lu times, nothing else did",
+	      rebuilds);
+	incremental_work();
 
 	/* a rebuild from a filled cache equals the compile too */
 	struct node_cache c;

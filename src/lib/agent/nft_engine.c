@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent/nft_engine_delta.h"
+#include "agent/nft_engine_v3.h"
 #include "agent/node_calc.h"
 #include "model/keys.h"
 #include "policy/nft_rule.h"
@@ -42,7 +43,7 @@ struct nft_engine_iface {
 	bool programmed, dirty;
 	uint32_t *uses; /* profiles its chains jump to (cache name ids) */
 	size_t n_uses;
-	struct nft_v3_jumps jumps; /* its v3 tier chains, as the last rebuild_v3 found them */
+	struct nft_v3_jumps jumps; /* its v3 tier chains (nft_engine_v3.c) */
 };
 
 static void fail(struct nft_engine *e, int rc)
@@ -256,6 +257,7 @@ static void local_endpoint(struct nft_engine *e, const struct node_kv *kv, bool 
 		f->n_keys--;
 	}
 	mark_iface(e, id);
+	engine_v3_local(e, id);
 }
 
 /* Every local interface whose endpoints name profile p: its chains depend on whether p exists. */
@@ -350,28 +352,19 @@ static void observe(void *ctx, const struct node_change *ch)
 {
 	struct nft_engine *e = ctx;
 
-	switch (ch->kind) {
-	case NKV_V3:
+	if (ch->kind == NKV_V3) {
 		v3_policy_count(e, ch->old_kv, -1);
 		v3_policy_count(e, ch->new_kv, 1);
-		e->v3_dirty = true;
-		break;
-	case NKV_PROFILE_LABELS:
-		e->v3_dirty = true;
-		break;
-	default:
-		break;
 	}
+	engine_v3_observe(e, ch);
 	switch (ch->kind) {
 	case NKV_ENDPOINT:
-		e->v3_dirty = true; /* its labels or addresses may be a member's */
 		endpoint_members(e, ch->old_ep, -1);
 		local_endpoint(e, ch->old_kv, false);
 		endpoint_members(e, ch->new_ep, 1);
 		local_endpoint(e, ch->new_kv, true);
 		break;
 	case NKV_PROFILE_TAGS:
-		e->v3_dirty = true; /* tags are labels */
 		profile_tags(e, ch);
 		break;
 	case NKV_PROFILE_RULES:
@@ -748,7 +741,7 @@ static void reset(struct nft_engine *e)
 		free(e->ifaces[i].uses);
 		nft_v3_jumps_free(&e->ifaces[i].jumps);
 	}
-	nft_model_free(&e->v3_prev);
+	engine_v3_free(e->v3);
 	free(e->ifaces);
 	name_table_free(&e->ifnames);
 	count_map_free(&e->port_sets);
@@ -772,7 +765,8 @@ static void reset(struct nft_engine *e)
 	e->flows_replaced = true;
 	e->cache = c;
 	nft_model_init(&e->model, NFT_FAMILY, NFT_TABLE);
-	nft_model_init(&e->v3_prev, NFT_FAMILY, NFT_TABLE);
+	if (!(e->v3 = engine_v3_new()))
+		e->broken = true;
 }
 
 int nft_engine_init(struct nft_engine *e, struct node_cache *c)
@@ -784,7 +778,8 @@ int nft_engine_init(struct nft_engine *e, struct node_cache *c)
 	nft_flows_init(&e->flows);
 	e->cache = c;
 	nft_model_init(&e->model, NFT_FAMILY, NFT_TABLE);
-	nft_model_init(&e->v3_prev, NFT_FAMILY, NFT_TABLE);
+	if (!(e->v3 = engine_v3_new()))
+		return -ENOMEM;
 	node_cache_observe(c, observe, e);
 	return 0;
 }
@@ -795,8 +790,8 @@ void nft_engine_free(struct nft_engine *e)
 		node_cache_observe(e->cache, NULL, NULL);
 	reset(e);
 	nft_model_free(&e->model);
-	nft_model_free(&e->v3_prev);
 	nft_flows_free(&e->flows);
+	engine_v3_free(e->v3);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -814,199 +809,63 @@ void nft_engine_set_flow_logs(struct nft_engine *e, bool on)
 	if (e->flow_logs == on)
 		return;
 	e->flow_logs = on;
-	/* every chain that holds a verdict point is made again */
-	for (size_t i = 0; i < e->n_ifaces; i++)
-		if (e->ifaces[i].programmed)
-			mark_iface(e, (uint32_t)i);
-	for (size_t i = 0; i < e->n_profiles; i++)
-		if (e->profiles[i].programmed)
-			mark_profile(e, (uint32_t)i);
-	e->v3_dirty = e->dispatch_dirty = true;
+	/* Every chain that holds a verdict point changes (endpoints', profiles',
+	 * policies', tiers', the dispatch): a rare switch, so the engine is built
+	 * again whole at the next flush, which then finds the kernel's table and
+	 * sends the difference. */
+	e->broken = true;
 	if (!on) {
 		nft_flows_free(&e->flows);
 		e->flows_replaced = true;
 	}
 }
 
-/* ---------- Calico's v3 policy ---------- */
+/* ---------- services to the v3 layer (nft_engine_v3.h) ---------- */
 
-static int v3_port_set(void *ctx, const char *name, const struct port_range *sorted, size_t n)
+struct nft_flows *engine_flows_of(struct nft_engine *e)
 {
-	struct nft_model *tmp = ctx;
-	for (size_t i = 0; i < tmp->n_sets; i++)
-		if (strcmp(tmp->sets[i].name, name) == 0)
-			return 0;
-	return nft_piece_port_set(tmp, name, sorted, n);
+	return engine_flows(e);
 }
 
-static bool v3_no_profile(void *ctx, const char *name)
+struct nft_engine_delta *engine_delta_of(struct nft_engine *e)
 {
-	(void)ctx, (void)name;
-	return false;
+	return delta(e);
 }
 
-static int v3_no_tag(void *ctx, const char *tag_name, unsigned families)
+int engine_port_use(struct nft_engine *e, const char *name, struct nft_set *built, int delta_n)
 {
-	(void)ctx, (void)tag_name, (void)families;
-	return 0;
+	return port_use(e, strtoull(name + strlen(name) - 16, NULL, 16), built, delta_n);
 }
 
-static int endpoint_by_name(const void *a, const void *b)
+const char *engine_iface_key(const struct nft_engine *e, uint32_t id)
 {
-	const struct endpoint *x = *(const struct endpoint *const *)a, *y = *(const struct endpoint *const *)b;
-	int r = strcmp(x->name, y->name);
-	return r ? r : (x > y) - (x < y);
+	return id < e->n_ifaces && e->ifaces[id].n_keys ? e->ifaces[id].keys[0] : NULL;
 }
 
-/* A set of the v3 layer that both the model and the new layer hold: its
- * elements brought to the new ones (both sorted). */
-static int v3_set_elems(struct nft_engine *e, const struct nft_set *old, const struct nft_set *now)
+struct nft_v3_jumps *engine_iface_jumps(struct nft_engine *e, uint32_t id)
 {
-	size_t i = 0, j = 0;
-	int rc;
-	while (i < old->n_elems || j < now->n_elems) {
-		int c = i == old->n_elems ? 1 : j == now->n_elems ? -1 : strcmp(old->elems[i].key, now->elems[j].key);
-		if (c < 0 && (rc = edit_del_elem(&e->model, delta(e), old->name, old->elems[i].key)) < 0)
-			return rc;
-		if (c > 0 && (rc = edit_put_elem(&e->model, delta(e), now->name, now->elems[j].key, NULL)) < 0)
-			return rc;
-		i += c <= 0;
-		j += c >= 0;
-	}
-	return 0;
+	struct nft_engine_iface *f = iface(e, id);
+	return f ? &f->jumps : NULL;
 }
 
-static uint64_t port_set_hash(const char *name)
+void engine_iface_mark(struct nft_engine *e, uint32_t id)
 {
-	return strtoull(name + strlen(name) - 16, NULL, 16);
+	mark_iface(e, id);
 }
 
-/* The model edited from the v3 layer it holds (e->v3_prev) to now's. */
-static int v3_apply(struct nft_engine *e, const struct nft_model *now)
+void engine_profile_users(struct nft_engine *e, const char *name, void (*ep_fn)(void *ctx, uint64_t key_hash),
+			  void (*if_fn)(void *ctx, uint32_t ifid), void *ctx)
 {
-	const struct nft_model *prev = &e->v3_prev;
-	struct nft_set set;
-	struct nft_chain chain;
-	int rc = 0;
-
-	for (size_t i = 0; i < now->n_sets && rc == 0; i++) {
-		const struct nft_set *s = &now->sets[i], *old = nft_model_find_set(prev, s->name);
-		bool port = strncmp(s->name, "ports-", 6) == 0;
-		if (old && !port)
-			rc = v3_set_elems(e, old, s);
-		else if (!old && (rc = nft_set_copy(s, &set, true)) == 0)
-			rc = port ? port_use(e, port_set_hash(s->name), &set, 1) : edit_put_set(&e->model, delta(e), &set);
-		if (!old)
-			nft_set_release(&set);
-	}
-	for (size_t i = 0; i < now->n_chains && rc == 0; i++) {
-		const struct nft_chain *c = &now->chains[i], *old = nft_model_find_chain(prev, c->name);
-		if (old && old->hash == c->hash)
-			continue;
-		if ((rc = nft_chain_copy(c, &chain)) == 0)
-			rc = edit_put_chain(&e->model, delta(e), &chain);
-		nft_chain_release(&chain);
-	}
-	for (size_t i = 0; i < prev->n_chains && rc == 0; i++)
-		if (!nft_model_find_chain(now, prev->chains[i].name))
-			rc = edit_del_chain(&e->model, delta(e), prev->chains[i].name);
-	for (size_t i = 0; i < prev->n_sets && rc == 0; i++) {
-		const char *name = prev->sets[i].name;
-		if (nft_model_find_set(now, name))
-			continue;
-		rc = strncmp(name, "ports-", 6) == 0 ? port_use(e, port_set_hash(name), NULL, -1)
-						      : edit_del_set(&e->model, delta(e), name);
-	}
-	return rc;
-}
-
-/* The v3 layer, recomputed whole from the cache with the compile's own
- * piece over node_calc_v3's state, and the model edited by the difference.
- * This is the fallback the engine's header names: correct, but its work is
- * the whole layer's (every endpoint against every selector) on each batch
- * that touches an endpoint, a profile's tags or labels, or a v3 resource,
- * while some policy exists. Indexing it (the selector index for set
- * members, per-policy chains, per-endpoint applicable lists) is the next
- * step. */
-static int rebuild_v3(struct nft_engine *e)
-{
-	static const struct label_set none = LABEL_SET_INIT;
-	struct dp_state st;
-	struct node_local local;
-	struct node_config cfg;
-	struct nft_model tmp;
-	const struct endpoint **eps = NULL, **prog = NULL;
-	const struct label_set **labels = NULL;
-	struct nft_v3_jumps *jumps = NULL, *by_if = NULL;
-	size_t n = 0, rules = 0;
-	int rc = -ENOMEM;
-
-	e->v3_dirty = false;
-	if (!e->v3_policies && !e->v3_prev.n_chains && !e->v3_prev.n_sets)
-		return 0; /* no policy before or now: no endpoint has a tier chain */
-	node_config_defaults(&cfg);
-	nft_model_init(&tmp, NFT_FAMILY, NFT_TABLE);
-	if ((rc = node_calc_local(e->cache, e->cache->host, &cfg, &st, &local)) < 0 ||
-	    (rc = node_calc_v3(e->cache, e->cache->host, &st)) < 0)
-		goto out;
-	rc = -ENOMEM;
-	if (st.n_endpoints && (!(eps = calloc(st.n_endpoints, sizeof(*eps))) ||
-			       !(prog = calloc(st.n_endpoints, sizeof(*prog))) ||
-			       !(labels = calloc(st.n_endpoints, sizeof(*labels))) ||
-			       !(jumps = calloc(st.n_endpoints, sizeof(*jumps)))))
-		goto out;
-	if (e->n_ifaces && !(by_if = calloc(e->n_ifaces, sizeof(*by_if))))
-		goto out;
-	/* the endpoints the compile programs: valid names, the first of a name */
-	for (size_t i = 0; i < st.n_endpoints; i++)
-		eps[i] = &st.endpoints[i];
-	if (st.n_endpoints > 1)
-		qsort(eps, st.n_endpoints, sizeof(*eps), endpoint_by_name);
-	for (size_t i = 0; i < st.n_endpoints; i++) {
-		if (!nft_ifname_ok(eps[i]->name) || (i && strcmp(eps[i - 1]->name, eps[i]->name) == 0))
-			continue;
-		labels[n] = st.endpoint_labels ? &st.endpoint_labels[eps[i] - st.endpoints] : &none;
-		prog[n++] = eps[i];
-	}
-	const struct nft_piece_hooks hooks = { v3_no_profile, v3_port_set, v3_no_tag, &tmp, engine_flows(e) };
-	if ((rc = nft_piece_v3(&tmp, &st, prog, labels, n, &hooks, jumps, &rules)) < 0 ||
-	    (rc = nft_model_finish(&tmp)) < 0 || (rc = v3_apply(e, &tmp)) < 0)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		long id = name_table_find(&e->ifnames, prog[i]->name);
-		if (id >= 0 && (size_t)id < e->n_ifaces) {
-			by_if[id] = jumps[i];
-			memset(&jumps[i], 0, sizeof(jumps[i]));
-		}
-	}
-	for (size_t id = 0; id < e->n_ifaces; id++) {
-		struct nft_engine_iface *f = &e->ifaces[id];
-		if (nft_v3_jumps_equal(&f->jumps, &by_if[id]))
-			continue;
-		struct nft_v3_jumps t = f->jumps;
-		f->jumps = by_if[id];
-		by_if[id] = t;
-		mark_iface(e, (uint32_t)id);
-	}
-	e->rep.rules = e->rep.rules + rules - e->v3_rules;
-	e->v3_rules = rules;
-	nft_model_free(&e->v3_prev);
-	e->v3_prev = tmp;
-	nft_model_init(&tmp, NFT_FAMILY, NFT_TABLE);
-out:
-	for (size_t i = 0; jumps && i < st.n_endpoints; i++)
-		nft_v3_jumps_free(&jumps[i]);
-	for (size_t i = 0; by_if && i < e->n_ifaces; i++)
-		nft_v3_jumps_free(&by_if[i]);
-	free(by_if);
-	free(jumps);
-	free(labels);
-	free(prog);
-	free(eps);
-	nft_model_free(&tmp);
-	dp_state_free(&st);
-	node_local_free(&local);
-	return rc;
+	long id = name_table_find(&e->cache->names, name);
+	if (id < 0 || (size_t)id >= e->n_profiles)
+		return;
+	const struct nft_engine_profile *p = &e->profiles[id];
+	for (size_t i = 0; i < p->members.cap; i++)
+		if (p->members.slots[i].n)
+			ep_fn(ctx, count_key_to_u64(&p->members.slots[i].k));
+	for (size_t i = 0; i < p->local_ifs.cap; i++)
+		if (p->local_ifs.slots[i].n)
+			if_fn(ctx, (uint32_t)count_key_to_u64(&p->local_ifs.slots[i].k));
 }
 
 static int apply_pending(struct nft_engine *e)
@@ -1014,7 +873,7 @@ static int apply_pending(struct nft_engine *e)
 	int rc;
 
 	/* v3 first: it decides the interfaces' tier chains */
-	if (e->v3_dirty && (rc = rebuild_v3(e)) < 0)
+	if ((rc = engine_v3_flush(e)) < 0)
 		return rc;
 	/* interfaces next: they decide which profiles are used */
 	for (size_t i = 0; i < e->n_dirty_ifaces; i++)
@@ -1057,7 +916,7 @@ int nft_engine_rebuild(struct nft_engine *e, struct node_cache *c)
 		const struct node_change ch = { NKV_ENDPOINT, "", NULL, NULL, NULL, c->eps[i] };
 		observe(e, &ch);
 	}
-	e->nat_dirty = e->dispatch_dirty = e->v3_dirty = true;
+	e->nat_dirty = e->dispatch_dirty = true;
 	if (e->broken || (rc = apply_pending(e)) < 0 || (rc = nft_model_finish(&e->model)) < 0)
 		goto out;
 	rc = e->broken ? -ENOMEM : 0;

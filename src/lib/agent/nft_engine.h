@@ -13,12 +13,9 @@
  *   interface name -> the local endpoints on it (the first key wins, as in
  *              nft_compile);
  *   port set -> how many programmed profiles use it.
- * Calico's v3 policy (tiers, policies, network sets, labels) is not indexed
- * yet: a batch with an event that can change it recomputes the whole v3
- * layer (nft_piece_v3 over node_calc_v3's state) and applies only the
- * difference to the model — the script holds changed chains and set
- * elements only, but the work is that of the whole layer. Without any
- * policy in the cache that costs nothing.
+ * Calico's v3 policy (tiers, policies, network sets, labels) has indexes of
+ * its own (nft_engine_v3.h): the selector index for the sets' members, and
+ * per policy and per local interface what applies where.
  *
  * What each change costs: a profile's rules -> its two chains (and the
  * tag/port sets they start or stop using); its tags -> its members' set
@@ -48,6 +45,7 @@ struct nft_engine_profile; /* nft_engine.c */
 struct nft_engine_tag;
 struct nft_engine_iface;
 struct nft_engine_delta;
+struct engine_v3;
 
 struct nft_engine {
 	struct node_cache *cache;
@@ -72,12 +70,8 @@ struct nft_engine {
 	bool broken;        /* an allocation failed: only a rebuild helps */
 	struct nft_engine_delta *delta; /* what the model held before this batch, for the script */
 
-	/* Calico's v3 policy: recomputed whole, for the batch, whenever an
-	 * event can change it (see nft_engine.c: rebuild_v3). */
-	bool v3_dirty;
-	size_t v3_policies;       /* valid policies in the cache */
-	struct nft_model v3_prev; /* the v3 chains and sets in the model, finished */
-	size_t v3_rules;
+	struct engine_v3 *v3;  /* Calico's v3 policy (nft_engine_v3.c) */
+	size_t v3_policies;    /* valid policies in the cache */
 
 	/* Flow logs (nft_compile.h names the verdict points): the registry of
 	 * every point rendered since the last rebuild. Points whose rules went
@@ -121,6 +115,14 @@ void nft_engine_set_flow_logs(struct nft_engine *e, bool on);
  * rebuild registered (stale points of rules that went). */
 bool nft_engine_wants_compaction(struct nft_engine *e);
 int nft_engine_flush(struct nft_engine *e, char **script);
+/* The v3 layer's work since init or the last rebuild (what tests check the
+ * incremental path by): policy chains compiled, local interfaces evaluated
+ * against every policy, interfaces' tier chains rendered, selector-index
+ * members put or deleted. */
+struct nft_engine_v3_work {
+	size_t chains, if_evals, if_renders, members;
+};
+void nft_engine_v3_work(const struct nft_engine *e, struct nft_engine_v3_work *out);
 /* What is programmed, as nft_compile reports it. */
 void nft_engine_report(const struct nft_engine *e, struct nft_compile_report *out);
 

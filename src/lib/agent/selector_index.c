@@ -101,6 +101,12 @@ static int strmap_put(struct strmap *m, const char *key, size_t val)
 	return 0;
 }
 
+/* The map's own copy of a key it holds (valid until the key is deleted). */
+static const char *strmap_key(const struct strmap *m, const char *key)
+{
+	return m->cap ? m->keys[strmap_slot(m, key)] : NULL;
+}
+
 static void strmap_del(struct strmap *m, const char *key)
 {
 	if (!m->cap)
@@ -211,6 +217,122 @@ static bool nc_dec(struct netcount *s, const struct cidr *c)
 	return true;
 }
 
+/* ---------- label sets shared by the members that carry the same ---------- */
+
+/* 100,000 endpoints of one application carry a handful of distinct label
+ * sets: each distinct set is kept once, counted. */
+struct shared_labels {
+	struct label_set ls;
+	uint64_t hash;
+	uint32_t refs;
+};
+
+struct label_pool {
+	struct shared_labels **slots; /* open addressing on hash, backward-shift deletion */
+	size_t n, cap;
+};
+
+static uint64_t labels_hash(const struct label_set *ls)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < ls->n; i++) {
+		const char *k, *v;
+		label_set_at(ls, i, &k, &v);
+		h = (str_hash(k) ^ h) * 0x100000001b3ULL;
+		h = (str_hash(v) ^ h) * 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* label_set_at's order is the set's own (by key hash, then key): equal sets list alike */
+static bool labels_equal(const struct label_set *a, const struct label_set *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		const char *ka, *va, *kb, *vb;
+		label_set_at(a, i, &ka, &va);
+		label_set_at(b, i, &kb, &vb);
+		if (strcmp(ka, kb) != 0 || strcmp(va, vb) != 0)
+			return false;
+	}
+	return true;
+}
+
+static int pool_grow(struct label_pool *p)
+{
+	size_t ncap = p->cap ? p->cap * 2 : 64;
+	struct shared_labels **g = calloc(ncap, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->cap; i++) {
+		if (!p->slots[i])
+			continue;
+		size_t j = (size_t)p->slots[i]->hash & (ncap - 1);
+		while (g[j])
+			j = (j + 1) & (ncap - 1);
+		g[j] = p->slots[i];
+	}
+	free(p->slots);
+	p->slots = g;
+	p->cap = ncap;
+	return 0;
+}
+
+/* The shared copy of ls (one more reference), or NULL on ENOMEM. */
+static struct shared_labels *pool_get(struct label_pool *p, const struct label_set *ls)
+{
+	uint64_t h = labels_hash(ls);
+	size_t i;
+
+	if ((p->n + 1) * 4 > p->cap * 3 && pool_grow(p) < 0)
+		return NULL;
+	for (i = (size_t)h & (p->cap - 1); p->slots[i]; i = (i + 1) & (p->cap - 1))
+		if (p->slots[i]->hash == h && labels_equal(&p->slots[i]->ls, ls)) {
+			p->slots[i]->refs++;
+			return p->slots[i];
+		}
+	struct shared_labels *sl = calloc(1, sizeof(*sl));
+	if (!sl)
+		return NULL;
+	sl->ls = (struct label_set)LABEL_SET_INIT;
+	for (size_t k = 0; k < ls->n; k++) {
+		const char *key, *value;
+		label_set_at(ls, k, &key, &value);
+		if (label_set_put(&sl->ls, key, value) < 0) {
+			label_set_free(&sl->ls);
+			free(sl);
+			return NULL;
+		}
+	}
+	sl->hash = h;
+	sl->refs = 1;
+	p->slots[i] = sl;
+	p->n++;
+	return sl;
+}
+
+static void pool_put(struct label_pool *p, struct shared_labels *sl)
+{
+	if (!sl || --sl->refs)
+		return;
+	size_t i = (size_t)sl->hash & (p->cap - 1);
+	while (p->slots[i] != sl)
+		i = (i + 1) & (p->cap - 1);
+	p->slots[i] = NULL;
+	p->n--;
+	for (size_t j = (i + 1) & (p->cap - 1); p->slots[j]; j = (j + 1) & (p->cap - 1)) {
+		size_t home = (size_t)p->slots[j]->hash & (p->cap - 1);
+		if (((j - home) & (p->cap - 1)) >= ((j - i) & (p->cap - 1))) {
+			p->slots[i] = p->slots[j];
+			p->slots[j] = NULL;
+			i = j;
+		}
+	}
+	label_set_free(&sl->ls);
+	free(sl);
+}
+
 /* ---------- the index ---------- */
 
 struct match {
@@ -218,9 +340,9 @@ struct match {
 };
 
 struct member {
-	char *key;
+	const char *key; /* member_by_key's copy */
 	size_t ns;             /* index into namespaces; SIZE_MAX: global (a GlobalNetworkSet) */
-	struct label_set labels;
+	struct shared_labels *labels;
 	struct cidr *nets;
 	size_t n_nets;
 	struct match *matches;
@@ -254,6 +376,7 @@ struct sel_index {
 	struct ns_entry *ns;
 	size_t n_ns;
 	struct strmap ns_by_name;
+	struct label_pool labels;
 };
 
 struct sel_index *sel_index_new(sel_index_member_cb cb, void *ctx)
@@ -266,10 +389,9 @@ struct sel_index *sel_index_new(sel_index_member_cb cb, void *ctx)
 	return ix;
 }
 
-static void member_free(struct member *m)
+static void member_free(struct sel_index *ix, struct member *m)
 {
-	free(m->key);
-	label_set_free(&m->labels);
+	pool_put(&ix->labels, m->labels);
 	free(m->nets);
 	free(m->matches);
 }
@@ -279,7 +401,7 @@ void sel_index_free(struct sel_index *ix)
 	if (!ix)
 		return;
 	for (size_t i = 0; i < ix->n_members; i++)
-		member_free(&ix->members[i]);
+		member_free(ix, &ix->members[i]);
 	free(ix->members);
 	for (size_t i = 0; i < ix->n_slots; i++) {
 		free(ix->slots[i].key);
@@ -296,6 +418,7 @@ void sel_index_free(struct sel_index *ix)
 	strmap_free(&ix->member_by_key);
 	strmap_free(&ix->slot_by_key);
 	strmap_free(&ix->ns_by_name);
+	free(ix->labels.slots);
 	free(ix);
 }
 
@@ -326,13 +449,13 @@ static bool matches(const struct sel_index *ix, const struct sel_slot *s, const 
 {
 	if (s->ns_sel) {
 		if (m->ns == SIZE_MAX)
-			return selector_is_global(s->ns_sel) && selector_match(s->sel, &m->labels);
+			return selector_is_global(s->ns_sel) && selector_match(s->sel, &m->labels->ls);
 		if (selector_is_global(s->ns_sel) || !selector_match(s->ns_sel, &ix->ns[m->ns].labels))
 			return false;
 	} else if (s->scope != SIZE_MAX && m->ns != s->scope) {
 		return false;
 	}
-	return selector_match(s->sel, &m->labels);
+	return selector_match(s->sel, &m->labels->ls);
 }
 
 static int add_nets(struct sel_index *ix, struct sel_slot *s, const struct cidr *nets, size_t n)
@@ -398,19 +521,15 @@ static int reevaluate(struct sel_index *ix, struct member *m, const struct cidr 
 int sel_index_put(struct sel_index *ix, const char *key, const char *namespace_, const struct label_set *labels,
 		  const struct cidr *members, size_t n)
 {
-	struct member fresh = { .ns = SIZE_MAX, .labels = LABEL_SET_INIT };
+	struct member fresh = { .ns = SIZE_MAX };
 	size_t at;
 	int rc = -ENOMEM;
 
 	if (namespace_ && (rc = ns_find(ix, namespace_, &fresh.ns)) < 0)
 		return rc;
 	rc = -ENOMEM;
-	for (size_t i = 0; i < labels->n; i++) {
-		const char *k, *v;
-		label_set_at(labels, i, &k, &v);
-		if (label_set_put(&fresh.labels, k, v) < 0)
-			goto fail;
-	}
+	if (!(fresh.labels = pool_get(&ix->labels, labels)))
+		goto fail;
 	if (n && !(fresh.nets = malloc(n * sizeof(*fresh.nets))))
 		goto fail;
 	if (n)
@@ -421,7 +540,7 @@ int sel_index_put(struct sel_index *ix, const char *key, const char *namespace_,
 		struct member *m = &ix->members[at];
 		struct cidr *old_nets = m->nets;
 		size_t n_old = m->n_nets;
-		struct label_set old_labels = m->labels;
+		struct shared_labels *old_labels = m->labels;
 		size_t old_ns = m->ns;
 		m->labels = fresh.labels;
 		m->nets = fresh.nets;
@@ -434,7 +553,7 @@ int sel_index_put(struct sel_index *ix, const char *key, const char *namespace_,
 			m->ns = old_ns;
 			goto fail;
 		}
-		label_set_free(&old_labels);
+		pool_put(&ix->labels, old_labels);
 		free(old_nets);
 		return 0;
 	}
@@ -446,8 +565,9 @@ int sel_index_put(struct sel_index *ix, const char *key, const char *namespace_,
 		ix->members = grown;
 		ix->cap_members = ncap;
 	}
-	if (!(fresh.key = strdup(key)) || strmap_put(&ix->member_by_key, key, ix->n_members) < 0)
+	if (strmap_put(&ix->member_by_key, key, ix->n_members) < 0)
 		goto fail;
+	fresh.key = strmap_key(&ix->member_by_key, key);
 	ix->members[ix->n_members] = fresh;
 	if ((rc = reevaluate(ix, &ix->members[ix->n_members], NULL, 0)) < 0) {
 		strmap_del(&ix->member_by_key, key);
@@ -456,7 +576,7 @@ int sel_index_put(struct sel_index *ix, const char *key, const char *namespace_,
 	ix->n_members++;
 	return 0;
 fail:
-	member_free(&fresh);
+	member_free(ix, &fresh);
 	return rc;
 }
 
@@ -470,7 +590,7 @@ int sel_index_del(struct sel_index *ix, const char *key)
 		if (match_live(ix, &m->matches[i]))
 			remove_nets(ix, &ix->slots[m->matches[i].slot], m->nets, m->n_nets);
 	strmap_del(&ix->member_by_key, key);
-	member_free(m);
+	member_free(ix, m);
 	if (at != --ix->n_members) {
 		ix->members[at] = ix->members[ix->n_members];
 		strmap_put(&ix->member_by_key, ix->members[at].key, at); /* the key is there: no allocation */

@@ -126,6 +126,10 @@ int nft_piece_endpoint(struct nft_model *m, const struct endpoint *e, const stru
 int nft_piece_v3(struct nft_model *m, const struct dp_state *s, const struct endpoint *const *eps,
 		 const struct label_set *const *labels, size_t n, const struct nft_piece_hooks *h,
 		 struct nft_v3_jumps *jumps, size_t *n_rules);
+/* The elements of a selector or net set (interval): nets sorted (in place),
+ * those another one contains left out, a full-length prefix bare. The
+ * engine fills its sets as the compile does. 0 or -ENOMEM. */
+int nft_piece_v3_nets(struct nft_set *set, struct cidr *nets, size_t n);
 /* The chains prof-in-<name> and prof-out-<name>; *n_rules gets their rule count. */
 int nft_piece_profile(struct nft_model *m, const char *name, const struct rule_list *inbound,
 		      const struct rule_list *outbound, const struct nft_piece_hooks *h, size_t *n_rules);

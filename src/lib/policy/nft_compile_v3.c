@@ -228,6 +228,11 @@ static int fill_nets(struct nft_set *set, struct cidr *nets, size_t n)
 	return 0;
 }
 
+int nft_piece_v3_nets(struct nft_set *set, struct cidr *nets, size_t n)
+{
+	return fill_nets(set, nets, n);
+}
+
 static int net_set(void *ctx, const char *name, int family, const struct cidr *nets, size_t n)
 {
 	struct v3c *c = ctx;
