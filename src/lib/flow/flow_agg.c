@@ -130,8 +130,13 @@ int flow_agg_nflog(struct flow_agg *a, const struct nflog_pkt *p)
 		return 0;
 	c->touched = true;
 	tr = &c->side[p->dir == FLOW_EGRESS];
-	/* a retransmitted first packet meets the same verdict again: once in the trace */
-	if (!(tr->n && tr->id[tr->n - 1] == p->id) && tr->n < FLOW_TRACE_MAX) {
+	/* A trace that ended in a decision is a whole walk: another packet of a
+	 * connection still new (a retransmitted SYN, a UDP datagram before the
+	 * first reply) walks the same points again and starts over, so the
+	 * trace holds one walk, not one per packet. */
+	if (tr->n && tr->action[tr->n - 1] != FLOW_PASS)
+		tr->n = 0;
+	if (tr->n < FLOW_TRACE_MAX) {
 		tr->id[tr->n] = p->id;
 		tr->action[tr->n] = (uint8_t)p->action;
 		tr->n++;
