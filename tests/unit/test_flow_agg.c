@@ -247,6 +247,19 @@ int main(void)
 	flow_records_free(v, n);
 	flow_agg_free(&a);
 
+	/* denied on its way out of the source (an egress deny, the fail-closed
+	 * drop of an unprogrammed interface): the local destination never saw
+	 * it, so it has no side to report, and certainly no allow */
+	flow_agg_init(&a, NULL, 3000);
+	struct flow_tuple te = T("10.65.0.9", 42000, "10.65.0.3", 8282);
+	logv(&a, te, FLOW_DENY, FLOW_EGRESS, 0x60);
+	flow_agg_flush(&a, 3015, resolve, NULL, &v, &n);
+	CHECK(n == 1 && v[0].side == FLOW_EGRESS && v[0].action == FLOW_DENY && v[0].trace.n == 1 &&
+		      strcmp(v[0].dst.name, "server") == 0,
+	      "denied at the source's egress: the source's record alone, even with a local destination");
+	flow_records_free(v, n);
+	flow_agg_free(&a);
+
 	/* caps */
 	struct flow_agg_limits lim = { .max_conns = 10, .max_records = 3 };
 	flow_agg_init(&a, &lim, 0);
