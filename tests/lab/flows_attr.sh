@@ -9,6 +9,9 @@
 # one record, counts against what the client's interface sent; a restart of
 # an agent between two batches of traffic.
 #
+# FLOWS_ATTR_DEBUG=DIR keeps batch 1's records and both rulesets in DIR (and
+# FLOWS_ATTR_PAUSE=SECS then leaves the lab up that long, to look around).
+#
 #   h1 172.30.0.11                         h2 172.30.0.12
 #     a1 10.65.1.2 app=client (ns shop)      b2 10.65.2.2 app=server (ns shop), profile pserv
 #        profile open                        p2 10.65.2.3 app=legacy, profile legacy (2016 rules)
@@ -54,7 +57,6 @@ dump_logs() {
 	done
 }
 bail() { fail "$1"; dump_logs; tap_done; exit 1; }
-declare -A WL_IP=()
 
 # ---- the lab ----
 lab_host_add h1 172.30.0.11 && lab_host_add h2 172.30.0.12 || bail "hosts"
@@ -68,7 +70,6 @@ wl() {
 	local id
 	id=$(printf 'ep%s0000000000000000' "$2" | cut -c1-16)
 	lab_workload_ns "$2" && lab_exec "$1" "$NLTOOL" attach "$(lab_nspath "$2")" "cali${id:0:11}" eth0 0 "$3" || return 1
-	WL_IP[$2]=$3
 	[ "$4" = none ] && return 0
 	"$DSTOOL" put "/calico/v1/host/$1/workload/lab/$2/endpoint/$id" \
 		"{\"state\":\"active\",\"name\":\"cali${id:0:11}\",\"mac\":\"ee:ee:ee:ee:ee:ee\",\"profile_ids\":$4,\"ipv4_nets\":[\"$3/32\"],\"ipv6_nets\":[],\"labels\":$5}" >/dev/null
@@ -210,6 +211,7 @@ quiet_flushes() {
 batch_begin() {
 	local f1 f2
 	# what came before is in an interval of its own, closed on both hosts
+	# shellcheck disable=SC2034 # read by the eval'd test
 	f1=$(flushes h1) f2=$(flushes h2)
 	ma_until 10 eval '[ "$(flushes h1)" -gt "$f1" ] && [ "$(flushes h2)" -gt "$f2" ]' || return 1
 	"$DSTOOL" put /calico/v1/config/FlowLogsFlushInterval 60 >/dev/null
@@ -220,6 +222,7 @@ batch_begin() {
 # (the interval that ended last) in $LAB_TMP/<host>.json
 batch_end() {
 	local f1 f2 h
+	# shellcheck disable=SC2034 # read by the eval'd test
 	f1=$(flushes h1) f2=$(flushes h2)
 	"$DSTOOL" put /calico/v1/config/FlowLogsFlushInterval 1 >/dev/null
 	ma_until 10 eval '[ "$(flushes h1)" -gt "$f1" ] && [ "$(flushes h2)" -gt "$f2" ]' || return 1
@@ -393,12 +396,16 @@ check "bytes in within 1 % of what a1 received ($bi ~ $rb)" within1 "${bi:-0}" "
 agree "1,000 connections" "$SRC_A1 and .dest_port == 8080" "$DST_B2 and .dest_port == 8080"
 
 # ---- batch 3: h2's agent restarts between two batches of connections ----
-# a steady 2 s interval now: the restart falls inside one
+# a steady 2 s interval now; the stop comes half a second into one
 "$DSTOOL" put /calico/v1/config/FlowLogsFlushInterval 2 >/dev/null
-sleep 1
+f=$(flushes h2)
+ma_until 10 eval '[ "$(flushes h2)" -gt "$f" ]'
+f=$(flushes h2)
+ma_until 10 eval '[ "$(flushes h2)" -gt "$f" ]'
 BATCH_T0=$(date +%s)
 lab_exec a1 "$FLOWGEN" send 10.65.2.2 9090 100 30 >/dev/null
-check "h2's agent stops on TERM" ma_stop h2
+sleep 0.4
+check "h2's agent stops on TERM, mid-interval" ma_stop h2
 stopped=$(date +%s)
 ma_start h2 172.30.0.12
 check "h2's agent ready again" ma_wait_ready h2
