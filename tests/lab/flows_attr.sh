@@ -428,7 +428,18 @@ expect_eq "no two of h2's intervals overlap across the restart" "$overlaps" 0
 
 check "h1's agent stops cleanly" ma_stop h1
 check "h2's agent stops cleanly" ma_stop h2
-check "no sanitizer report" sh -c "! grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' '$(ma_log h1)' '$(ma_log h2)'"
+# flow logs off in the datastore from the start: an agent never starts the
+# collector (no flows directory, no socket, conntrack accounting left off)
+"$DSTOOL" put /calico/v1/config/FlowLogsEnabled false >/dev/null
+lab_host_add h3 172.30.0.13 || bail "h3"
+ma_start h3 172.30.0.13
+check "agent on h3 (FlowLogsEnabled=false) ready" ma_wait_ready h3
+sleep 0.5
+check "h3: no flows directory, no socket, conntrack accounting off" sh -c \
+	"[ ! -e '$LAB_TMP/h3/log/flows' ] && [ ! -e '$LAB_TMP/h3/run/flows.sock' ] &&
+	 [ \"\$(ip netns exec $(lab_ns h3) sysctl -n net.netfilter.nf_conntrack_acct)\" = 0 ]"
+check "h3's agent stops cleanly" ma_stop h3
+check "no sanitizer report" sh -c "! grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' '$(ma_log h1)' '$(ma_log h2)' '$(ma_log h3)'"
 [ "$TAP_FAILED" -eq 0 ] || dump_logs
 diag "duration: $((SECONDS - T_START)) s"
 tap_done
