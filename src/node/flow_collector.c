@@ -207,9 +207,15 @@ static void flush(struct flow_collector *c)
 	struct flow_record *v = NULL;
 	size_t n = 0;
 	char **lines, **names;
-	uint64_t ct_before = c->agg.ct_in;
+	uint64_t ct_before;
 	int rc;
 
+	/* what the sockets hold belongs to the interval that is ending */
+	if (c->nflog)
+		drain(c, c->nflog, on_nflog, &c->nflog_lost);
+	ct_before = c->agg.ct_in;
+	if (c->ctev)
+		drain(c, c->ctev, on_ct, &c->ct_lost);
 	if (c->ctdump && (rc = flow_ct_dump(c->ctdump, c->buf, c->buflen, on_ct, c)) < 0)
 		log_debug("flows: conntrack dump: %s", strerror(-rc));
 	pthread_mutex_lock(&c->lock);
@@ -335,11 +341,8 @@ static void *run(void *arg)
 				next_flush = mono_ms() + (int64_t)cfg.interval * 1000;
 		}
 	}
-	/* what is pending goes out: a restart leaves no interval unwritten or written twice */
-	if (c->nflog)
-		drain(c, c->nflog, on_nflog, &c->nflog_lost);
-	if (c->ctev)
-		drain(c, c->ctev, on_ct, &c->ct_lost);
+	/* what is pending goes out (flush drains the sockets first): a restart
+	 * leaves no interval unwritten or written twice */
 	flush(c);
 	log_info("flows: stopped");
 	return NULL;

@@ -89,6 +89,18 @@ int flow_nflog_open(struct mnl_socket **out, uint16_t group, char *err, size_t e
 		mnl_socket_close(s);
 		return rc;
 	}
+	/* The kernel holds NFLOG messages back by default, up to 100 of them or
+	 * 1 s, while conntrack's events come at once: a connection could then
+	 * close, and its interval end, before its verdict arrived, and be
+	 * reported twice (once without its trace). Each message is sent as it
+	 * is made. */
+	uint32_t qthresh = htonl(1), timeout = htonl(1);
+	if ((rc = nflog_config(s, group, NFULA_CFG_QTHRESH, &qthresh, sizeof(qthresh))) < 0 ||
+	    (rc = nflog_config(s, group, NFULA_CFG_TIMEOUT, &timeout, sizeof(timeout))) < 0) {
+		snprintf(err, errlen, "setting NFLOG group %u's queue threshold: %s", group, strerror(-rc));
+		mnl_socket_close(s);
+		return rc;
+	}
 	*out = s;
 	return 0;
 }

@@ -46,7 +46,10 @@ void agent_update_config(struct agent *a)
 		log_set_level(cfg.log_level);
 	unsigned port = a->opt.health_port ? a->opt.health_port : cfg.health_port;
 	struct flow_config fc = { cfg.flow_logs, cfg.flow_interval, cfg.flow_file_max_size, cfg.flow_file_max_files };
-	flow_collector_apply(a->flows, &fc);
+	/* before the first read these are the defaults, not the user's: a host
+	 * with FlowLogsEnabled=false must not start collecting for a moment */
+	if (a->synced)
+		flow_collector_apply(a->flows, &fc);
 	if (!a->http || http_port(a->http) != port) {
 		http_stop(a->http);
 		a->http = NULL;

@@ -10,11 +10,16 @@
  *   flowgen syn IP PORT COUNT           COUNT connection attempts at once (each
  *                                       a new source port), none waited for:
  *                                       a flood of first packets
+ *   flowgen udp IP PORT BYTES COUNT     one UDP socket (one connection): COUNT
+ *                                       datagrams of BYTES, then the echoes
+ *                                       read until 500 ms of silence; prints
+ *                                       "datagrams N bytes B echoes E"
  * Exit 0 when everything went as asked, 1 otherwise, 2 on usage. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +118,43 @@ static int syn_flood(const char *ip, const char *port, long count)
 	return made == count ? 0 : 1;
 }
 
+static int udp_send(const char *ip, const char *port, long bytes, long count)
+{
+	static char buf[65536];
+	struct sockaddr_in sa;
+	long sent = 0, echoes = 0;
+	int fd;
+
+	if (addr_of(ip, port, &sa) < 0 || bytes < 0 || bytes > (long)sizeof(buf))
+		return 2;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "flowgen: udp: %s\n", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	for (long i = 0; i < count; i++) {
+		if (send(fd, buf, (size_t)bytes, 0) != bytes) {
+			fprintf(stderr, "flowgen: datagram %ld: %s\n", i, strerror(errno));
+			break;
+		}
+		sent++;
+		/* paced, so that no queue on the way overflows and every datagram is counted */
+		if (i % 50 == 49)
+			usleep(2000);
+	}
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 500) <= 0 || recv(fd, buf, sizeof(buf), 0) < 0)
+			break;
+		echoes++;
+	}
+	close(fd);
+	printf("datagrams %ld bytes %ld echoes %ld\n", sent, sent * bytes, echoes);
+	return sent == count ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "serve") == 0)
@@ -121,6 +163,8 @@ int main(int argc, char **argv)
 		return send_all(argv[2], argv[3], atol(argv[4]), atol(argv[5]));
 	if (argc == 5 && strcmp(argv[1], "syn") == 0)
 		return syn_flood(argv[2], argv[3], atol(argv[4]));
-	fprintf(stderr, "usage: flowgen serve PORT READY_FILE | send IP PORT BYTES COUNT | syn IP PORT COUNT\n");
+	if (argc == 6 && strcmp(argv[1], "udp") == 0)
+		return udp_send(argv[2], argv[3], atol(argv[4]), atol(argv[5]));
+	fprintf(stderr, "usage: flowgen serve PORT READY_FILE | send IP PORT BYTES COUNT | syn IP PORT COUNT | udp IP PORT BYTES COUNT\n");
 	return 2;
 }

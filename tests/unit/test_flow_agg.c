@@ -224,6 +224,42 @@ int main(void)
 	flow_records_free(v, n);
 	flow_agg_free(&a);
 
+	/* UDP: every datagram before the first reply is a new connection's
+	 * packet, and meets the same verdict points again; a TCP SYN that is
+	 * retransmitted to a denied port too. Each walk replaces the last. */
+	flow_agg_init(&a, NULL, 2000);
+	struct flow_tuple tw = T("10.65.0.2", 41000, "10.65.0.3", 5005);
+	tw.proto = IPPROTO_UDP;
+	for (int i = 0; i < 4; i++) {
+		logv(&a, tw, FLOW_PASS, FLOW_EGRESS, 0x40);
+		logv(&a, tw, FLOW_ALLOW, FLOW_EGRESS, 0x41);
+		logv(&a, tw, FLOW_PASS, FLOW_INGRESS, 0x50);
+		logv(&a, tw, FLOW_DENY, FLOW_INGRESS, 0x51);
+	}
+	flow_agg_flush(&a, 2015, resolve, NULL, &v, &n);
+	r = find(v, n, FLOW_EGRESS);
+	CHECK(r && r->trace.n == 2 && r->trace.id[0] == 0x40 && r->trace.id[1] == 0x41 && r->action == FLOW_ALLOW,
+	      "four datagrams through pass then allow: the trace is pass, allow once");
+	r = find(v, n, FLOW_INGRESS);
+	CHECK(r && r->trace.n == 2 && r->trace.id[0] == 0x50 && r->trace.id[1] == 0x51 && r->action == FLOW_DENY &&
+		      r->packets_in == 4 && r->started == 1,
+	      "four denied datagrams after a pass: one trace, four packets counted, one connection");
+	flow_records_free(v, n);
+	flow_agg_free(&a);
+
+	/* denied on its way out of the source (an egress deny, the fail-closed
+	 * drop of an unprogrammed interface): the local destination never saw
+	 * it, so it has no side to report, and certainly no allow */
+	flow_agg_init(&a, NULL, 3000);
+	struct flow_tuple te = T("10.65.0.9", 42000, "10.65.0.3", 8282);
+	logv(&a, te, FLOW_DENY, FLOW_EGRESS, 0x60);
+	flow_agg_flush(&a, 3015, resolve, NULL, &v, &n);
+	CHECK(n == 1 && v[0].side == FLOW_EGRESS && v[0].action == FLOW_DENY && v[0].trace.n == 1 &&
+		      strcmp(v[0].dst.name, "server") == 0,
+	      "denied at the source's egress: the source's record alone, even with a local destination");
+	flow_records_free(v, n);
+	flow_agg_free(&a);
+
 	/* caps */
 	struct flow_agg_limits lim = { .max_conns = 10, .max_records = 3 };
 	flow_agg_init(&a, &lim, 0);

@@ -130,8 +130,13 @@ int flow_agg_nflog(struct flow_agg *a, const struct nflog_pkt *p)
 		return 0;
 	c->touched = true;
 	tr = &c->side[p->dir == FLOW_EGRESS];
-	/* a retransmitted first packet meets the same verdict again: once in the trace */
-	if (!(tr->n && tr->id[tr->n - 1] == p->id) && tr->n < FLOW_TRACE_MAX) {
+	/* A trace that ended in a decision is a whole walk: another packet of a
+	 * connection still new (a retransmitted SYN, a UDP datagram before the
+	 * first reply) walks the same points again and starts over, so the
+	 * trace holds one walk, not one per packet. */
+	if (tr->n && tr->action[tr->n - 1] != FLOW_PASS)
+		tr->n = 0;
+	if (tr->n < FLOW_TRACE_MAX) {
 		tr->id[tr->n] = p->id;
 		tr->action[tr->n] = (uint8_t)p->action;
 		tr->n++;
@@ -291,8 +296,7 @@ static bool add_side(struct flow_agg *a, struct rec_set *s, const struct flow_co
 	key.proto = c->t.proto;
 	key.dport = has_ports(c->t.proto) ? c->t.dport : 0;
 	key.trace = *tr;
-	/* a side with no verdict of its own let the connection by: a denial
-	 * logged on the other side is the other side's */
+	/* a side with no verdict of its own let the connection by */
 	key.action = tr->n && tr->action[tr->n - 1] != FLOW_PASS ? (enum flow_action)tr->action[tr->n - 1] : FLOW_ALLOW;
 	if (!(r = rec_get(s, &key, a->lim.max_records, &oom))) {
 		if (!oom)
@@ -341,7 +345,13 @@ int flow_agg_flush(struct flow_agg *a, int64_t now, flow_resolve_fn resolve, voi
 			resolve_ep(resolve, ctx, &c->t.src, &src);
 			resolve_ep(resolve, ctx, &c->t.dst, &dst);
 			for (int side = 0; side < 2; side++) {
-				bool reports = c->side[side].n > 0 || (side == FLOW_EGRESS ? src.local : dst.local);
+				/* a local side without a verdict of its own reports allow:
+				 * it let the connection by, but for a destination whose
+				 * source's egress denied it, which never saw it at all */
+				const struct flow_trace *out = &c->side[1];
+				bool out_denied = out->n && out->action[out->n - 1] == FLOW_DENY;
+				bool reports = c->side[side].n > 0 ||
+					       (side == FLOW_EGRESS ? src.local : dst.local && !out_denied);
 				if (reports && !add_side(a, &s, c, (enum flow_dir)side, &src, &dst, now)) {
 					flow_records_free(s.v, s.n);
 					free(s.index);
