@@ -209,7 +209,7 @@ follow=$!
 sleep 0.5
 lab_exec wa "$FLOWGEN" send 10.65.0.3 8080 1000 1 >/dev/null
 wait $follow
-check "--follow streams the new records" jq -e -s 'length > 0 and all(.end > 0)' "$LAB_TMP/follow.json" >/dev/null
+check "--follow streams the new records" sh -c "jq -e -s 'length > 0 and all(.end > 0)' '$LAB_TMP/follow.json' >/dev/null"
 
 # ---- off by config ----
 _ds "$DSTOOL" put /calico/v1/config/FlowLogsEnabled false
