@@ -90,6 +90,11 @@ int agent_sync_full(struct agent *a);
 int agent_watch_batch(struct agent *a, int timeout_ms);
 void agent_ds_failed(struct agent *a, const char *what, int rc);
 
+/* flow_names_sync.c: the flow collector's names follow the cache (a
+ * node_cache watcher, ctx the agent); reset before a full re-read. */
+void agent_flow_names_watch(void *ctx, const struct node_change *ch);
+void agent_flow_names_reset(struct agent *a);
+
 /* program.c: cache -> desired state -> kernel; the periodic recheck. */
 void agent_program(struct agent *a);
 void agent_tick(struct agent *a);

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <libmnl/libmnl.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -21,7 +20,6 @@
 #include "flow_serve.h"
 #include "netlink/net_sysctl.h"
 #include "util/log.h"
-#include "workload/endpoint_labels.h"
 
 #define RULES_MAX 10000 /* per-rule counters kept; more are counted in rules_dropped */
 
@@ -50,91 +48,6 @@ struct flow_collector {
 	char *buf;
 	size_t buflen;
 };
-
-/* ---------- the address table ---------- */
-
-static int name_cmp(const void *a, const void *b)
-{
-	return ip_cmp(&((const struct flow_name *)a)->ip, &((const struct flow_name *)b)->ip);
-}
-
-void flow_names_free(struct flow_names *n)
-{
-	if (!n)
-		return;
-	for (size_t i = 0; i < n->n; i++)
-		free(n->v[i].labels);
-	free(n->v);
-	free(n);
-}
-
-static char *labels_json(const struct endpoint *e)
-{
-	json_t *o = json_object();
-	for (size_t i = 0; o && i < e->n_labels; i++)
-		json_object_set_new(o, e->labels[i].key, json_string(e->labels[i].value));
-	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(o);
-	return s;
-}
-
-static const char *label_of(const struct endpoint *e, const char *key)
-{
-	for (size_t i = 0; i < e->n_labels; i++)
-		if (strcmp(e->labels[i].key, key) == 0)
-			return e->labels[i].value;
-	return NULL;
-}
-
-struct flow_names *flow_names_from_endpoints(const struct endpoint *const *eps, const struct endpoint_ref *refs,
-					     size_t n_eps)
-{
-	struct flow_names *n = calloc(1, sizeof(*n));
-	size_t cap = 0;
-
-	if (!n)
-		return NULL;
-	for (size_t i = 0; i < n_eps; i++)
-		if (eps[i])
-			cap += eps[i]->n_ipv4_nets + eps[i]->n_ipv6_nets;
-	if (cap && !(n->v = calloc(cap, sizeof(*n->v)))) {
-		free(n);
-		return NULL;
-	}
-	for (size_t i = 0; i < n_eps; i++) {
-		const struct endpoint *e = eps[i];
-		const char *ns = e ? label_of(e, LABEL_NAMESPACE) : NULL;
-		for (size_t k = 0; e && k < e->n_ipv4_nets + e->n_ipv6_nets; k++) {
-			const struct cidr *c = k < e->n_ipv4_nets ? &e->ipv4_nets[k] : &e->ipv6_nets[k - e->n_ipv4_nets];
-			struct flow_name *fn = &n->v[n->n];
-			fn->ip = c->addr;
-			fn->ep.kind = FLOW_EP_WEP;
-			fn->ep.local = true;
-			snprintf(fn->ep.name, sizeof(fn->ep.name), "%s", refs[i].workload);
-			snprintf(fn->ep.namespace, sizeof(fn->ep.namespace), "%s", ns ? ns : refs[i].orch);
-			if (!(fn->labels = labels_json(e))) {
-				flow_names_free(n);
-				return NULL;
-			}
-			n->n++;
-		}
-	}
-	if (n->n)
-		qsort(n->v, n->n, sizeof(*n->v), name_cmp);
-	return n;
-}
-
-static bool resolve(void *ctx, const struct ip_addr *ip, struct flow_ep *out)
-{
-	const struct flow_names *n = ctx;
-	struct flow_name key = { .ip = *ip };
-	const struct flow_name *hit = n && n->n ? bsearch(&key, n->v, n->n, sizeof(*n->v), name_cmp) : NULL;
-	if (!hit)
-		return false;
-	*out = hit->ep;
-	out->labels = hit->labels;
-	return true;
-}
 
 /* ---------- per-rule counters (under lock) ---------- */
 
@@ -220,7 +133,7 @@ static void flush(struct flow_collector *c)
 		log_debug("flows: conntrack dump: %s", strerror(-rc));
 	pthread_mutex_lock(&c->lock);
 	c->ct_msgs += c->agg.ct_in - ct_before;
-	rc = flow_agg_flush(&c->agg, (int64_t)time(NULL), resolve, c->names, &v, &n);
+	rc = flow_agg_flush(&c->agg, (int64_t)time(NULL), flow_names_resolve, c->names, &v, &n);
 	lines = calloc(n ? n : 1, sizeof(*lines));
 	names = calloc(n ? n : 1, sizeof(*names));
 	for (size_t i = 0; rc == 0 && lines && names && i < n; i++) {
@@ -361,9 +274,12 @@ static void wake(struct flow_collector *c)
 struct flow_collector *flow_collector_new(void)
 {
 	struct flow_collector *c = calloc(1, sizeof(*c));
-	if (!c || !(c->buf = malloc(c->buflen = MNL_SOCKET_BUFFER_SIZE * 4)) || pipe2(c->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
-		if (c)
+	if (!c || !(c->buf = malloc(c->buflen = MNL_SOCKET_BUFFER_SIZE * 4)) || !(c->names = flow_names_new()) ||
+	    pipe2(c->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
+		if (c) {
 			free(c->buf);
+			flow_names_free(c->names);
+		}
 		free(c);
 		return NULL;
 	}
@@ -456,18 +372,18 @@ void flow_collector_put_points(struct flow_collector *c, const struct flow_regis
 			 failed);
 }
 
-void flow_collector_set_names(struct flow_collector *c, struct flow_names *names)
+struct flow_names *flow_collector_names_begin(struct flow_collector *c)
 {
-	struct flow_names *old;
-	if (!c) {
-		flow_names_free(names);
-		return;
-	}
+	if (!c)
+		return NULL;
 	pthread_mutex_lock(&c->lock);
-	old = c->names;
-	c->names = names;
-	pthread_mutex_unlock(&c->lock);
-	flow_names_free(old);
+	return c->names;
+}
+
+void flow_collector_names_end(struct flow_collector *c)
+{
+	if (c)
+		pthread_mutex_unlock(&c->lock);
 }
 
 void flow_collector_free(struct flow_collector *c)

@@ -20,6 +20,7 @@
 
 #include "flow/flow_agg.h"
 #include "flow/flow_id.h"
+#include "flow/flow_names.h"
 #include "model/model.h"
 #include "store/endpoint_store.h"
 
@@ -31,26 +32,6 @@ struct flow_config {
 	uint64_t file_max_size; /* FlowLogsFileMaxSize, bytes */
 	unsigned file_max_files; /* FlowLogsFileMaxFiles */
 };
-
-/* address -> endpoint, made by the agent's loop from what it programmed */
-struct flow_name {
-	struct ip_addr ip;
-	struct flow_ep ep; /* ep.labels points into labels */
-	char *labels;
-};
-
-struct flow_names {
-	struct flow_name *v; /* sorted by ip */
-	size_t n;
-};
-
-/* This host's endpoints as the agent's cache holds them (eps[i] is the
- * record refs[i] names; NULL skips it): name = the workload, namespace = its
- * projectcalico.org/namespace label (else the orchestrator), labels. NULL
- * on ENOMEM. */
-struct flow_names *flow_names_from_endpoints(const struct endpoint *const *eps, const struct endpoint_ref *refs,
-					     size_t n);
-void flow_names_free(struct flow_names *n);
 
 struct flow_rule_count {
 	uint32_t id;
@@ -75,8 +56,12 @@ void flow_collector_apply(struct flow_collector *c, const struct flow_config *cf
  * dropped then, and only then). Called from the agent's loop; c may be NULL. */
 void flow_collector_put_points(struct flow_collector *c, const struct flow_registry *src, const uint32_t *ids, size_t n,
 			       bool replace);
-/* Hands over a new table (taken; the old one freed). c may be NULL. */
-void flow_collector_set_names(struct flow_collector *c, struct flow_names *names);
+/* The address table (flow/flow_names.h) the records are named from, kept
+ * by the agent's loop as its cache changes: names_begin takes the collector's
+ * lock and returns the table (NULL when c is NULL), names_end gives it back.
+ * Keep what happens in between short: the collector's thread waits. */
+struct flow_names *flow_collector_names_begin(struct flow_collector *c);
+void flow_collector_names_end(struct flow_collector *c);
 /* Stops the thread (flushing what is pending) and frees everything. NULL is fine. */
 void flow_collector_free(struct flow_collector *c);
 /* Prometheus text of the per-rule counters and the collector's own; malloc'd

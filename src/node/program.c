@@ -124,25 +124,6 @@ static void publish_flow_points(struct agent *a)
 	e->flows_replaced = false;
 }
 
-/* the flow collector's address table: the cache's records carry the labels
- * (the programmed state leaves them out) */
-static void publish_flow_names(struct agent *a)
-{
-	const struct endpoint **eps = calloc(a->local.n ? a->local.n : 1, sizeof(*eps));
-	char key[KEY_MAX];
-	if (!eps)
-		return;
-	for (size_t i = 0; i < a->local.n; i++) {
-		const struct endpoint_ref *r = &a->local.refs[i];
-		const struct node_kv *kv = key_endpoint(key, r->host, r->orch, r->workload, r->id)
-						   ? node_cache_get(&a->cache, key)
-						   : NULL;
-		eps[i] = kv && kv->valid ? &kv->ep : NULL;
-	}
-	flow_collector_set_names(a->flows, flow_names_from_endpoints(eps, a->local.refs, a->local.n));
-	free(eps);
-}
-
 /* this host's endpoints, for routes and status, when they changed */
 static int refresh_local(struct agent *a)
 {
@@ -166,7 +147,6 @@ static int refresh_local(struct agent *a)
 	a->local = local;
 	a->present = present;
 	a->engine.local_changed = false;
-	publish_flow_names(a);
 	return 1;
 }
 

@@ -43,6 +43,9 @@ int agent_sync_full(struct agent *a)
 
 	node_cache_init(&fresh);
 	node_cache_set_host(&fresh, a->opt.host);
+	/* the names are made again from what this read puts */
+	agent_flow_names_reset(a);
+	node_cache_watch(&fresh, agent_flow_names_watch, a);
 	if (a->watch) {
 		ds_watch_close(a->watch);
 		a->watch = NULL;

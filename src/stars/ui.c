@@ -222,7 +222,7 @@ const char stars_ui_html[] =
 	"  var h = document.createElement('h2'); h.textContent = n.id + ': last flows'; box.appendChild(h);\n"
 	"  var sub = document.createElement('p'); sub.className = 'sub'; box.appendChild(sub);\n"
 	"  if (!n.flows) { sub.textContent = 'No flow records: the collector runs without --flows.'; return; }\n"
-	"  sub.textContent = n.flows.length ? 'From calico-node\\u2019s flow logs (calicoctl flows), newest first; a peer on another host shows as pvt or pub.' : 'No flow recorded in the last minute.';\n"
+	"  sub.textContent = n.flows.length ? 'From calico-node\\u2019s flow logs (calicoctl flows), newest first; an address no agent knows shows as pvt or pub.' : 'No flow recorded in the last minute.';\n"
 	"  if (!n.flows.length) return;\n"
 	"  var t = document.createElement('table'), hr = document.createElement('tr');\n"
 	"  ['time', 'peer', 'proto/port', 'action', 'policy / rule'].forEach(function (s) { cell(hr, s, 'th'); });\n"

@@ -291,13 +291,14 @@ case_is "tcp 8080 allowed" h1 "$SRC_A1 and .proto == \"tcp\" and .dest_port == 8
 case_is "tcp 8080 allowed" h2 "$DST_B2 and .proto == \"tcp\" and .dest_port == 8080" allow \
 	"policy:sec::sec.guard:2:pass: policy:default:shop:web-in:0:allow:"
 r=$(rec h1 "$SRC_A1 and .dest_port == 8080")
-expect_eq "the source's record names a1 with its namespace and labels, the destination's network" \
-	"$(jq -r '[.source.kind, .source.namespace, .source.name, .source.labels.app, .dest.kind, .dest.name] | join(" ")' <<<"$r")" \
-	"wep shop a1 client net pvt"
+# each agent names the other host's workload too, from its own cache
+expect_eq "the source's record names a1 and, on the other host, b2, with namespaces and labels" \
+	"$(jq -r '[.source.kind, .source.namespace, .source.name, .source.labels.app, .dest.kind, .dest.namespace, .dest.name, .dest.labels.app] | join(" ")' <<<"$r")" \
+	"wep shop a1 client wep shop b2 server"
 r=$(rec h2 "$DST_B2 and .dest_port == 8080")
-expect_eq "the destination's record names b2 with its namespace and labels" \
-	"$(jq -r '[.dest.kind, .dest.namespace, .dest.name, .dest.labels.app, .source.kind, .source.name] | join(" ")' <<<"$r")" \
-	"wep shop b2 server net pvt"
+expect_eq "the destination's record names b2 and, on the other host, a1, with namespaces and labels" \
+	"$(jq -r '[.dest.kind, .dest.namespace, .dest.name, .dest.labels.app, .source.kind, .source.namespace, .source.name, .source.labels.app] | join(" ")' <<<"$r")" \
+	"wep shop b2 server wep shop a1 client"
 expect_eq "tcp 8080: one connection started and completed on each side" \
 	"$(fields h1 "$SRC_A1 and .dest_port == 8080" '[.connections_started, .connections_completed, .connections_live] | join(" ")') $(fields h2 "$DST_B2 and .dest_port == 8080" '[.connections_started, .connections_completed, .connections_live] | join(" ")')" \
 	"1 1 0 1 1 0"

@@ -29,13 +29,22 @@ void node_cache_observe(struct node_cache *c, node_cache_observer fn, void *ctx)
 	c->observer_ctx = ctx;
 }
 
+void node_cache_watch(struct node_cache *c, node_cache_observer fn, void *ctx)
+{
+	c->watcher = fn;
+	c->watcher_ctx = ctx;
+}
+
 static void notify(const struct node_cache *c, enum node_kv_kind kind, const char *key, const struct node_kv *old_kv,
 		   const struct node_kv *new_kv, const struct node_ep *old_ep, const struct node_ep *new_ep)
 {
-	if (!c->observer)
+	if (!c->observer && !c->watcher)
 		return;
 	const struct node_change ch = { kind, key, old_kv, new_kv, old_ep, new_ep };
-	c->observer(c->observer_ctx, &ch);
+	if (c->observer)
+		c->observer(c->observer_ctx, &ch);
+	if (c->watcher)
+		c->watcher(c->watcher_ctx, &ch);
 }
 
 /* ---------- compact endpoints ---------- */

@@ -13,7 +13,9 @@
  *
  * An observer (node_cache_observe) sees every change with the old and the
  * new entry side by side, before the old one is freed: the agent's
- * incremental engine keeps its indexes current from it.
+ * incremental engine keeps its indexes current from it. A second one
+ * (node_cache_watch) sees the same changes after it: the agent's own tables
+ * beside the engine (the flow collector's names) keep current that way.
  *
  * Ownership: the cache owns every entry and what the entries point to;
  * node_cache_free() releases all of it. */
@@ -108,12 +110,15 @@ struct node_cache {
 	char host[256];          /* "" (the default): every endpoint is kept whole */
 	node_cache_observer observer;
 	void *observer_ctx;
+	node_cache_observer watcher;
+	void *watcher_ctx;
 };
 
 void node_cache_init(struct node_cache *c);
 /* Before the first put: the host whose endpoints are kept whole. */
 void node_cache_set_host(struct node_cache *c, const char *host);
 void node_cache_observe(struct node_cache *c, node_cache_observer fn, void *ctx);
+void node_cache_watch(struct node_cache *c, node_cache_observer fn, void *ctx);
 /* The FNV-1a hash the cache files an endpoint key under. */
 uint64_t node_cache_key_hash(const char *key);
 const struct node_ep *node_cache_get_ep(const struct node_cache *c, uint64_t key_hash);
