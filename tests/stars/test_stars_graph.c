@@ -277,7 +277,8 @@ static void test_flow_labels(void)
 		snprintf(enf, sizeof(enf), "[{\"kind\":\"end-of-tier\",\"tier\":\"t0\",\"action\":\"pass\"},%s]", cases[i].point);
 		json_t *r = record("dst", "net:pvt", "wep:backend", 9000, "deny", enf, 1);
 		flows_decider_label(r, buf, sizeof(buf));
-		CHECK_STR(buf, cases[i].want, "decider label: %s", cases[i].want);
+		const char *want = cases[i].want ? cases[i].want : ""; /* never NULL: -O2 cannot tell */
+		CHECK_STR(buf, want, "decider label: %s", want);
 		json_decref(r);
 	}
 	json_t *r = record("dst", "net:pvt", "wep:backend", 9000, "allow", "[]", 1);
