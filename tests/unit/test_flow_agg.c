@@ -179,6 +179,17 @@ int main(void)
 	      "reused again: the second completed with its rest, the third started and completed");
 	flow_records_free(v, n);
 	CHECK_INT(a.n_conns, 0, "the reused tuple is forgotten once over");
+	/* a flush's dump shows an entry whose NEW event is still unread: one connection */
+	struct flow_tuple tdump = T("10.65.0.2", 42000, "10.65.0.3", 8080);
+	logv(&a, tdump, FLOW_ALLOW, FLOW_INGRESS, 0x21);
+	ct(&a, tdump, CT_MSG_UPDATE, 1, 60, 0, 0, TCP_CONNTRACK_SYN_SENT);
+	ct(&a, tdump, CT_MSG_NEW, 0, 0, 0, 0, TCP_CONNTRACK_SYN_SENT);
+	ct(&a, tdump, CT_MSG_DESTROY, 5, 300, 4, 200, TCP_CONNTRACK_CLOSE);
+	flow_agg_flush(&a, 1058, resolve, NULL, &v, &n);
+	r = find(v, n, FLOW_INGRESS);
+	CHECK(r && r->started == 1 && r->completed == 1 && r->packets_in == 5,
+	      "a dump entry before its NEW event: still one connection");
+	flow_records_free(v, n);
 
 	/* a live connection across intervals: deltas, live, then completed */
 	struct flow_tuple tl = T("10.65.0.2", 50000, "10.65.0.3", 8080);

@@ -18,6 +18,7 @@ struct flow_conn {
 	struct flow_tuple t;
 	struct flow_trace side[2]; /* [FLOW_INGRESS], [FLOW_EGRESS] */
 	bool confirmed;            /* in conntrack's table: the dataplane accepted it */
+	bool ct_new_read;          /* its NEW event read (not just a dump entry) */
 	bool denied;               /* a deny verdict was logged */
 	bool ended;                /* destroyed, or TCP past its close */
 	bool started_reported, ended_reported;
@@ -161,8 +162,8 @@ int flow_agg_ct(struct flow_agg *a, const struct ct_msg *m)
 			return 0;
 	}
 	c->touched = true;
-	if (m->type == CT_MSG_NEW && c->confirmed) {
-		/* conntrack made a second entry for a tuple it had confirmed: the
+	if (m->type == CT_MSG_NEW && c->ct_new_read) {
+		/* conntrack made a second entry for a tuple it had announced: the
 		 * client picked the same port again after the old connection
 		 * closed (a busy client does within seconds). The old one is over
 		 * and both count. The new entry's totals start at 0: rep absorbs
@@ -175,6 +176,9 @@ int flow_agg_ct(struct flow_agg *a, const struct ct_msg *m)
 			c->cur[i] = 0;
 		}
 	}
+	/* only an event counts here: a flush's dump can show the entry before
+	 * its NEW event is read */
+	c->ct_new_read |= m->type == CT_MSG_NEW;
 	c->confirmed = true;
 	if (m->has_counters) {
 		uint64_t v[4] = { m->orig_packets, m->orig_bytes, m->reply_packets, m->reply_bytes };
