@@ -29,9 +29,9 @@ table_flows() {
         "$(jnum "$line" connections)" "$(jnum "$line" tracked)" "$(jnum "$line" on_mb)" "$(jnum "$line" off_mb)" \
         "$(jnum "$line" on_idle_mb)" "$(jnum "$line" off_idle_mb)" ;;
     rate)
-      printf 'attributed on one core: %s connections/s (asked %s/s), no drop; next %s/s (made %s/s): drops +%s, connections without records %s\n' \
+      printf 'attributed on one core: %s connections/s (asked %s/s), no drop; next %s/s (made %s/s): drops +%s, connections without records %s; records beyond the connections made (all rates) %s\n' \
         "$(jnum "$line" attributed_per_s)" "$(jnum "$line" attributed_target)" "$(jnum "$line" next_target)" \
-        "$(jnum "$line" next_per_s)" "$(jnum "$line" next_drops)" "$(jnum "$line" next_missing)"
+        "$(jnum "$line" next_per_s)" "$(jnum "$line" next_drops)" "$(jnum "$line" next_missing)" "$(jnum "$line" extra_records)"
       printf '  steps (asked:made/s:completed:dst:src:drops:failed:agent CPU %%): %s\n' \
         "$(sed -nE 's/.*"steps":"([^"]*)".*/\1/p' <<<"$line")" ;;
     esac
