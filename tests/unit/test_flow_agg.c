@@ -152,6 +152,45 @@ int main(void)
 	      "the local source reports too, with no verdict of its own: allowed by conntrack");
 	flow_records_free(v, n);
 
+	/* a client that picks the same port again within an interval: conntrack
+	 * makes a new entry for the tuple; two connections, both counted */
+	struct flow_tuple tr = T("10.65.0.2", 41000, "10.65.0.3", 8080);
+	logv(&a, tr, FLOW_ALLOW, FLOW_INGRESS, 0x21);
+	ct(&a, tr, CT_MSG_NEW, 0, 0, 0, 0, TCP_CONNTRACK_SYN_SENT);
+	ct(&a, tr, CT_MSG_UPDATE, 5, 300, 4, 200, TCP_CONNTRACK_TIME_WAIT);
+	ct(&a, tr, CT_MSG_DESTROY, 6, 400, 4, 300, TCP_CONNTRACK_TIME_WAIT); /* the new SYN ends the old entry */
+	logv(&a, tr, FLOW_ALLOW, FLOW_INGRESS, 0x21);
+	ct(&a, tr, CT_MSG_NEW, 0, 0, 0, 0, TCP_CONNTRACK_SYN_SENT);
+	ct(&a, tr, CT_MSG_UPDATE, 2, 100, 1, 60, TCP_CONNTRACK_ESTABLISHED);
+	flow_agg_flush(&a, 1050, resolve, NULL, &v, &n);
+	r = find(v, n, FLOW_INGRESS);
+	CHECK(r && r->started == 2 && r->completed == 1 && r->live == 1 && r->trace.n == 1,
+	      "a reused tuple: two connections started, the first completed, the second live");
+	CHECK(r && r->packets_in == 8 && r->bytes_in == 500 && r->packets_out == 5 && r->bytes_out == 360,
+	      "a reused tuple: both connections' counts");
+	flow_records_free(v, n);
+	ct(&a, tr, CT_MSG_UPDATE, 3, 150, 2, 90, TCP_CONNTRACK_ESTABLISHED);
+	/* and again, without a DESTROY read in between */
+	ct(&a, tr, CT_MSG_NEW, 0, 0, 0, 0, TCP_CONNTRACK_SYN_SENT);
+	ct(&a, tr, CT_MSG_DESTROY, 1, 60, 0, 0, TCP_CONNTRACK_CLOSE);
+	flow_agg_flush(&a, 1055, resolve, NULL, &v, &n);
+	r = find(v, n, FLOW_INGRESS);
+	CHECK(r && r->started == 1 && r->completed == 2 && r->live == 0 && r->packets_in == 2 && r->bytes_in == 110,
+	      "reused again: the second completed with its rest, the third started and completed");
+	flow_records_free(v, n);
+	CHECK_INT(a.n_conns, 0, "the reused tuple is forgotten once over");
+	/* a flush's dump shows an entry whose NEW event is still unread: one connection */
+	struct flow_tuple tdump = T("10.65.0.2", 42000, "10.65.0.3", 8080);
+	logv(&a, tdump, FLOW_ALLOW, FLOW_INGRESS, 0x21);
+	ct(&a, tdump, CT_MSG_UPDATE, 1, 60, 0, 0, TCP_CONNTRACK_SYN_SENT);
+	ct(&a, tdump, CT_MSG_NEW, 0, 0, 0, 0, TCP_CONNTRACK_SYN_SENT);
+	ct(&a, tdump, CT_MSG_DESTROY, 5, 300, 4, 200, TCP_CONNTRACK_CLOSE);
+	flow_agg_flush(&a, 1058, resolve, NULL, &v, &n);
+	r = find(v, n, FLOW_INGRESS);
+	CHECK(r && r->started == 1 && r->completed == 1 && r->packets_in == 5,
+	      "a dump entry before its NEW event: still one connection");
+	flow_records_free(v, n);
+
 	/* a live connection across intervals: deltas, live, then completed */
 	struct flow_tuple tl = T("10.65.0.2", 50000, "10.65.0.3", 8080);
 	logv(&a, tl, FLOW_ALLOW, FLOW_INGRESS, 0x21);

@@ -18,10 +18,12 @@ struct flow_conn {
 	struct flow_tuple t;
 	struct flow_trace side[2]; /* [FLOW_INGRESS], [FLOW_EGRESS] */
 	bool confirmed;            /* in conntrack's table: the dataplane accepted it */
+	bool ct_new_read;          /* its NEW event read (not just a dump entry) */
 	bool denied;               /* a deny verdict was logged */
 	bool ended;                /* destroyed, or TCP past its close */
 	bool started_reported, ended_reported;
 	bool touched; /* something happened to it in this interval */
+	uint32_t reused; /* earlier connections on this tuple since the last flush: started and over */
 	uint64_t cur[4], rep[4]; /* totals known, and reported so far */
 };
 
@@ -165,6 +167,23 @@ int flow_agg_ct(struct flow_agg *a, const struct ct_msg *m)
 			return 0;
 	}
 	c->touched = true;
+	if (m->type == CT_MSG_NEW && c->ct_new_read) {
+		/* conntrack made a second entry for a tuple it had announced: the
+		 * client picked the same port again after the old connection
+		 * closed (a busy client does within seconds). The old one is over
+		 * and both count. The new entry's totals start at 0: rep absorbs
+		 * the old ones (modulo 2^64), so cur - rep still adds the old
+		 * connection's unreported rest. */
+		c->reused++;
+		c->ended = false;
+		for (int i = 0; i < 4; i++) {
+			c->rep[i] -= c->cur[i];
+			c->cur[i] = 0;
+		}
+	}
+	/* only an event counts here: a flush's dump can show the entry before
+	 * its NEW event is read */
+	c->ct_new_read |= m->type == CT_MSG_NEW;
 	c->confirmed = true;
 	if (m->has_counters) {
 		uint64_t v[4] = { m->orig_packets, m->orig_bytes, m->reply_packets, m->reply_bytes };
@@ -316,8 +335,8 @@ static bool add_side(struct flow_agg *a, struct rec_set *s, const struct flow_co
 		r->packets_out += d[REPLY_PK];
 		r->bytes_out += d[REPLY_BY];
 	}
-	r->started += !c->started_reported;
-	r->completed += (c->ended || c->denied) && !c->ended_reported;
+	r->started += !c->started_reported + c->reused;
+	r->completed += ((c->ended || c->denied) && !c->ended_reported) + c->reused;
 	r->live += !c->ended && !c->denied;
 	return true;
 }
@@ -374,6 +393,7 @@ int flow_agg_flush(struct flow_agg *a, int64_t now, flow_resolve_fn resolve, voi
 			c->started_reported = true;
 			c->ended_reported = c->ended || c->denied;
 			c->touched = false;
+			c->reused = 0;
 			if (!reported || c->ended || c->denied) {
 				*pp = c->next;
 				free(c);
