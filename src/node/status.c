@@ -74,6 +74,17 @@ static const struct status_entry *find(const struct status_entry *v, size_t n, c
 	return n ? bsearch(&probe, v, n, sizeof(*v), entry_cmp) : NULL;
 }
 
+static int kv_key_cmp(const void *key, const void *item)
+{
+	return strcmp(key, ((const struct ds_kv *)item)->key);
+}
+
+/* key's entry in a list read from the datastore (sorted by key), or NULL */
+static const struct ds_kv *listed(const struct ds_kv_list *l, const char *key)
+{
+	return l->n ? bsearch(key, l->items, l->n, sizeof(*l->items), kv_key_cmp) : NULL;
+}
+
 /* The status keys an earlier run of this host left behind. */
 static int list_existing(struct ds *ds, const char *host, struct ds_kv_list *out)
 {
@@ -120,6 +131,11 @@ int status_endpoints(struct status_reporter *s, struct ds *ds, const char *host,
 		if (was && was->status == want[i].status)
 			continue;
 		snprintf(values[i], sizeof(values[i]), "{\"status\":\"%s\"}", want[i].status);
+		/* after a resync the datastore's own copy tells: a status already
+		 * there is not written again (thousands of keys after each outage) */
+		const struct ds_kv *there = listed(&old, want[i].key);
+		if (!was && there && strcmp(there->value, values[i]) == 0)
+			continue;
 		ops[n_ops++] = (struct ds_op){ .type = DS_OP_PUT, .key = want[i].key, .value = values[i] };
 	}
 	for (size_t i = 0; i < s->n_written; i++)

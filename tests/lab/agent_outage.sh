@@ -43,6 +43,7 @@ check "wa->wb tcp 8080 allowed" lab_tcp wa 10.65.0.3 8080
 check "wa->wb tcp 9090 denied" fails lab_tcp wa 10.65.0.3 9090
 check "wb->wa tcp 8080 allowed" lab_tcp wb 10.65.0.2 8080
 
+STATUS_REV0=$(_ds "$DSTOOL" modrev "$(wl_status_key wa)")
 # cut the host off its datastore
 lab_exec h1 nft -f - <<'NFT'
 table inet labcut {
@@ -73,6 +74,9 @@ check "change made meanwhile applies: wb->wa tcp 8080 denied" fails lab_tcp wb 1
 _hb() { _ds "$DSTOOL" get /calico/felix/v1/host/h1/status 2>/dev/null | grep -q uptime; }
 check "heartbeat key written" agent_until 5 _hb
 check "resyncs counted" test "$(agent_metric calico_resyncs_total)" -ge 2
+# after the resync the agent finds wa's status already in the datastore
+expect_eq "wa's status key not written again after the outage (its revision)" \
+	"$(_ds "$DSTOOL" modrev "$(wl_status_key wa)")" "$STATUS_REV0"
 
 # Outages again and again: the agent's connections to etcd (a kept plain-HTTP
 # one for requests, libcurl's for the watch) are replaced, never piled up.

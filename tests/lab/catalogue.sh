@@ -259,7 +259,11 @@ while IFS=$'\t' read -r entry name args input want; do
 	else
 		fail "$entry: $name"
 		printf '#   got:  %s\n#   want: %s\n' "$GOT" "$want"
-		[ -z "$WHAT_CHANGED" ] || printf '#   left behind: %s\n' "$WHAT_CHANGED"
+		if [ -n "$WHAT_CHANGED" ]; then
+			printf '#   left behind: %s\n' "$WHAT_CHANGED"
+			# who wrote it: the agent's last words
+			tail -n 6 "$AGENT_LOG" | sed 's/^/#   agent: /'
+		fi
 	fi
 done <"$TABLE"
 [ -n "$RECORD" ] && exit 0

@@ -20,7 +20,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: dstool (rev | get KEY | put KEY VALUE | del KEY | list PREFIX | count PREFIX)\n");
+		fprintf(stderr, "usage: dstool (rev | get KEY | modrev KEY | put KEY VALUE | del KEY | list PREFIX | count PREFIX)\n");
 		return 2;
 	}
 	if ((rc = ds_open_env(&ds, err, sizeof(err))) < 0) {
@@ -36,6 +36,11 @@ int main(int argc, char **argv)
 		struct ds_kv kv = { 0 };
 		if ((rc = ds_get(ds, argv[2], &kv)) == 0)
 			printf("%s\n", kv.value);
+		ds_kv_free(&kv);
+	} else if (strcmp(cmd, "modrev") == 0 && argc == 3) {
+		struct ds_kv kv = { 0 };
+		if ((rc = ds_get(ds, argv[2], &kv)) == 0)
+			printf("%" PRId64 "\n", kv.mod_rev);
 		ds_kv_free(&kv);
 	} else if (strcmp(cmd, "put") == 0 && argc == 4) {
 		rc = ds_put(ds, argv[2], argv[3]);
