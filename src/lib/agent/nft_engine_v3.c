@@ -557,17 +557,6 @@ static void sort_list(const struct engine_v3 *v, uint32_t *list, size_t n)
 	}
 }
 
-static int push_name(char (**list)[NFT_NAME_MAX], size_t *n, const char *name)
-{
-	char(*p)[NFT_NAME_MAX] = realloc(*list, (*n + 1) * sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	*list = p;
-	snprintf(p[*n], NFT_NAME_MAX, "%s", name);
-	(*n)++;
-	return 0;
-}
-
 static bool jumps_has(const struct nft_v3_jumps *j, const char *name)
 {
 	for (size_t i = 0; i < j->n_in; i++)
@@ -626,8 +615,7 @@ static int if_render(struct nft_engine *e, uint32_t id)
 			nft_v3_tier_chain_name(tier_chain, (enum nft_v3_direction)d, ifname, tname);
 			if (rc == 0 && (rc = nft_v3_tier_chain(&tmp, tier_chain, chains, n, v->tiers[tier].action,
 							       engine_flows_of(e), &end)) == 0)
-				rc = d == NFT_V3_INGRESS ? push_name(&now.in, &now.n_in, tier_chain)
-							 : push_name(&now.out, &now.n_out, tier_chain);
+				rc = nft_v3_jumps_push(&now, d == NFT_V3_INGRESS, tier_chain);
 			for (size_t x = 0; x < n; x++) {
 				free(chains[x]);
 				chains[x] = NULL;

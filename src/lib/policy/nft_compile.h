@@ -106,6 +106,9 @@ struct nft_v3_jumps {
 };
 
 void nft_v3_jumps_free(struct nft_v3_jumps *j);
+/* Appends a tier chain to the endpoint's list for its direction (ingress:
+ * in, egress: out). 0 or -ENOMEM. */
+int nft_v3_jumps_push(struct nft_v3_jumps *j, bool ingress, const char *chain);
 bool nft_v3_jumps_equal(const struct nft_v3_jumps *a, const struct nft_v3_jumps *b);
 
 /* The chains wl-from-<if> and wl-to-<if>: after conntrack and anti-spoofing,

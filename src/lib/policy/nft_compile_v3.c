@@ -388,6 +388,11 @@ static int push_name(char (**v)[NFT_NAME_MAX], size_t *n, const char *name)
 	return 0;
 }
 
+int nft_v3_jumps_push(struct nft_v3_jumps *j, bool ingress, const char *chain)
+{
+	return ingress ? push_name(&j->in, &j->n_in, chain) : push_name(&j->out, &j->n_out, chain);
+}
+
 static int endpoint_tiers(struct v3c *c, const struct endpoint *e, const struct label_set *labels,
 			  enum nft_v3_direction dir, struct nft_v3_jumps *j)
 {
@@ -423,8 +428,7 @@ static int endpoint_tiers(struct v3c *c, const struct endpoint *e, const struct 
 			end.namespace = pol_ns(last->r) ? pol_ns(last->r) : "";
 			nft_v3_tier_chain_name(tier_chain, dir, e->name, c->tiers[t].name);
 			if ((rc = nft_v3_tier_chain(c->m, tier_chain, chains, n, c->tiers[t].action, c->h->flows, &end)) < 0 ||
-			    (rc = dir == NFT_V3_INGRESS ? push_name(&j->in, &j->n_in, tier_chain)
-							: push_name(&j->out, &j->n_out, tier_chain)) < 0)
+			    (rc = nft_v3_jumps_push(j, dir == NFT_V3_INGRESS, tier_chain)) < 0)
 				goto out;
 		}
 		for (size_t x = 0; x < n; x++) {
