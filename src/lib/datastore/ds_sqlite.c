@@ -462,6 +462,20 @@ struct list_arg {
 	struct ds_kv_list *out;
 };
 
+/* The prefix's live keys in order (succ: the prefix's successor, NULL when
+ * it has none), bound and ready to step; NULL with *rc set. */
+static sqlite3_stmt *list_stmt(struct sq *s, const char *prefix, const char *succ, int *rc)
+{
+	sqlite3_stmt *st = sq_stmt(s, succ ? ST_KV_LIST : ST_KV_LIST_ALL, rc);
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+	if (succ)
+		sqlite3_bind_text(st, 2, succ, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, sq_wall_ms());
+	return st;
+}
+
 static int list_body(struct sq *s, void *p)
 {
 	struct list_arg *a = p;
@@ -471,13 +485,9 @@ static int list_body(struct sq *s, void *p)
 	ds_kv_list_free(a->out); /* a retried attempt starts over */
 	if ((rc = sq_meta_get(s, "rev", &a->out->rev)) != SQLITE_OK)
 		return rc;
-	sqlite3_stmt *st = sq_stmt(s, a->succ ? ST_KV_LIST : ST_KV_LIST_ALL, &rc);
+	sqlite3_stmt *st = list_stmt(s, a->prefix, a->succ, &rc);
 	if (!st)
 		return rc;
-	sqlite3_bind_text(st, 1, a->prefix, -1, SQLITE_STATIC);
-	if (a->succ)
-		sqlite3_bind_text(st, 2, a->succ, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, sq_wall_ms());
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct ds_kv_list *l = a->out;
 		if (l->n == cap) {
@@ -537,13 +547,9 @@ static int pages_body(struct sq *s, void *p)
 	a->attempted = true;
 	if ((rc = sq_meta_get(s, "rev", &a->rev)) != SQLITE_OK)
 		return rc;
-	sqlite3_stmt *st = sq_stmt(s, a->succ ? ST_KV_LIST : ST_KV_LIST_ALL, &rc);
+	sqlite3_stmt *st = list_stmt(s, a->prefix, a->succ, &rc);
 	if (!st)
 		return rc;
-	sqlite3_bind_text(st, 1, a->prefix, -1, SQLITE_STATIC);
-	if (a->succ)
-		sqlite3_bind_text(st, 2, a->succ, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, sq_wall_ms());
 	l.rev = a->rev;
 	if (!(l.items = calloc(DS_PAGE_KEYS, sizeof(*l.items))))
 		rc = SQLITE_NOMEM;
