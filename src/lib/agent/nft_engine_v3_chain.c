@@ -247,18 +247,13 @@ static int build_selector_set(void *ctx, const char *selector, const char *names
 {
 	struct chain_build *b = ctx;
 	struct engine_v3 *v = b->e->v3;
-	struct selector *sel = NULL, *ns_sel = NULL;
-	char err[256];
+	struct selector *sel, *ns_sel;
 	uint32_t slot;
 	int rc;
 
-	if ((rc = selector_parse(selector, &sel, err, sizeof(err))) < 0 ||
-	    (namespace_selector && (rc = selector_parse(namespace_selector, &ns_sel, err, sizeof(err))) < 0)) {
-		selector_free(sel);
-		return rc == -ENOMEM ? rc : -EINVAL;
-	}
-	nft_v3_selector_set_name(name, family, selector_text(sel), ns_sel ? selector_text(ns_sel) : NULL,
-				 scope_namespace);
+	if ((rc = nft_v3_selector_set_parse(name, family, selector, namespace_selector, scope_namespace, &sel,
+					    &ns_sel)) < 0)
+		return rc;
 	selector_free(sel);
 	selector_free(ns_sel);
 	if (build_has(b, USE_SEL, name))

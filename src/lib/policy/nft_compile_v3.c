@@ -266,17 +266,12 @@ static int selector_set(void *ctx, const char *selector, const char *namespace_s
 			int family, char name[NFT_NAME_MAX])
 {
 	struct v3c *c = ctx;
-	struct selector *sel = NULL, *ns_sel = NULL;
-	char err[256];
+	struct selector *sel, *ns_sel;
 	int rc;
 
-	if ((rc = selector_parse(selector, &sel, err, sizeof(err))) < 0 ||
-	    (namespace_selector && (rc = selector_parse(namespace_selector, &ns_sel, err, sizeof(err))) < 0)) {
-		selector_free(sel);
-		return rc == -ENOMEM ? rc : -EINVAL;
-	}
-	nft_v3_selector_set_name(name, family, selector_text(sel), ns_sel ? selector_text(ns_sel) : NULL,
-				 scope_namespace);
+	if ((rc = nft_v3_selector_set_parse(name, family, selector, namespace_selector, scope_namespace, &sel,
+					    &ns_sel)) < 0)
+		return rc;
 	for (size_t i = 0; i < c->n_sels; i++)
 		if (strcmp(c->sels[i].name, name) == 0) {
 			selector_free(sel);

@@ -14,6 +14,7 @@
 
 #include "policy/nft_compile.h"
 #include "policy/nft_rule.h"
+#include "selector/selector.h"
 #include "util/sha256.h"
 
 #define LOG_PREFIX_MAX 127 /* what nft accepts for "log prefix" */
@@ -67,6 +68,25 @@ void nft_v3_selector_set_name(char out[NFT_NAME_MAX], int family, const char *se
 	hash_letters(h, 26, key);
 	free(key);
 	snprintf(out, NFT_NAME_MAX, "sel%d-%s", family, h);
+}
+
+int nft_v3_selector_set_parse(char out[NFT_NAME_MAX], int family, const char *selector,
+			      const char *namespace_selector, const char *scope_namespace, struct selector **sel,
+			      struct selector **ns_sel)
+{
+	char err[256];
+	int rc;
+
+	*sel = *ns_sel = NULL;
+	if ((rc = selector_parse(selector, sel, err, sizeof(err))) < 0 ||
+	    (namespace_selector && (rc = selector_parse(namespace_selector, ns_sel, err, sizeof(err))) < 0)) {
+		selector_free(*sel);
+		*sel = NULL;
+		return rc == -ENOMEM ? rc : -EINVAL;
+	}
+	nft_v3_selector_set_name(out, family, selector_text(*sel), *ns_sel ? selector_text(*ns_sel) : NULL,
+				 scope_namespace);
+	return 0;
 }
 
 /* ---------- one rule ---------- */

@@ -63,6 +63,14 @@ void nft_v3_tier_chain_name(char out[NFT_NAME_MAX], enum nft_v3_direction dir, c
  * selector index (agent/selector_index.h) names a selector the same way. */
 void nft_v3_selector_set_name(char out[NFT_NAME_MAX], int family, const char *selector_text,
 			      const char *namespace_selector_text, const char *scope_namespace);
+/* The same from the selectors' texts as a rule gives them: both parsed (the
+ * set is named after their normalised text, so equal selectors share it),
+ * *sel and *ns_sel (NULL without a namespace selector) the caller's to free.
+ * 0, -ENOMEM, or -EINVAL for a selector that does not parse. */
+struct selector;
+int nft_v3_selector_set_parse(char out[NFT_NAME_MAX], int family, const char *selector,
+			      const char *namespace_selector, const char *scope_namespace, struct selector **sel,
+			      struct selector **ns_sel);
 
 /* Appends one rule to chain c, as 0, 1 or 2 rule texts (one per IP family it
  * can match in; none when it can match in neither). verdict ends each text
