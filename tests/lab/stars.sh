@@ -199,11 +199,12 @@ check "client /status answers at once while probing a dropping target" test $(((
 # Two stand-ins for calico-node's flows socket (tests/lib/fake_flows.pl): "a"
 # the host of frontend and backend, "b" of client and management-ui. As an
 # agent does, each names its own workloads and the others only as "pvt".
-# rec REPORTER SRC DST PORT ACTION ENFORCED AGE: SRC/DST "wep:SERVICE" or "net:pvt"
+# rec REPORTER SRC DST PORT ACTION ENFORCED AGE: SRC/DST "wep:SERVICE" or "net:pvt".
+# AGE counts back from REC_NOW, read once: records of equal age must end in the
+# same second, or the newest-first order below depends on a clock tick.
+REC_NOW=$(date +%s)
 rec() {
-	local now end
-	now=$(date +%s)
-	end=$((now - $7))
+	local end=$((REC_NOW - $7))
 	jq -nc --arg rep "$1" --arg s "$2" --arg d "$3" --argjson port "$4" --arg act "$5" --argjson enf "$6" \
 		--argjson e "$end" '
 		def ep($x): ($x | split(":")) as $p |
@@ -220,7 +221,7 @@ ALLOW='[{"kind":"profile","tier":"","name":"backend","namespace":"","rule":1,"ac
 	rec dst net:pvt wep:backend 9000 deny "$EOP" 5
 	rec dst wep:frontend wep:backend 9000 allow "$ALLOW" 5
 	rec dst net:pvt wep:backend 9000 deny "$EOP" 300 # too old: the collector asked for the last minute only
-} | jq -c "select(.end >= $(date +%s) - 60)" >"$LAB_TMP/flows-a.jsonl"
+} | jq -c "select(.end >= $REC_NOW - 60)" >"$LAB_TMP/flows-a.jsonl"
 rec src wep:client net:pvt 9000 allow '[]' 5 >"$LAB_TMP/flows-b.jsonl"
 lab_spawn ui perl "$here/../lib/fake_flows.pl" "$LAB_TMP/flows-a.sock" "$LAB_TMP/flows-a.jsonl"
 lab_spawn ui perl "$here/../lib/fake_flows.pl" "$LAB_TMP/flows-b.sock" "$LAB_TMP/flows-b.jsonl"
