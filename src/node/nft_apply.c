@@ -21,13 +21,6 @@
 int nft_applier_open(struct nft_applier *a)
 {
 	memset(a, 0, sizeof(*a));
-	if (!(a->ctx = nft_ctx_new(NFT_CTX_DEFAULT)))
-		return -ENOMEM;
-	if (nft_ctx_buffer_output(a->ctx) < 0 || nft_ctx_buffer_error(a->ctx) < 0) {
-		nft_ctx_free(a->ctx);
-		a->ctx = NULL;
-		return -ENOMEM;
-	}
 	/* without it every batch goes through libnftables, as before */
 	struct timeval timeout = { 2, 0 };
 	if ((a->nl = mnl_socket_open(NETLINK_NETFILTER)) &&
@@ -43,11 +36,29 @@ int nft_applier_open(struct nft_applier *a)
 
 void nft_applier_close(struct nft_applier *a)
 {
-	if (a->ctx)
-		nft_ctx_free(a->ctx);
 	if (a->nl)
 		mnl_socket_close(a->nl);
 	memset(a, 0, sizeof(*a));
+}
+
+/* Every libnftables command runs in a context of its own, freed afterwards
+ * (making one costs 0.04 ms). A long-lived context keeps the cache its last
+ * command listed: every chain and set of the table, 24 MB at 5,000 local
+ * endpoints, of no use to the next command, which lists them again because
+ * the commit in between changed the ruleset's generation. A listing also
+ * keeps every rule and its JSON output (the load test saw the live heap grow
+ * by the table's size at each periodic check). The agent's threads live in
+ * its namespace, so a context made now sees the same table as one made at
+ * start. NULL on ENOMEM. */
+static struct nft_ctx *new_ctx(void)
+{
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+
+	if (ctx && (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)) {
+		nft_ctx_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
 }
 
 /* The kernel's error text on one line, without nft's caret markers. */
@@ -58,17 +69,12 @@ static void copy_error(struct nft_ctx *ctx, char *err, size_t errlen)
 	snprintf(err, errlen, "%.*s", (int)n, e ? e : "");
 }
 
-/* A large transaction runs in a context of its own, freed afterwards:
- * libnftables keeps what it read for the last transaction (with a full
- * ruleset's, every interval set's elements) in its context, and element
- * batches no longer go through the long-lived one to replace that. */
-static int run_script(struct nft_applier *a, const char *script, size_t bytes, char *err, size_t errlen)
+static int run_script(const char *script, size_t bytes, char *err, size_t errlen)
 {
-	struct nft_ctx *ctx = a->ctx;
+	struct nft_ctx *ctx = new_ctx();
 	int rc = 0;
 
-	if (bytes > TRIM_AFTER_BYTES &&
-	    (!(ctx = nft_ctx_new(NFT_CTX_DEFAULT)) || nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)) {
+	if (!ctx) {
 		snprintf(err, errlen, "cannot make an nftables context");
 		rc = -ENOMEM;
 	} else if (nft_run_cmd_from_buffer(ctx, script) < 0) {
@@ -76,28 +82,22 @@ static int run_script(struct nft_applier *a, const char *script, size_t bytes, c
 		log_debug("refused nft script:\n%s", script);
 		rc = -EIO;
 	}
-	if (ctx && ctx != a->ctx)
+	if (ctx)
 		nft_ctx_free(ctx);
+	/* a large script makes libnftables allocate many times its size */
 	if (bytes > TRIM_AFTER_BYTES)
 		malloc_trim(0);
 	return rc;
 }
 
-/* The read-back runs in a context of its own, freed afterwards: a listing
- * fills libnftables' cache with every rule of the table and its output
- * buffer with the JSON, and a long-lived context would keep both (the load
- * test saw the agent's live heap grow by the table's size at each periodic
- * check). The agent's threads live in its namespace, so a context made now
- * lists the same table as the one made at start. */
-static int read_kernel(struct nft_applier *a, struct nft_model *out, char *err, size_t errlen)
+static int read_kernel(struct nft_model *out, char *err, size_t errlen)
 {
-	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	struct nft_ctx *ctx = new_ctx();
 	char why[256];
 	int rc;
 
-	(void)a;
 	nft_model_init(out, NFT_FAMILY, NFT_TABLE);
-	if (!ctx || nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0) {
+	if (!ctx) {
 		snprintf(err, errlen, "reading back table %s %s: cannot make an nftables context", NFT_FAMILY, NFT_TABLE);
 		rc = -ENOMEM;
 		goto out;
@@ -110,8 +110,7 @@ static int read_kernel(struct nft_applier *a, struct nft_model *out, char *err, 
 			out->table_present = false;
 			rc = 0;
 		} else {
-			size_t n = e ? strcspn(e, "\n") : 0;
-			snprintf(err, errlen, "%.*s", (int)n, e ? e : "");
+			copy_error(ctx, err, errlen);
 			rc = -EIO;
 		}
 		goto out;
@@ -188,7 +187,7 @@ int nft_applier_run(struct nft_applier *a, const char *script, size_t *script_by
 		a->have_applied = false;
 		return -EIO;
 	}
-	if ((rc = run_script(a, script, *script_bytes, err, errlen)) < 0) {
+	if ((rc = run_script(script, *script_bytes, err, errlen)) < 0) {
 		a->have_applied = false;
 		return rc;
 	}
@@ -205,7 +204,7 @@ int nft_applier_sync(struct nft_applier *a, const struct nft_model *want, size_t
 	*script_bytes = 0;
 	err[0] = '\0';
 	a->have_applied = false;
-	if ((rc = read_kernel(a, &kernel, err, errlen)) < 0)
+	if ((rc = read_kernel(&kernel, err, errlen)) < 0)
 		goto out;
 	rc = nft_render_diff(&kernel, want, &script);
 	if (rc == -ESTALE)
@@ -215,7 +214,7 @@ int nft_applier_sync(struct nft_applier *a, const struct nft_model *want, size_t
 		goto out;
 	}
 	*script_bytes = strlen(script);
-	if (*script_bytes && (rc = run_script(a, script, *script_bytes, err, errlen)) < 0)
+	if (*script_bytes && (rc = run_script(script, *script_bytes, err, errlen)) < 0)
 		goto out;
 	a->have_applied = true;
 out:

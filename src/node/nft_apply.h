@@ -20,7 +20,6 @@
 struct mnl_socket;
 
 struct nft_applier {
-	struct nft_ctx *ctx; /* made in the agent's namespace: its socket stays there */
 	struct mnl_socket *nl; /* nf_tables netlink, for element-only batches (policy/nft_elem_batch.h); NULL: none */
 	uint32_t seq;
 	bool have_applied;   /* the kernel holds the engine's model; false: read it back first */
