@@ -213,7 +213,7 @@ static void local_endpoint(struct nft_engine *e, const struct node_kv *kv, bool 
 	struct nft_engine_iface *f;
 
 	/* the cache keeps every endpoint whole when it has no host: only this host's count */
-	if (!kv || !kv->valid || strcmp(kv->ref.host, e->cache->host) != 0 || ifname_id(e, kv->ep.name, &id) < 0 ||
+	if (!kv || !kv->valid || strcmp(kv->host, e->cache->host) != 0 || ifname_id(e, kv->ep.name, &id) < 0 ||
 	    !(f = iface(e, id)))
 		return;
 	e->local_valid += add ? 1 : (size_t)-1;

@@ -58,9 +58,8 @@ struct node_kv {
 	enum node_kv_kind kind;
 	bool valid; /* the value decoded; an invalid one is ignored (and logged once) */
 	char name[CALICO_NAME_MAX + 1]; /* profile name, or config name (truncated names never match) */
-	char host[256];                 /* NKV_HOST_CONFIG, NKV_BGP_*, NKV_AFFINITY ("" = global) */
-	struct endpoint_ref ref;        /* NKV_ENDPOINT */
-	struct endpoint ep;
+	char host[256];                 /* NKV_ENDPOINT, NKV_HOST_CONFIG, NKV_BGP_*, NKV_AFFINITY ("" = global) */
+	struct endpoint ep;             /* NKV_ENDPOINT (the rest of its ref: endpoint_key_parse on key) */
 	char **tags;                    /* NKV_PROFILE_TAGS */
 	size_t n_tags;
 	struct rule_list in, out;       /* NKV_PROFILE_RULES */

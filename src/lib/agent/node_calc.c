@@ -252,7 +252,8 @@ static int local_endpoints(const struct node_cache *c, const char *host, struct 
 		const struct node_kv *kv = &c->items[i];
 		if (kv->kind != NKV_ENDPOINT || !kv->valid)
 			continue;
-		local->refs[local->n++] = kv->ref;
+		if (endpoint_key_parse(kv->key, &local->refs[local->n++]) < 0)
+			return -EINVAL; /* classify parsed it: cannot happen */
 		if (endpoint_copy(&kv->ep, &st->endpoints[st->n_endpoints++]) < 0)
 			return -ENOMEM;
 	}

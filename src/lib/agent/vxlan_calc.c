@@ -157,7 +157,7 @@ static int collect_routes(const struct node_cache *c, const char *host, const st
 			if ((rc = add_route(b, &kv->block, via)) < 0)
 				return rc;
 		} else if (kv->kind == NKV_ENDPOINT) {
-			if ((rc = borrowed_routes(c, host, local, kv->ref.host, kv->ep.ipv4_nets, kv->ep.n_ipv4_nets, b)) < 0)
+			if ((rc = borrowed_routes(c, host, local, kv->host, kv->ep.ipv4_nets, kv->ep.n_ipv4_nets, b)) < 0)
 				return rc;
 		}
 	}
