@@ -113,7 +113,10 @@ long count_map_add(struct count_map *m, const struct count_key *k, int delta)
 {
 	int rc;
 
-	if (delta > 0 && (m->n + 1) * 4 > m->cap * 3 && (rc = resize(m, m->cap ? m->cap * 2 : 16)) < 0)
+	/* 4 slots to start: most maps count one or two keys (a profile's
+	 * members, its local interfaces), and there is one per profile and tag
+	 * (16 slots cost 5.8 MB at 5,000 profiles) */
+	if (delta > 0 && (m->n + 1) * 4 > m->cap * 3 && (rc = resize(m, m->cap ? m->cap * 2 : 4)) < 0)
 		return rc;
 	if (!m->cap)
 		return 0;
