@@ -3,7 +3,10 @@
 # private namespace (release build). Prints one JSON line:
 #   local, remote      endpoints on this host / on other hosts (remote ones in 100 tags that
 #                      a local profile's rules use: nodetool seed-tags)
-#   change_median_ms   a profile's rules rewritten -> in the kernel (bench_agent, 25 rounds)
+#   change_median_ms   a profile's rules rewritten -> the kernel's next generation (bench_agent,
+#                      25 rounds; from the write's start, as all bench_agent times)
+#   change_applied_median_ms  the same change -> the agent's metric counts it applied (after
+#                      libnftables has returned and freed what it read)
 #   join_median_ms     an endpoint of another host joins a used tag -> its element in the
 #                      kernel (remote shapes only, 25 rounds)
 #   cold_ms, warm_ms   start -> /readiness 200, empty kernel / table already there
@@ -49,6 +52,7 @@ wait_ready() {
 rss_mb() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status"; }
 metric() { ip netns exec "$ns" curl -s http://127.0.0.1:9099/metrics | awk -v m="$1" '$1 == m { print $2 }'; }
 med() { sed -nE 's/.*"median_ms":([0-9.]+).*/\1/p' <<<"$1"; }
+applied() { sed -nE 's/.*"applied_median_ms":([0-9.]+).*/\1/p' <<<"$1"; }
 
 t0=$(ms); start_agent; wait_ready || { echo "bench_scale: agent not ready" >&2; tail "$tmp/agent.log" >&2; exit 1; }
 cold=$(($(ms) - t0))
@@ -65,5 +69,5 @@ t0=$(ms); start_agent; wait_ready || exit 1
 warm=$(($(ms) - t0))
 warm_bytes=$(metric calico_nft_script_bytes_last)
 rss=$(awk -v a="$rss1" -v b="$rss2" 'BEGIN { print (a > b ? a : b) }')
-printf '{"local":%d,"remote":%d,"change_median_ms":%s,"join_median_ms":%s,"cold_ms":%d,"warm_ms":%d,"rss_mb":%s,"warm_script_bytes":%s}\n' \
-	"$L" "$R" "$(med "$change")" "$join" "$cold" "$warm" "$rss" "${warm_bytes:-null}"
+printf '{"local":%d,"remote":%d,"change_median_ms":%s,"change_applied_median_ms":%s,"join_median_ms":%s,"cold_ms":%d,"warm_ms":%d,"rss_mb":%s,"warm_script_bytes":%s}\n' \
+	"$L" "$R" "$(med "$change")" "$(applied "$change")" "$join" "$cold" "$warm" "$rss" "${warm_bytes:-null}"
