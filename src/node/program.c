@@ -77,7 +77,7 @@ static void write_statuses(struct agent *a)
 		return;
 	for (size_t i = 0; i < a->local.n; i++)
 		st[i] = endpoint_status(a, i);
-	if ((rc = status_endpoints(&a->status, a->ds, a->opt.host, a->local.refs, st, a->local.n)) < 0)
+	if ((rc = status_endpoints(&a->status, a->ds, a->opt.host, (const char *const *)a->local.keys, st, a->local.n)) < 0)
 		agent_ds_failed(a, "writing endpoint status", rc);
 	free(st);
 }

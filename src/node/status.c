@@ -94,7 +94,7 @@ static int list_existing(struct ds *ds, const char *host, struct ds_kv_list *out
 	return ds_list(ds, prefix, out);
 }
 
-int status_endpoints(struct status_reporter *s, struct ds *ds, const char *host, const struct endpoint_ref *refs,
+int status_endpoints(struct status_reporter *s, struct ds *ds, const char *host, const char *const *keys,
 		     const char *const *status, size_t n)
 {
 	struct status_entry *want = calloc(n ? n : 1, sizeof(*want));
@@ -107,9 +107,11 @@ int status_endpoints(struct status_reporter *s, struct ds *ds, const char *host,
 	if (!want)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
+		struct endpoint_ref ref;
 		char key[KEY_MAX];
-		if (!key_fmt(key, KEY_FELIX_HOST_PREFIX "%s/workload/%s/%s/endpoint/%s", host, refs[i].orch,
-			     refs[i].workload, refs[i].id))
+		if (endpoint_key_parse(keys[i], &ref) < 0 ||
+		    !key_fmt(key, KEY_FELIX_HOST_PREFIX "%s/workload/%s/%s/endpoint/%s", host, ref.orch, ref.workload,
+			     ref.id))
 			continue;
 		if (!(want[n_want].key = strdup(key))) {
 			rc = -ENOMEM;

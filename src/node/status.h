@@ -30,9 +30,10 @@ void status_free(struct status_reporter *s);
  * expired). 0 or -errno from the datastore. */
 int status_heartbeat(struct status_reporter *s, struct ds *ds, const char *host, unsigned ttl, size_t n_endpoints,
 		     int64_t now_ms);
-/* Brings the endpoint status keys to refs/status (n of them) in one
- * transaction. On failure the next call rewrites everything. */
-int status_endpoints(struct status_reporter *s, struct ds *ds, const char *host, const struct endpoint_ref *refs,
+/* Brings the status keys of the endpoints whose datastore keys are keys to
+ * status (n of them) in one transaction. On failure the next call rewrites
+ * everything. */
+int status_endpoints(struct status_reporter *s, struct ds *ds, const char *host, const char *const *keys,
 		     const char *const *status, size_t n);
 /* Forget what was written (the datastore may have lost it): everything is
  * rewritten by the next status_endpoints. */

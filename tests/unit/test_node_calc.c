@@ -64,8 +64,9 @@ int main(void)
 	node_config_from_cache(&c, "h1", &cfg, err, sizeof(err));
 	CHECK(node_calc(&c, "h1", &cfg, &st, &local) == 0, "calc h1");
 	CHECK_INT((long)st.n_endpoints, 2L, "h1 has two valid endpoints");
-	CHECK_INT((long)local.n, 2L, "one ref per endpoint");
-	CHECK_STR(local.refs[0].id, "e1", "refs follow the state's endpoints");
+	CHECK_INT((long)local.n, 2L, "one key per endpoint");
+	CHECK_STR(local.keys[0], "/calico/v1/host/h1/workload/o/we1/endpoint/e1", "keys follow the state's endpoints");
+	CHECK_STR(local.keys[1], "/calico/v1/host/h1/workload/o/we2/endpoint/e2", "second key");
 	CHECK_STR(st.endpoints[1].name, "calie2", "second endpoint");
 	CHECK_INT((long)st.n_profiles, 2L, "referenced profiles that exist (p1, p2; not 'gone', not p3)");
 	CHECK(prof(&st, "p1") && prof(&st, "p1")->inbound.n == 1, "p1 has its rules");

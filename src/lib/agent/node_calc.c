@@ -186,8 +186,10 @@ static int profile_copy(const struct node_kv *tags, const struct node_kv *rules,
 
 void node_local_free(struct node_local *l)
 {
-	free(l->refs);
-	l->refs = NULL;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->keys[i]);
+	free(l->keys);
+	l->keys = NULL;
 	l->n = 0;
 }
 
@@ -246,14 +248,15 @@ static int local_endpoints(const struct node_cache *c, const char *host, struct 
 		n += c->items[i].kind == NKV_ENDPOINT && c->items[i].valid;
 	if (!n)
 		return 0;
-	if (!(st->endpoints = calloc(n, sizeof(*st->endpoints))) || !(local->refs = calloc(n, sizeof(*local->refs))))
+	if (!(st->endpoints = calloc(n, sizeof(*st->endpoints))) || !(local->keys = calloc(n, sizeof(*local->keys))))
 		return -ENOMEM;
 	for (size_t i = first; i < c->n && strncmp(c->items[i].key, prefix, strlen(prefix)) == 0; i++) {
 		const struct node_kv *kv = &c->items[i];
 		if (kv->kind != NKV_ENDPOINT || !kv->valid)
 			continue;
-		if (endpoint_key_parse(kv->key, &local->refs[local->n++]) < 0)
-			return -EINVAL; /* classify parsed it: cannot happen */
+		if (!(local->keys[local->n] = strdup(kv->key)))
+			return -ENOMEM;
+		local->n++;
 		if (endpoint_copy(&kv->ep, &st->endpoints[st->n_endpoints++]) < 0)
 			return -ENOMEM;
 	}

@@ -40,10 +40,12 @@ void node_config_defaults(struct node_config *cfg);
 int node_config_from_cache(const struct node_cache *c, const char *host, struct node_config *out, char *err,
 			   size_t errlen);
 
-/* One of this host's endpoints as the state has it: refs[i] names the
- * datastore record of state->endpoints[i]. */
+/* This host's endpoints as the state has them: keys[i] is the datastore
+ * key of state->endpoints[i] (owned copies: the agent keeps them between
+ * calculations, while the cache moves; a key, not its parsed form, which
+ * is 896 bytes an endpoint). */
 struct node_local {
-	struct endpoint_ref *refs;
+	char **keys;
 	size_t n;
 };
 
