@@ -132,10 +132,10 @@ section_scale() {
 
 table_scale() {
   local line small="" big=""
-  printf '%-8s %-8s %10s %10s %8s %8s %8s %10s\n' local remote change_ms join_ms cold_ms warm_ms rss_mb warm_bytes
+  printf '%-8s %-8s %10s %10s %10s %8s %8s %8s %10s\n' local remote change_ms applied_ms join_ms cold_ms warm_ms rss_mb warm_bytes
   while IFS= read -r line; do
-    printf '%-8s %-8s %10s %10s %8s %8s %8s %10s\n' "$(jnum "$line" local)" "$(jnum "$line" remote)" \
-      "$(jnum "$line" change_median_ms)" "$(jnum "$line" join_median_ms)" "$(jnum "$line" cold_ms)" \
+    printf '%-8s %-8s %10s %10s %10s %8s %8s %8s %10s\n' "$(jnum "$line" local)" "$(jnum "$line" remote)" \
+      "$(jnum "$line" change_median_ms)" "$(jnum "$line" change_applied_median_ms)" "$(jnum "$line" join_median_ms)" "$(jnum "$line" cold_ms)" \
       "$(jnum "$line" warm_ms)" "$(jnum "$line" rss_mb)" "$(jnum "$line" warm_script_bytes)"
     [ "$(jnum "$line" remote)" = 1000 ] && small=$(jnum "$line" change_median_ms)
     [ "$(jnum "$line" remote)" = 100000 ] && big=$(jnum "$line" change_median_ms)

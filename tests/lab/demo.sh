@@ -234,11 +234,10 @@ else
 		sed 's/$/	end of tier demo (demo.default-deny)/')
 	WANT_ALLOW='policy demo/demo.backend-from-frontend rule 0'
 fi
-# Attribution needs the ruleset's NFLOG statements (docs/flows.md): until the
-# policy compiler emits them, no record names a rule and no deny is recorded.
+# Attribution needs the ruleset's NFLOG statements (docs/flows.md); the demo
+# runs with flow logs on, so a ruleset without them is a failure, not a skip.
 if ! ip netns exec "calico-demo-$ID-host1" nft list ruleset 2>/dev/null | grep -q 'log .*group 2'; then
-	ok "flows: the denied probes are red dashed edges naming the rule # SKIP the ruleset logs no verdicts yet"
-	ok "flows: backend's panel names the rule that allowed frontend # SKIP the ruleset logs no verdicts yet"
+	fail "flows: the ruleset logs verdicts for attribution (log ... group 2)"
 else
 	GOT_DENIED=""
 	for _ in $(seq 1 40); do
