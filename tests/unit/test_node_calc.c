@@ -60,6 +60,15 @@ int main(void)
 	CHECK(node_config_from_cache(&c, "h3", &cfg, err, sizeof(err)) == 0 && cfg.endpoint_to_host == DP_HOST_RETURN,
 	      "global config when the host has none");
 	CHECK_INT((long)cfg.health_port, 9099L, "HealthPort default");
+	/* booleans are accepted in any case, so they must be read in any case */
+	node_cache_put(&c, "/calico/v1/config/FlowLogsEnabled", "false");
+	node_cache_put(&c, "/calico/v1/host/h3/config/FlowLogsEnabled", "TRUE");
+	node_cache_put(&c, "/calico/v1/host/h3/config/PrometheusMetricsEnabled", "False");
+	CHECK(node_config_from_cache(&c, "h3", &cfg, err, sizeof(err)) == 0 && cfg.flow_logs && !cfg.metrics_enabled,
+	      "TRUE and False read as true and false");
+	node_cache_del(&c, "/calico/v1/config/FlowLogsEnabled");
+	node_cache_del(&c, "/calico/v1/host/h3/config/FlowLogsEnabled");
+	node_cache_del(&c, "/calico/v1/host/h3/config/PrometheusMetricsEnabled");
 
 	node_config_from_cache(&c, "h1", &cfg, err, sizeof(err));
 	CHECK(node_calc(&c, "h1", &cfg, &st, &local) == 0, "calc h1");

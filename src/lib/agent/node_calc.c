@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "agent/agent_config.h"
 #include "model/keys.h"
@@ -57,15 +58,15 @@ static int apply_setting(struct node_config *cfg, const char *key, const char *n
 	} else if (strcmp(name, "ReportingTTLSecs") == 0) {
 		cfg->reporting_ttl = (unsigned)strtoul(value, NULL, 10);
 	} else if (strcmp(name, "EndpointReportingEnabled") == 0) {
-		cfg->endpoint_reporting = strcmp(value, "true") == 0;
+		cfg->endpoint_reporting = strcasecmp(value, "true") == 0; /* validated as true or false, any case */
 	} else if (strcmp(name, "HealthPort") == 0) {
 		cfg->health_port = (unsigned)strtoul(value, NULL, 10);
 	} else if (strcmp(name, "PrometheusMetricsEnabled") == 0) {
-		cfg->metrics_enabled = strcmp(value, "true") == 0;
+		cfg->metrics_enabled = strcasecmp(value, "true") == 0; /* validated as true or false, any case */
 	} else if (strcmp(name, "DatastoreRetryMaxSecs") == 0) {
 		cfg->retry_max = (unsigned)strtoul(value, NULL, 10);
 	} else if (strcmp(name, "FlowLogsEnabled") == 0) {
-		cfg->flow_logs = strcmp(value, "true") == 0;
+		cfg->flow_logs = strcasecmp(value, "true") == 0; /* validated as true or false, any case */
 	} else if (strcmp(name, "FlowLogsFlushInterval") == 0) {
 		cfg->flow_interval = (unsigned)strtoul(value, NULL, 10);
 	} else if (strcmp(name, "FlowLogsFileMaxSize") == 0) {
