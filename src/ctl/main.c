@@ -92,7 +92,8 @@ const struct ctl_command ctl_commands[] = {
 	  "\n"
 	  "  <KIND>: tiers, globalnetworkpolicies (gnp), networkpolicies (np),\n"
 	  "  globalnetworksets, networksets, profiles; and, read from the 2016 keys,\n"
-	  "  workloadendpoints (wep), ippools, bgppeers, bgpconfigurations, nodes;\n"
+	  "  workloadendpoints (wep), ippools, bgppeers, bgpconfigurations, nodes,\n"
+	  "  felixconfigurations;\n"
 	  "  singular or plural, any case.\n"
 	  "  -l lists the resources whose labels (a profile's labelsToApply; a workload\n"
 	  "  endpoint's own, then its profiles') match.\n" },

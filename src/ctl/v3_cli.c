@@ -94,7 +94,7 @@ const struct v3_kind_info *v3_kind_arg(const char *word)
 	if (!k)
 		ctl_error("Unknown resource type: %s (one of tiers, globalnetworkpolicies, networkpolicies, "
 			  "globalnetworksets, networksets, profiles, workloadendpoints, ippools, bgppeers, "
-			  "bgpconfigurations, nodes)",
+			  "bgpconfigurations, nodes, felixconfigurations)",
 			  word);
 	return k;
 }

@@ -2,7 +2,7 @@
 # delete/get/label of Tier, GlobalNetworkPolicy, NetworkPolicy,
 # GlobalNetworkSet, NetworkSet and Profile; all or nothing; the Profile seen
 # through both grammars; WorkloadEndpoint (get, label), IPPool, BGPPeer,
-# BGPConfiguration and Node as views of the 2016 keys. On SQLite; tests/cli/v3_etcd.sh runs it on etcd.
+# BGPConfiguration, Node and FelixConfiguration as views of the 2016 keys. On SQLite; tests/cli/v3_etcd.sh runs it on etcd.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/cli.sh"
 if [ -n "${V3_ON_ETCD:-}" ]; then
@@ -505,7 +505,7 @@ expect_refused "delete of a WorkloadEndpoint" \
   "WorkloadEndpoint(default/h2-cni-abc123-eth0) is read-only here: workload endpoints are made by the orchestrator plugins; only their labels can be changed (calicoctl label workloadendpoint NAME KEY=VALUE)" \
   "$CTL" delete wep h2-cni-abc123-eth0
 
-# ---- IPPool, BGPPeer, BGPConfiguration, Node: views of the 2016 keys ----
+# ---- IPPool, BGPPeer, BGPConfiguration, Node, FelixConfiguration: views of the 2016 keys ----
 "$CTL" pool add 192.168.0.0/16 --nat-outgoing >/dev/null
 "$CTL" pool add fd80:24e2:f998:72d6::/64 --vxlan >/dev/null
 "$CTL" bgp peer add 10.0.0.9 as 64600 >/dev/null
@@ -546,6 +546,69 @@ expect_ok "get bgpconfig" "NAME      LOGSEVERITY   MESHENABLED   ASNUMBER
 default                 false         64512" "$CTL" get bgpconfig
 run "$CTL" get bgpconfiguration default -o json
 expect_eq "get bgpconfiguration default -o json" "$(printf '%s\n' "$OUT" | jq -c '.spec')" '{"nodeToNodeMeshEnabled":false,"asNumber":64512}'
+# FelixConfiguration: "default" from the global Felix settings, "node.<host>"
+# from a host's; Calico's field names, the values converted as Calico's upgrade does
+expect_ok "get felixconfig: default, with nothing set" "NAME
+default" "$CTL" get felixconfig
+run "$CTL" get felixconfiguration default -o json
+expect_eq "default with nothing set: no resourceVersion, an empty spec" \
+  "$(printf '%s\n' "$OUT" | jq -c '[.kind, .metadata, .spec]')" '["FelixConfiguration",{"name":"default"},{}]'
+"$CTL" config felix LogSeverityScreen warning
+"$CTL" config felix DefaultEndpointToHostAction ACCEPT
+"$CTL" config felix ReportingIntervalSecs 90
+"$CTL" config felix IpInIpEnabled true
+"$CTL" config felix IpInIpMtu 1400
+felix_rev=$(rev)
+"$CTL" config felix VethMtu 1400
+"$CTL" config node felix ReportingTTLSecs 3600 --hostname=h2
+"$CTL" config node felix PrometheusMetricsPort 9191 --hostname=h2
+h2_rev=$(rev)
+"$CTL" config node felix InterfacePrefix tap --hostname=node-1
+"$CTL" config node felix IpInIpMtu big --force --hostname=node-1
+"$CTL" config node felix VethMtu 1300 --hostname=node-3
+expect_ok "get felixconfigs: default and every host with a setting" "NAME
+default
+node.h2
+node.node-1
+node.node-3" "$CTL" get felixconfigs
+expect_ok "get FelixConfiguration -o wide: the name only, as Calico's" "NAME
+default
+node.h2
+node.node-1
+node.node-3" "$CTL" get FelixConfiguration -o wide
+run "$CTL" get felixconfig default -o json
+expect_eq "default -o json: Calico's fields and values; VethMtu has no field" "$(printf '%s\n' "$OUT" | jq -c '.spec')" \
+  '{"defaultEndpointToHostAction":"Accept","logSeverityScreen":"Warning","ipipEnabled":true,"ipipMTU":1400,"reportingInterval":"1m30s"}'
+expect_eq "default's resourceVersion: its newest key with a v3 field" "$(printf '%s\n' "$OUT" | jq -r '.metadata.resourceVersion')" "$felix_rev"
+run "$CTL" get felixconfig node.h2 -o yaml
+expect_match "node.h2 -o yaml" "apiVersion: projectcalico.org/v3
+kind: FelixConfiguration
+metadata:
+  name: node.h2
+  resourceVersion: \"$h2_rev\"
+spec:
+  reportingTTL: 1h0m0s
+  prometheusMetricsPort: 9191"
+run "$CTL" get felixconfig node.node-1 -o json
+expect_eq "a value that does not convert is skipped" "$RC $(printf '%s\n' "$OUT" | jq -c '.spec')" '0 {"interfacePrefix":"tap"}'
+expect_contains "... with a warning naming the key" "$ERR" \
+  'WARNING skipping /calico/v1/host/node-1/config/IpInIpMtu: "big" is not a whole number from 0 to 65535'
+run "$CTL" get felixconfig node.node-3 -o json
+expect_eq "a host with only settings that have no field: there, empty" "$(printf '%s\n' "$OUT" | jq -c '[.metadata, .spec]')" \
+  '[{"name":"node.node-3"},{}]'
+run "$CTL" get felixconfig -o json
+expect_eq "get felixconfig -o json: a FelixConfigurationList" "$(printf '%s\n' "$OUT" | jq -c '[.kind, [.items[].metadata.name]]')" \
+  '["FelixConfigurationList",["default","node.h2","node.node-1","node.node-3"]]'
+"$CTL" config node felix InterfacePrefix --remove --hostname=node-1
+"$CTL" config node felix IpInIpMtu --remove --hostname=node-1
+expect_ok "a host whose settings are all removed is gone" "NAME
+default
+node.h2
+node.node-3" "$CTL" get felixconfig
+expect_refused "get felixconfig of a host without settings" "resource does not exist: FelixConfiguration(node.node-1)" \
+  "$CTL" get felixconfig node.node-1
+expect_refused "get felixconfig of a name that is neither default nor node.<host>" \
+  "resource does not exist: FelixConfiguration(h2)" "$CTL" get felixconfig h2
 expect_ok "get nodes" "NAME
 h2
 node-1" "$CTL" get nodes
@@ -563,9 +626,15 @@ expect_refused "delete of a BGPPeer" \
 expect_refused "label of a Node" \
   "Node(h2) is read-only here: nodes are made by calicoctl node (--ip, --ip6, --as) and removed by calicoctl node remove" \
   "$CTL" label node h2 a=b
+expect_refused "apply of a FelixConfiguration: refused, naming calicoctl config" \
+  "$F/felix.yaml: document 1: kind: FelixConfiguration is read-only here: the Felix configuration is the 2016 settings (calicoctl config felix NAME VALUE, calicoctl config node felix NAME VALUE --hostname=HOST)" \
+  sh -c '"$1" get felixconfig default -o yaml >"$2"; "$1" apply -f "$2"' _ "$CTL" "$F/felix.yaml"
+expect_refused "delete of a FelixConfiguration" \
+  "FelixConfiguration(node.h2) is read-only here: the Felix configuration is the 2016 settings (calicoctl config felix NAME VALUE, calicoctl config node felix NAME VALUE --hostname=HOST)" \
+  "$CTL" delete felixconfig node.h2
 
 # ---- usage and refusals ----
-expect_refused "unknown kind" "Unknown resource type: pods (one of tiers, globalnetworkpolicies, networkpolicies, globalnetworksets, networksets, profiles, workloadendpoints, ippools, bgppeers, bgpconfigurations, nodes)" "$CTL" get pods
+expect_refused "unknown kind" "Unknown resource type: pods (one of tiers, globalnetworkpolicies, networkpolicies, globalnetworksets, networksets, profiles, workloadendpoints, ippools, bgppeers, bgpconfigurations, nodes, felixconfigurations)" "$CTL" get pods
 expect_refused "unknown output format" "Unknown output format: xml (yaml, json or wide)" "$CTL" get gnp -o xml
 expect_refused "unknown flag" "Unknown option --frob" "$CTL" get gnp --frob
 expect_refused "-n with -A" "Choose one of --namespace and --all-namespaces, not both." "$CTL" get np -n a -A

@@ -40,6 +40,7 @@ enum v3_kind {
 	V3_BGP_PEER,
 	V3_BGP_CONFIGURATION,
 	V3_NODE,
+	V3_FELIX_CONFIGURATION,
 	V3_KIND_COUNT,
 };
 
@@ -200,6 +201,49 @@ struct v3_node {
 	uint32_t as_number;
 };
 
+/* The FelixConfiguration fields a 2016 Felix setting maps to, in the order of
+ * Calico's FelixConfigurationSpec (felix_config.c holds the mapping). */
+enum v3_felix_field {
+	V3_FELIX_INTERFACE_PREFIX,
+	V3_FELIX_DEFAULT_ENDPOINT_TO_HOST_ACTION,
+	V3_FELIX_LOG_FILE_PATH,
+	V3_FELIX_LOG_SEVERITY_FILE,
+	V3_FELIX_LOG_SEVERITY_SCREEN,
+	V3_FELIX_LOG_SEVERITY_SYS,
+	V3_FELIX_IPIP_ENABLED,
+	V3_FELIX_IPIP_MTU,
+	V3_FELIX_REPORTING_INTERVAL,
+	V3_FELIX_REPORTING_TTL,
+	V3_FELIX_ENDPOINT_REPORTING_ENABLED,
+	V3_FELIX_HEALTH_PORT,
+	V3_FELIX_PROMETHEUS_METRICS_ENABLED,
+	V3_FELIX_PROMETHEUS_METRICS_PORT,
+	V3_FELIX_FLOW_LOGS_FLUSH_INTERVAL,
+	V3_FELIX_FIELD_COUNT,
+};
+
+/* How a field's value is written: a string, a boolean, a number, or a
+ * duration (Go's form, "1m30s", from whole seconds). */
+enum v3_felix_type { V3_FELIX_STRING, V3_FELIX_BOOL, V3_FELIX_INT, V3_FELIX_DURATION };
+
+struct v3_felix_field_info {
+	const char *name;    /* Calico's JSON field ("ipipMTU") */
+	const char *setting; /* the 2016 setting it shows ("IpInIpMtu") */
+	enum v3_felix_type type;
+};
+
+struct v3_felix_value {
+	bool set;
+	bool flag;       /* V3_FELIX_BOOL */
+	uint32_t number; /* V3_FELIX_INT; seconds for V3_FELIX_DURATION */
+	char *text;      /* V3_FELIX_STRING, Calico's spelling ("Drop", "Info") */
+};
+
+/* A field is shown only when its setting is set, as Calico omits unset ones. */
+struct v3_felix_configuration {
+	struct v3_felix_value fields[V3_FELIX_FIELD_COUNT];
+};
+
 struct v3_resource {
 	enum v3_kind kind;
 	struct v3_metadata meta;
@@ -213,6 +257,7 @@ struct v3_resource {
 		struct v3_bgp_peer peer;
 		struct v3_bgp_configuration bgp;
 		struct v3_node node;
+		struct v3_felix_configuration felix;
 	} spec;
 };
 
@@ -255,5 +300,19 @@ void v3_pool_name(const struct cidr *c, char *buf, size_t len);
  * '.' as '-' (IPv6: eight groups of four hex digits joined by '-'), after
  * "<node>." for a per-node peer. */
 void v3_bgp_peer_name(const char *node, const struct ip_addr *ip, char *buf, size_t len);
+
+/* A FelixConfiguration field's names and type; NULL past the last. */
+const struct v3_felix_field_info *v3_felix_field_info(enum v3_felix_field field);
+/* Sets the field the 2016 Felix setting named setting maps to, from its stored
+ * value, in the form Calico's v3 API takes ("DROP" -> "Drop", "critical" ->
+ * "Fatal", "30" -> 30 seconds, "TRUE" -> true). 0; -ENOENT
+ * when the setting has no v3 field (or is not Felix's); -EINVAL, with a
+ * message quoting the value, when the value does not convert (the field is
+ * left as it was); -ENOMEM. */
+int v3_felix_set(struct v3_felix_configuration *c, const char *setting, const char *value, char *err,
+		 size_t errlen);
+/* Whole seconds as Go writes a time.Duration, as Calico's JSON shows one:
+ * "0s", "30s", "1m30s", "1h0m0s". */
+void v3_duration_format(uint32_t seconds, char *buf, size_t len);
 
 #endif

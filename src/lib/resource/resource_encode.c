@@ -176,6 +176,27 @@ static json_t *strings_json(char *const *v, size_t n, bool *ok)
 	return a;
 }
 
+/* The fields that are set, in the order of Calico's FelixConfigurationSpec. */
+static void felix_json(json_t *o, const struct v3_felix_configuration *c, bool *ok)
+{
+	char text[32];
+	for (size_t i = 0; i < V3_FELIX_FIELD_COUNT; i++) {
+		const struct v3_felix_value *v = &c->fields[i];
+		const struct v3_felix_field_info *f = v3_felix_field_info((enum v3_felix_field)i);
+		if (!v->set)
+			continue;
+		switch (f->type) {
+		case V3_FELIX_STRING: js_set(o, f->name, json_string(v->text), ok); break;
+		case V3_FELIX_BOOL: js_set(o, f->name, json_boolean(v->flag), ok); break;
+		case V3_FELIX_INT: js_set(o, f->name, json_integer(v->number), ok); break;
+		case V3_FELIX_DURATION:
+			v3_duration_format(v->number, text, sizeof(text));
+			js_set(o, f->name, json_string(text), ok);
+			break;
+		}
+	}
+}
+
 /* The views, in the order of Calico's Go structs. */
 static json_t *view_json(const struct v3_resource *r, bool *ok)
 {
@@ -236,6 +257,9 @@ static json_t *view_json(const struct v3_resource *r, bool *ok)
 			js_set(bgp, "ipv6Address", json_string(r->spec.node.ipv6_address), ok);
 		js_set(o, "bgp", bgp, ok);
 		break;
+	case V3_FELIX_CONFIGURATION:
+		felix_json(o, &r->spec.felix, ok);
+		break;
 	default:
 		break;
 	}
@@ -278,6 +302,7 @@ static json_t *spec_json(const struct v3_resource *r, bool *ok)
 	case V3_BGP_PEER:
 	case V3_BGP_CONFIGURATION:
 	case V3_NODE:
+	case V3_FELIX_CONFIGURATION:
 		return view_json(r, ok);
 	default:
 		return json_object();

@@ -26,6 +26,10 @@ static const struct v3_kind_info kinds[] = {
 	  false, "the BGP configuration is the 2016 settings (calicoctl bgp default-node-as, calicoctl bgp node-mesh)" },
 	{ V3_NODE, "Node", "nodes", "node", "no nos", false,
 	  "nodes are made by calicoctl node (--ip, --ip6, --as) and removed by calicoctl node remove" },
+	{ V3_FELIX_CONFIGURATION, "FelixConfiguration", "felixconfigurations", "felixconfiguration",
+	  "felixconfig felixconfigs", false,
+	  "the Felix configuration is the 2016 settings (calicoctl config felix NAME VALUE, calicoctl config node "
+	  "felix NAME VALUE --hostname=HOST)" },
 };
 
 const struct v3_kind_info *v3_kind_info(enum v3_kind kind)
@@ -282,6 +286,10 @@ void v3_resource_free(struct v3_resource *r)
 	case V3_NODE:
 		free(r->spec.node.ipv4_address);
 		free(r->spec.node.ipv6_address);
+		break;
+	case V3_FELIX_CONFIGURATION:
+		for (size_t i = 0; i < V3_FELIX_FIELD_COUNT; i++)
+			free(r->spec.felix.fields[i].text);
 		break;
 	default:
 		break;

@@ -339,6 +339,167 @@ static int nodes_add(struct ds *ds, struct v3_resource_list *out)
 	return rc;
 }
 
+/* ---------- Felix configuration ---------- */
+
+/* The setting a config key names: what follows the prefix, one path segment
+ * (NULL when the key holds something else). */
+static const char *setting_of(const char *key, size_t prefix_len)
+{
+	const char *name = key + prefix_len;
+	return *name && !strchr(name, '/') ? name : NULL;
+}
+
+/* A FelixConfiguration named name from its config keys, kvs[0..n), each a
+ * setting's name after prefix_len bytes. A setting without a v3 field is left
+ * out, its key no part of resourceVersion; a value that does not convert is
+ * skipped with a warning. */
+static int felix_config_add(const char *name, const struct ds_kv *kvs, size_t n, size_t prefix_len,
+			    struct v3_resource_list *out)
+{
+	char err[160];
+	int64_t rev = 0;
+	int rc = 0;
+	struct v3_resource *r = list_slot(out);
+	if (!r)
+		return -ENOMEM;
+	r->kind = V3_FELIX_CONFIGURATION;
+	out->n++;
+	if (!(r->meta.name = strdup(name)))
+		return -ENOMEM;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const char *setting = setting_of(kvs[i].key, prefix_len);
+		if (!setting)
+			continue;
+		rc = v3_felix_set(&r->spec.felix, setting, kvs[i].value, err, sizeof(err));
+		if (rc == -ENOENT) { /* no v3 field: not part of the view (docs/policy.md) */
+			rc = 0;
+			continue;
+		}
+		if (rc == -EINVAL) {
+			log_warn("skipping %s: %s", kvs[i].key, err);
+			rc = 0;
+		}
+		if (kvs[i].mod_rev > rev) /* a skipped value was still read for its field */
+			rev = kvs[i].mod_rev;
+	}
+	if (rc == 0 && rev && !(r->meta.resource_version = rev_text(rev)))
+		rc = -ENOMEM;
+	return rc;
+}
+
+/* "default", from the global settings: always there, as Calico always has it. */
+static int felix_default_add(struct ds *ds, struct v3_resource_list *out)
+{
+	struct ds_kv_list l = { 0 };
+	int rc = ds_list(ds, KEY_CONFIG_PREFIX, &l);
+	if (rc == 0)
+		rc = felix_config_add("default", l.items, l.n, strlen(KEY_CONFIG_PREFIX), out);
+	ds_kv_list_free(&l);
+	return rc;
+}
+
+/* "node.<host>", from one host's settings; none when it has none. */
+static int felix_node_add(struct ds *ds, const char *host, struct v3_resource_list *out)
+{
+	struct ds_kv_list l = { 0 };
+	char prefix[KEY_MAX], name[KEY_MAX];
+	if (strchr(host, '/') || !key_fmt(prefix, KEY_HOST_PREFIX "%s/config/", host))
+		return 0; /* no host has such a name */
+	snprintf(name, sizeof(name), "node.%s", host);
+	int rc = ds_list(ds, prefix, &l);
+	bool any = false; /* as the listing counts them: keys that name a setting */
+	for (size_t i = 0; rc == 0 && i < l.n && !any; i++)
+		any = setting_of(l.items[i].key, strlen(prefix)) != NULL;
+	if (any)
+		rc = felix_config_add(name, l.items, l.n, strlen(prefix), out);
+	ds_kv_list_free(&l);
+	return rc;
+}
+
+/* The length of the host a key under KEY_HOST_PREFIX names, when the key is
+ * one of that host's config keys; 0 when it is not. */
+static size_t config_host_len(const char *key)
+{
+	const char *host = key + strlen(KEY_HOST_PREFIX);
+	size_t len = strcspn(host, "/");
+	return len && strncmp(host + len, "/config/", 8) == 0 && setting_of(key, strlen(KEY_HOST_PREFIX) + len + 8)
+		       ? len
+		       : 0;
+}
+
+/* The hosts' config keys, kept from the pages of everything under
+ * KEY_HOST_PREFIX (mostly endpoints, which are not held). */
+struct host_config_keys {
+	struct ds_kv *items;
+	size_t n, cap;
+};
+
+static void host_config_keys_free(struct host_config_keys *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		ds_kv_free(&k->items[i]);
+	free(k->items);
+	memset(k, 0, sizeof(*k));
+}
+
+static int keep_config_keys(void *ctx, struct ds_kv_list *page)
+{
+	struct host_config_keys *k = ctx;
+	if (!page) { /* the read starts over */
+		host_config_keys_free(k);
+		return 0;
+	}
+	for (size_t i = 0; i < page->n; i++) {
+		if (!config_host_len(page->items[i].key))
+			continue;
+		if (k->n == k->cap) {
+			size_t cap = k->cap ? k->cap * 2 : 16;
+			struct ds_kv *items = realloc(k->items, cap * sizeof(*items));
+			if (!items)
+				return -ENOMEM;
+			k->items = items;
+			k->cap = cap;
+		}
+		k->items[k->n++] = page->items[i];
+		memset(&page->items[i], 0, sizeof(page->items[i]));
+	}
+	return 0;
+}
+
+/* "node.<host>" for every host with a config key. */
+static int felix_nodes_add(struct ds *ds, struct v3_resource_list *out)
+{
+	struct host_config_keys keys = { 0 };
+	char name[KEY_MAX];
+	int64_t rev;
+	int rc = ds_list_pages(ds, KEY_HOST_PREFIX, keep_config_keys, &keys, &rev);
+	/* sorted by key, so each host's keys are together */
+	size_t i = 0;
+	while (rc == 0 && i < keys.n) {
+		const char *host = keys.items[i].key + strlen(KEY_HOST_PREFIX);
+		size_t hlen = config_host_len(keys.items[i].key), end = i + 1;
+		while (end < keys.n && config_host_len(keys.items[end].key) == hlen &&
+		       strncmp(keys.items[end].key + strlen(KEY_HOST_PREFIX), host, hlen) == 0)
+			end++;
+		snprintf(name, sizeof(name), "node.%.*s", (int)hlen, host);
+		rc = felix_config_add(name, &keys.items[i], end - i, strlen(KEY_HOST_PREFIX) + hlen + 8, out);
+		i = end;
+	}
+	host_config_keys_free(&keys);
+	return rc;
+}
+
+/* The one FelixConfiguration a name can stand for, read from its own keys
+ * only: "default", or "node.<host>". */
+static int felix_named_add(struct ds *ds, const char *name, struct v3_resource_list *out)
+{
+	if (strcmp(name, "default") == 0)
+		return felix_default_add(ds, out);
+	if (strncmp(name, "node.", 5) == 0 && name[5])
+		return felix_node_add(ds, name + 5, out);
+	return 0;
+}
+
 /* ---------- the kinds ---------- */
 
 int v3_view_list(struct ds *ds, enum v3_kind kind, const char *ns, struct v3_resource_list *out, char *err,
@@ -365,6 +526,10 @@ int v3_view_list(struct ds *ds, enum v3_kind kind, const char *ns, struct v3_res
 	case V3_NODE:
 		rc = nodes_add(ds, out);
 		break;
+	case V3_FELIX_CONFIGURATION:
+		if ((rc = felix_default_add(ds, out)) == 0)
+			rc = felix_nodes_add(ds, out);
+		break;
 	default:
 		rc = -EINVAL;
 	}
@@ -388,6 +553,8 @@ int v3_view_get(struct ds *ds, enum v3_kind kind, const char *ns, const char *na
 		if ((rc = wep_node(name, node, sizeof(node))) < 0)
 			return rc;
 		rc = weps_add(ds, node, ns ? ns : V3_DEFAULT_NAMESPACE, name, &l);
+	} else if (kind == V3_FELIX_CONFIGURATION) {
+		rc = felix_named_add(ds, name, &l);
 	} else {
 		rc = v3_view_list(ds, kind, NULL, &l, err, errlen);
 	}

@@ -10,10 +10,15 @@
  *                      /calico/bgp/v1/host/<node>/peer_v4|v6/<ip>
  *   BGPConfiguration   "default": /calico/bgp/v1/global/as_num and node_mesh
  *   Node               /calico/bgp/v1/host/<node>/ip_addr_v4, ip_addr_v6, as_num
+ *   FelixConfiguration "default": /calico/v1/config/<Name> (always there, as
+ *                      Calico always has it); "node.<host>":
+ *                      /calico/v1/host/<host>/config/<Name>, for each host
+ *                      with one; the settings with a v3 field, converted
+ *                      (resource/felix_config.c)
  *
  * resourceVersion is the mod revision of the key (the newest of its keys). A
- * record that does not decode is skipped with a warning in the log, as the
- * 2016 listings skip it. Only a workload endpoint's labels are written
+ * record or value that does not decode is skipped with a warning in the log,
+ * as the 2016 listings skip it. Only a workload endpoint's labels are written
  * (wep_find gives the record to change). */
 #ifndef CALICO_VIEW_STORE_H
 #define CALICO_VIEW_STORE_H
