@@ -1,4 +1,4 @@
-/* Calico's label selectors (src/lib/policy): a conformance table of selector
+/* Calico's label selectors (src/lib/selector): a conformance table of selector
  * × labels → match, taken from Calico's documented meaning and its own parser
  * tests; refusals with their message; normalised text and ids. */
 #include <errno.h>
