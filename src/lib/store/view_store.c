@@ -427,39 +427,28 @@ static size_t config_host_len(const char *key)
 		       : 0;
 }
 
-/* The hosts' config keys, kept from the pages of everything under
- * KEY_HOST_PREFIX (mostly endpoints, which are not held). */
-struct host_config_keys {
-	struct ds_kv *items;
-	size_t n, cap;
-};
-
-static void host_config_keys_free(struct host_config_keys *k)
-{
-	for (size_t i = 0; i < k->n; i++)
-		ds_kv_free(&k->items[i]);
-	free(k->items);
-	memset(k, 0, sizeof(*k));
-}
-
+/* Keeps the hosts' config keys from the pages of everything under
+ * KEY_HOST_PREFIX (mostly endpoints, which are not held) in a ds_kv_list,
+ * grown once a page by what the page holds of them. */
 static int keep_config_keys(void *ctx, struct ds_kv_list *page)
 {
-	struct host_config_keys *k = ctx;
+	struct ds_kv_list *k = ctx;
+	size_t want = 0;
 	if (!page) { /* the read starts over */
-		host_config_keys_free(k);
+		ds_kv_list_free(k);
 		return 0;
 	}
+	for (size_t i = 0; i < page->n; i++)
+		want += config_host_len(page->items[i].key) != 0;
+	if (!want)
+		return 0;
+	struct ds_kv *items = realloc(k->items, (k->n + want) * sizeof(*items));
+	if (!items)
+		return -ENOMEM;
+	k->items = items;
 	for (size_t i = 0; i < page->n; i++) {
 		if (!config_host_len(page->items[i].key))
 			continue;
-		if (k->n == k->cap) {
-			size_t cap = k->cap ? k->cap * 2 : 16;
-			struct ds_kv *items = realloc(k->items, cap * sizeof(*items));
-			if (!items)
-				return -ENOMEM;
-			k->items = items;
-			k->cap = cap;
-		}
 		k->items[k->n++] = page->items[i];
 		memset(&page->items[i], 0, sizeof(page->items[i]));
 	}
@@ -469,7 +458,7 @@ static int keep_config_keys(void *ctx, struct ds_kv_list *page)
 /* "node.<host>" for every host with a config key. */
 static int felix_nodes_add(struct ds *ds, struct v3_resource_list *out)
 {
-	struct host_config_keys keys = { 0 };
+	struct ds_kv_list keys = { 0 };
 	char name[KEY_MAX];
 	int64_t rev;
 	int rc = ds_list_pages(ds, KEY_HOST_PREFIX, keep_config_keys, &keys, &rev);
@@ -485,7 +474,7 @@ static int felix_nodes_add(struct ds *ds, struct v3_resource_list *out)
 		rc = felix_config_add(name, &keys.items[i], end - i, strlen(KEY_HOST_PREFIX) + hlen + 8, out);
 		i = end;
 	}
-	host_config_keys_free(&keys);
+	ds_kv_list_free(&keys);
 	return rc;
 }
 
