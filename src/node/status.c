@@ -107,11 +107,11 @@ int status_endpoints(struct status_reporter *s, struct ds *ds, const char *host,
 	if (!want)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		struct endpoint_ref ref;
+		/* the status key is the record's key under Felix's prefix (both
+		 * name this host): no parse, on every change at every endpoint */
 		char key[KEY_MAX];
-		if (endpoint_key_parse(keys[i], &ref) < 0 ||
-		    !key_fmt(key, KEY_FELIX_HOST_PREFIX "%s/workload/%s/%s/endpoint/%s", host, ref.orch, ref.workload,
-			     ref.id))
+		if (strncmp(keys[i], KEY_HOST_PREFIX, strlen(KEY_HOST_PREFIX)) != 0 ||
+		    !key_fmt(key, KEY_FELIX_HOST_PREFIX "%s", keys[i] + strlen(KEY_HOST_PREFIX)))
 			continue;
 		if (!(want[n_want].key = strdup(key))) {
 			rc = -ENOMEM;

@@ -9,7 +9,6 @@
 #include <stdint.h>
 
 #include "datastore/datastore.h"
-#include "store/endpoint_store.h"
 
 struct status_entry {
 	char *key;
