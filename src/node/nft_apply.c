@@ -15,6 +15,7 @@
 #include "util/log.h"
 #include "policy/nft_compile.h"
 #include "policy/nft_elem_batch.h"
+#include "policy/nft_nl_batch.h"
 
 #define TRIM_AFTER_BYTES (64 * 1024)
 
@@ -172,7 +173,76 @@ static int run_elements(struct nft_applier *a, const char *script, char *err, si
 	return 1;
 }
 
-int nft_applier_run(struct nft_applier *a, const char *script, size_t *script_bytes, char *err, size_t errlen)
+/* Lets the socket send one batch of len bytes (the kernel refuses a message
+ * larger than the send buffer); as root the limit can be raised. */
+static int fit_sndbuf(struct nft_applier *a, size_t len)
+{
+	int want = len + 4096 > (size_t)INT32_MAX / 2 ? INT32_MAX / 2 : (int)(len + 4096);
+	if ((size_t)want <= a->sndbuf)
+		return 0;
+	int fd = mnl_socket_get_fd(a->nl);
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) < 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want)) < 0)
+		return -errno;
+	a->sndbuf = (size_t)want;
+	return 0;
+}
+
+/* The whole script as one batch of our own (policy/nft_nl_batch.h). 1 sent
+ * and committed, 0 not such a script (or the kernel refused it: then
+ * libnftables runs it, and says why if it is refused again), -errno. */
+static int run_netlink(struct nft_applier *a, const char *script, const struct nft_model *model)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	void *batch;
+	size_t len, n_msgs;
+	int rc, refused = 0;
+
+	if (!a->nl || (rc = nft_nl_batch_build(script, model, a->seq, &batch, &len, &n_msgs)) == 0)
+		return 0;
+	if (rc < 0)
+		return rc;
+	uint32_t begin = a->seq, last = a->seq + (uint32_t)n_msgs, portid = mnl_socket_get_portid(a->nl);
+	a->seq += (uint32_t)n_msgs + 2;
+	if ((rc = fit_sndbuf(a, len)) < 0 || mnl_socket_sendto(a->nl, batch, len) < 0) {
+		log_debug("nftables: own batch of %zu bytes not sent (%s); through libnftables", len,
+			  strerror(rc < 0 ? -rc : errno));
+		free(batch);
+		return 0;
+	}
+	free(batch);
+	for (bool answered = false; !answered;) {
+		ssize_t n = mnl_socket_recvfrom(a->nl, buf, sizeof(buf));
+		if (n < 0) {
+			log_warn("nftables: no answer to our batch (%s); through libnftables", strerror(errno));
+			return 0;
+		}
+		int left = (int)n;
+		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(h, left);
+		     h = mnl_nlmsg_next(h, &left)) {
+			if (h->nlmsg_pid != portid || h->nlmsg_seq < begin || h->nlmsg_seq > last ||
+			    h->nlmsg_type != NLMSG_ERROR)
+				continue; /* an answer to an earlier batch */
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
+			if (e->error && !refused)
+				refused = e->error;
+			if (h->nlmsg_seq == last || (h->nlmsg_seq == begin && e->error))
+				answered = true;
+		}
+	}
+	if (refused) {
+		/* libnftables runs the same script next, and reports the kernel's
+		 * words if it is refused again; a difference is our encoder's bug */
+		a->own_refused++;
+		log_warn("nftables: the kernel refused our batch (%s); through libnftables", strerror(-refused));
+		return 0;
+	}
+	a->own_batches++;
+	return 1;
+}
+
+int nft_applier_run(struct nft_applier *a, const char *script, const struct nft_model *model, size_t *script_bytes,
+		    char *err, size_t errlen)
 {
 	int rc;
 
@@ -186,6 +256,13 @@ int nft_applier_run(struct nft_applier *a, const char *script, size_t *script_by
 		log_debug("refused set elements:\n%s", script);
 		a->have_applied = false;
 		return -EIO;
+	}
+	if ((rc = run_netlink(a, script, model)) != 0) {
+		if (rc > 0)
+			return 0;
+		a->have_applied = false;
+		snprintf(err, errlen, "building the batch: %s", strerror(-rc));
+		return rc;
 	}
 	if ((rc = run_script(script, *script_bytes, err, errlen)) < 0) {
 		a->have_applied = false;
@@ -214,8 +291,13 @@ int nft_applier_sync(struct nft_applier *a, const struct nft_model *want, size_t
 		goto out;
 	}
 	*script_bytes = strlen(script);
-	if (*script_bytes && (rc = run_script(script, *script_bytes, err, errlen)) < 0)
+	if (*script_bytes && (rc = run_netlink(a, script, want)) == 0)
+		rc = run_script(script, *script_bytes, err, errlen);
+	if (rc < 0) {
+		if (!err[0])
+			snprintf(err, errlen, "building the batch: %s", strerror(-rc));
 		goto out;
+	}
 	a->have_applied = true;
 out:
 	free(script);

@@ -20,8 +20,12 @@
 struct mnl_socket;
 
 struct nft_applier {
-	struct mnl_socket *nl; /* nf_tables netlink, for element-only batches (policy/nft_elem_batch.h); NULL: none */
+	struct mnl_socket *nl; /* nf_tables netlink, for our own batches (policy/nft_elem_batch.h,
+				  policy/nft_nl_batch.h); NULL: none, all through libnftables */
 	uint32_t seq;
+	size_t sndbuf;         /* the send buffer set for a large batch (0: the default) */
+	uint64_t own_batches;  /* batches sent as our own netlink */
+	uint64_t own_refused;  /* of ours the kernel refused (then libnftables ran the script) */
 	bool have_applied;   /* the kernel holds the engine's model; false: read it back first */
 };
 
@@ -32,8 +36,11 @@ void nft_applier_close(struct nft_applier *a);
  * had it all). On failure err has the kernel's message. 0 or -errno. */
 int nft_applier_sync(struct nft_applier *a, const struct nft_model *want, size_t *script_bytes, char *err,
 		     size_t errlen);
-/* Sends one batch script (the kernel held the model before the batch). On
- * failure have_applied drops, so the next program reads the kernel back. */
-int nft_applier_run(struct nft_applier *a, const char *script, size_t *script_bytes, char *err, size_t errlen);
+/* Sends one batch script (the kernel held the model before the batch; model
+ * is the table after it). Our own netlink batch when every line's form is
+ * known (policy/nft_nl_batch.h), else libnftables. On failure have_applied
+ * drops, so the next program reads the kernel back. */
+int nft_applier_run(struct nft_applier *a, const char *script, const struct nft_model *model, size_t *script_bytes,
+		    char *err, size_t errlen);
 
 #endif

@@ -102,7 +102,7 @@ static int program_nft(struct agent *a, size_t *bytes, char *err, size_t errlen)
 		a->nft.have_applied = false;
 	}
 	if (a->nft.have_applied)
-		rc = nft_applier_run(&a->nft, script, bytes, err, errlen);
+		rc = nft_applier_run(&a->nft, script, &a->engine.model, bytes, err, errlen);
 	else
 		rc = nft_applier_sync(&a->nft, &a->engine.model, bytes, err, errlen);
 	free(script);

@@ -1,0 +1,112 @@
+/* nlbatch: runs an nft script of ours through the agent's own netlink
+ * encoder (policy/nft_nl_batch.h) in the current network namespace, for
+ * tests/lab/nft_netlink.sh, which compares the table it makes with the one
+ * `nft -f` makes of the same script.
+ *
+ *   nlbatch FILE      exit 0: committed; 2: a line or form the encoder does
+ *                     not know (nothing sent); 1: refused or failed
+ *   nlbatch -n FILE   only build: 0 or 2 (no root needed) */
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "policy/nft_nl_batch.h"
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	if (!f)
+		return NULL;
+	do {
+		if (len + 65536 > cap) {
+			char *p = realloc(buf, cap = cap ? cap * 2 : 1 << 20);
+			if (!p) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = p;
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+	} while (n > 0);
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+static int send_batch(const void *batch, size_t len, uint32_t begin, uint32_t last)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	int size = (int)len + 4096, refused = 0, answered = 0;
+	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		perror("nlbatch: netlink");
+		return 1;
+	}
+	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size));
+	if (mnl_socket_sendto(nl, batch, len) < 0) {
+		perror("nlbatch: send");
+		mnl_socket_close(nl);
+		return 1;
+	}
+	while (!answered) {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0) {
+			perror("nlbatch: receive");
+			mnl_socket_close(nl);
+			return 1;
+		}
+		int left = (int)n;
+		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left)) {
+			if (h->nlmsg_type != NLMSG_ERROR)
+				continue;
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
+			if (e->error) {
+				fprintf(stderr, "nlbatch: message %u refused: %s\n", h->nlmsg_seq - begin, strerror(-e->error));
+				refused = 1;
+			}
+			if (h->nlmsg_seq == last || (h->nlmsg_seq == begin && e->error))
+				answered = 1;
+		}
+	}
+	mnl_socket_close(nl);
+	return refused;
+}
+
+int main(int argc, char **argv)
+{
+	int build_only = argc == 3 && strcmp(argv[1], "-n") == 0;
+	if (argc != 2 && !build_only) {
+		fprintf(stderr, "usage: nlbatch [-n] FILE\n");
+		return 1;
+	}
+	char *script = slurp(argv[argc - 1]);
+	if (!script) {
+		fprintf(stderr, "nlbatch: %s: %s\n", argv[argc - 1], strerror(errno));
+		return 1;
+	}
+	void *batch;
+	size_t len, n_msgs;
+	uint32_t seq = (uint32_t)time(NULL);
+	int rc = nft_nl_batch_build(script, NULL, seq, &batch, &len, &n_msgs);
+	free(script);
+	if (rc < 0) {
+		fprintf(stderr, "nlbatch: %s\n", strerror(-rc));
+		return 1;
+	}
+	if (rc == 0) {
+		fprintf(stderr, "nlbatch: not a script the encoder knows\n");
+		return 2;
+	}
+	rc = build_only ? 0 : send_batch(batch, len, seq, seq + (uint32_t)n_msgs);
+	free(batch);
+	return rc;
+}
