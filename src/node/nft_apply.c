@@ -293,6 +293,8 @@ int nft_applier_sync(struct nft_applier *a, const struct nft_model *want, size_t
 	*script_bytes = strlen(script);
 	if (*script_bytes && (rc = run_netlink(a, script, want)) == 0)
 		rc = run_script(script, *script_bytes, err, errlen);
+	else if (rc > 0)
+		rc = 0;
 	if (rc < 0) {
 		if (!err[0])
 			snprintf(err, errlen, "building the batch: %s", strerror(-rc));
