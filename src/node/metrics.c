@@ -131,6 +131,12 @@ char *metrics_render(struct metrics *m)
 	counter(&t, "calico_nft_apply_failures_total", "nftables transactions the kernel refused.",
 		s.nft_failures);
 	counter(&t, "calico_nft_applies_total", "nftables transactions applied.", s.nft_applies);
+	counter(&t, "calico_nft_netlink_batches_total",
+		"nftables transactions built and sent by the agent itself (the rest went through libnftables).",
+		s.nft_own_batches);
+	counter(&t, "calico_nft_netlink_refused_total",
+		"Of the agent's own transactions, those the kernel refused (libnftables then ran the same script).",
+		s.nft_own_refused);
 	counter(&t, "calico_resyncs_total", "Full reads of the datastore.", s.resyncs);
 	counter(&t, "calico_nft_checks_total", "Periodic read-backs of the kernel's table.", s.nft_checks);
 	counter(&t, "calico_nft_drift_fixes_total",

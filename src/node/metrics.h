@@ -21,6 +21,7 @@ struct metrics {
 	size_t endpoints, profiles, rules, tag_sets, tag_members, skipped_endpoints;
 	uint64_t datastore_errors, nft_failures, nft_applies, resyncs, route_failures;
 	uint64_t nft_checks, nft_drift_fixes; /* periodic read-backs of the kernel, and those that found a difference */
+	uint64_t nft_own_batches, nft_own_refused; /* transactions sent as our own netlink; of those, refused */
 	uint64_t script_bytes_last;
 	/* more text for /metrics (the flow collector's), set once before serving */
 	char *(*extra)(void *ctx);

@@ -203,6 +203,8 @@ void agent_program(struct agent *a)
 	a->metrics.tag_sets = rep.tag_sets;
 	a->metrics.tag_members = rep.tag_members;
 	a->metrics.script_bytes_last = bytes;
+	a->metrics.nft_own_batches = a->nft.own_batches;
+	a->metrics.nft_own_refused = a->nft.own_refused;
 	pthread_mutex_unlock(&a->metrics.lock);
 
 	a->dirty = false;

@@ -5,15 +5,20 @@
  *
  *   nlbatch FILE      exit 0: committed; 2: a line or form the encoder does
  *                     not know (nothing sent); 1: refused or failed
- *   nlbatch -n FILE   only build: 0 or 2 (no root needed) */
+ *   nlbatch -n FILE   only build: 0 or 2 (no root needed)
+ *   nlbatch -d FILE   only build, and print each rule's expressions as
+ *                     `nft --debug=netlink` prints them (no root needed) */
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <libnftnl/rule.h>
 
 #include "policy/nft_nl_batch.h"
 
@@ -81,9 +86,27 @@ static int send_batch(const void *batch, size_t len, uint32_t begin, uint32_t la
 	return refused;
 }
 
+/* every NEWRULE of the batch: "chain" then its expressions, one per line */
+static void print_rules(const char *batch, size_t len)
+{
+	int left = (int)len;
+	char text[8192];
+	for (const struct nlmsghdr *h = (const struct nlmsghdr *)batch; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left)) {
+		if ((h->nlmsg_type & 0xff) != NFT_MSG_NEWRULE || h->nlmsg_type >> 8 != NFNL_SUBSYS_NFTABLES)
+			continue;
+		struct nftnl_rule *r = nftnl_rule_alloc();
+		if (r && nftnl_rule_nlmsg_parse(h, r) == 0) {
+			nftnl_rule_snprintf(text, sizeof(text), r, NFTNL_OUTPUT_DEFAULT, 0);
+			printf("%s\n", text);
+		}
+		nftnl_rule_free(r);
+	}
+}
+
 int main(int argc, char **argv)
 {
-	int build_only = argc == 3 && strcmp(argv[1], "-n") == 0;
+	int dump = argc == 3 && strcmp(argv[1], "-d") == 0;
+	int build_only = dump || (argc == 3 && strcmp(argv[1], "-n") == 0);
 	if (argc != 2 && !build_only) {
 		fprintf(stderr, "usage: nlbatch [-n] FILE\n");
 		return 1;
@@ -106,6 +129,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nlbatch: not a script the encoder knows\n");
 		return 2;
 	}
+	if (dump)
+		print_rules(batch, len);
 	rc = build_only ? 0 : send_batch(batch, len, seq, seq + (uint32_t)n_msgs);
 	free(batch);
 	return rc;

@@ -525,9 +525,9 @@ static int match_icmp(struct rule_ctx *c, int family)
 	const struct tok *v = next(c);
 	if (!v)
 		return -EINVAL;
-	if ((rc = payload(c, NFT_PAYLOAD_TRANSPORT_HEADER, offset, 1)) < 0)
-		return rc;
 	if (is(v, "{")) {
+		if ((rc = payload(c, NFT_PAYLOAD_TRANSPORT_HEADER, offset, 1)) < 0)
+			return rc;
 		if (family != 6 || offset != 0 || !c->anon || c->anon->n_elems)
 			return -ENOTSUP;
 		struct nft_nl_anon *a = c->anon;
@@ -546,17 +546,27 @@ static int match_icmp(struct rule_ctx *c, int family)
 		a->udata_len = sizeof(icmp6_type_udata);
 		return lookup(c, NULL, neq, false);
 	}
-	uint8_t b;
+	uint8_t b[2];
 	uint64_t n;
 	if (family == 6 && offset == 0) {
-		if (icmp6_type(v, &b) < 0)
+		if (icmp6_type(v, &b[0]) < 0)
 			return -ENOTSUP;
 	} else {
 		if (tok_u64(v, 255, &n) < 0)
 			return -ENOTSUP;
-		b = (uint8_t)n;
+		b[0] = (uint8_t)n;
 	}
-	return cmp(c, neq ? NFT_CMP_NEQ : NFT_CMP_EQ, &b, 1);
+	/* "type T <family> code C": nft loads and compares both bytes at once */
+	uint32_t len = 1;
+	if (offset == 0 && !neq && c->i + 2 < c->n && is(&c->t[c->i], family == 4 ? "icmp" : "icmpv6") &&
+	    is(&c->t[c->i + 1], "code") && tok_u64(&c->t[c->i + 2], 255, &n) == 0) {
+		b[1] = (uint8_t)n;
+		len = 2;
+		c->i += 3;
+	}
+	if ((rc = payload(c, NFT_PAYLOAD_TRANSPORT_HEADER, offset, len)) < 0)
+		return rc;
+	return cmp(c, neq ? NFT_CMP_NEQ : NFT_CMP_EQ, b, len);
 }
 
 /* hex digits of a value of len bytes, most significant first */
