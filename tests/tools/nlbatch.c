@@ -3,12 +3,18 @@
  * tests/lab/nft_netlink.sh, which compares the table it makes with the one
  * `nft -f` makes of the same script.
  *
- *   nlbatch FILE      exit 0: committed; 2: a line or form the encoder does
- *                     not know (nothing sent); 1: refused or failed
+ *   nlbatch [-s FULL] FILE
+ *                     exit 0: committed; 2: a line or form the encoder does
+ *                     not know (nothing sent); 1: refused or failed. With -s,
+ *                     the "add set" and "add map" lines of the script FULL
+ *                     are the model of the table after FILE (as the agent
+ *                     passes its own), for a diff whose element lines fill
+ *                     sets it does not declare
  *   nlbatch -n FILE   only build: 0 or 2 (no root needed)
  *   nlbatch -d FILE   only build, and print each rule's expressions as
  *                     `nft --debug=netlink` prints them (no root needed) */
 #include <errno.h>
+#include <stdbool.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -20,6 +26,7 @@
 
 #include <libnftnl/rule.h>
 
+#include "policy/nft_compile.h"
 #include "policy/nft_nl_batch.h"
 
 static char *slurp(const char *path)
@@ -103,8 +110,42 @@ static void print_rules(const char *batch, size_t len)
 	}
 }
 
+/* the sets FULL declares, as a finished model */
+static int model_of(const char *path, struct nft_model *m)
+{
+	char *text = slurp(path);
+	nft_model_init(m, NFT_FAMILY, NFT_TABLE);
+	if (!text)
+		return -errno;
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		char name[NFT_NAME_MAX], key[24], value[16];
+		bool map = strncmp(line, "add map inet calico ", 20) == 0;
+		if (!map && strncmp(line, "add set inet calico ", 20) != 0)
+			continue;
+		if (map ? sscanf(line + 20, "%63s { type %23s : %15[a-z]; }", name, key, value) != 3
+			: sscanf(line + 20, "%63s { type %23[a-z0-9_];", name, key) != 2)
+			continue;
+		if (!nft_model_add_set(m, name, key, map ? value : "", strstr(line, "flags interval") != NULL)) {
+			free(text);
+			return -ENOMEM;
+		}
+	}
+	free(text);
+	return nft_model_finish(m);
+}
+
 int main(int argc, char **argv)
 {
+	struct nft_model model, *have = NULL;
+	if (argc == 4 && strcmp(argv[1], "-s") == 0) {
+		if (model_of(argv[2], &model) < 0) {
+			fprintf(stderr, "nlbatch: %s: cannot read its sets\n", argv[2]);
+			return 1;
+		}
+		have = &model;
+		argv += 2;
+		argc -= 2;
+	}
 	int dump = argc == 3 && strcmp(argv[1], "-d") == 0;
 	int build_only = dump || (argc == 3 && strcmp(argv[1], "-n") == 0);
 	if (argc != 2 && !build_only) {
@@ -119,8 +160,10 @@ int main(int argc, char **argv)
 	void *batch;
 	size_t len, n_msgs;
 	uint32_t seq = (uint32_t)time(NULL);
-	int rc = nft_nl_batch_build(script, NULL, seq, &batch, &len, &n_msgs);
+	int rc = nft_nl_batch_build(script, have, seq, &batch, &len, &n_msgs);
 	free(script);
+	if (have)
+		nft_model_free(have);
 	if (rc < 0) {
 		fprintf(stderr, "nlbatch: %s\n", strerror(-rc));
 		return 1;
