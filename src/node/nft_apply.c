@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
 #include <malloc.h>
 #include <nftables/libnftables.h>
@@ -16,6 +17,7 @@
 #include "policy/nft_compile.h"
 #include "policy/nft_elem_batch.h"
 #include "policy/nft_nl_batch.h"
+#include "policy/nft_nl_read.h"
 
 #define TRIM_AFTER_BYTES (64 * 1024)
 
@@ -91,7 +93,98 @@ static int run_script(const char *script, size_t bytes, char *err, size_t errlen
 	return rc;
 }
 
-static int read_kernel(struct nft_model *out, char *err, size_t errlen)
+/* ---------- read-back through netlink dumps (policy/nft_nl_read.h) ---------- */
+
+#define DUMP_BUFFER (64 * 1024)
+
+typedef int (*dump_fn)(void *ctx, const struct nlmsghdr *h);
+
+/* One request and its answers, each handed to fn. 0, -ENOENT for a get of
+ * nothing, -EAGAIN when the table changed during the dump, -errno. */
+static int dump(struct nft_applier *a, char *buf, uint16_t type, const char *set, dump_fn fn, void *ctx)
+{
+	uint32_t seq = ++a->seq, portid = mnl_socket_get_portid(a->nl);
+	struct nlmsghdr *req = nft_nl_read_request(buf, type, seq, set);
+	int rc = 0;
+
+	if (mnl_socket_sendto(a->nl, req, req->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(a->nl, buf, DUMP_BUFFER);
+		if (n < 0)
+			return -errno;
+		int left = (int)n;
+		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(h, left);
+		     h = mnl_nlmsg_next(h, &left)) {
+			if (h->nlmsg_pid != portid || h->nlmsg_seq != seq)
+				continue; /* an answer to an earlier request */
+			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+				rc = -EAGAIN;
+			if (h->nlmsg_type == NLMSG_DONE)
+				return rc;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
+				return e->error ? e->error : rc; /* the ack of a get ends it too */
+			}
+			if (rc == 0 && fn && (rc = fn(ctx, h)) < 0 && rc != -EAGAIN)
+				return rc;
+		}
+	}
+}
+
+static int on_set(void *m, const struct nlmsghdr *h) { return nft_nl_read_set(m, h); }
+static int on_elems(void *acc, const struct nlmsghdr *h) { return nft_nl_read_elems(acc, h); }
+static int on_chain(void *m, const struct nlmsghdr *h) { return nft_nl_read_chain(m, h); }
+static int on_rule(void *m, const struct nlmsghdr *h) { return nft_nl_read_rule(m, h); }
+
+static int read_kernel_once(struct nft_applier *a, char *buf, struct nft_model *out)
+{
+	struct nft_nl_elems acc = { 0 };
+	int rc;
+
+	nft_model_free(out);
+	nft_model_init(out, NFT_FAMILY, NFT_TABLE);
+	out->table_present = false;
+	if ((rc = dump(a, buf, NFT_MSG_GETTABLE, NULL, NULL, NULL)) == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	out->table_present = true;
+	if ((rc = dump(a, buf, NFT_MSG_GETSET, NULL, on_set, out)) < 0)
+		return rc;
+	for (size_t i = 0; i < out->n_sets && rc == 0; i++)
+		if ((rc = dump(a, buf, NFT_MSG_GETSETELEM, out->sets[i].name, on_elems, &acc)) == 0)
+			rc = nft_nl_elems_finish(&acc, &out->sets[i]);
+	nft_nl_elems_free(&acc);
+	if (rc < 0 || (rc = dump(a, buf, NFT_MSG_GETCHAIN, NULL, on_chain, out)) < 0 ||
+	    (rc = nft_nl_read_chains_done(out)) < 0)
+		return rc;
+	return dump(a, buf, NFT_MSG_GETRULE, NULL, on_rule, out);
+}
+
+/* The table as the kernel has it, read by dumps; again when someone changed
+ * it while it was being read. */
+static int read_kernel_nl(struct nft_applier *a, struct nft_model *out, char *err, size_t errlen)
+{
+	char *buf = malloc(DUMP_BUFFER);
+	int rc = -ENOMEM;
+
+	nft_model_init(out, NFT_FAMILY, NFT_TABLE);
+	for (int attempt = 0; buf && attempt < 3; attempt++)
+		if ((rc = read_kernel_once(a, buf, out)) != -EAGAIN)
+			break;
+	free(buf);
+	if (rc < 0) {
+		snprintf(err, errlen, "reading back table %s %s: %s", NFT_FAMILY, NFT_TABLE, strerror(-rc));
+		nft_model_free(out);
+		nft_model_init(out, NFT_FAMILY, NFT_TABLE);
+		out->table_present = false;
+	}
+	return rc;
+}
+
+/* Through libnftables' JSON listing: only when there is no netlink socket. */
+static int read_kernel_json(struct nft_model *out, char *err, size_t errlen)
 {
 	struct nft_ctx *ctx = new_ctx();
 	char why[256];
@@ -281,7 +374,7 @@ int nft_applier_sync(struct nft_applier *a, const struct nft_model *want, size_t
 	*script_bytes = 0;
 	err[0] = '\0';
 	a->have_applied = false;
-	if ((rc = read_kernel(&kernel, err, errlen)) < 0)
+	if ((rc = a->nl ? read_kernel_nl(a, &kernel, err, errlen) : read_kernel_json(&kernel, err, errlen)) < 0)
 		goto out;
 	rc = nft_render_diff(&kernel, want, &script);
 	if (rc == -ESTALE)

@@ -9,7 +9,9 @@
 #  3. a form the encoder does not know sends nothing (exit 2), and a batch the
 #     kernel refuses changes nothing (one transaction);
 #  4. the agent programs through its own batches (calico_nft_netlink_*
-#     metrics), and its table equals `nodetool render`'s after changes.
+#     metrics), and its table equals `nodetool render`'s after changes; its
+#     netlink read-back sees exactly what its model holds (a restart sends
+#     nothing), over its own table, one nft made, and the v3 shape's.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
@@ -184,6 +186,42 @@ check "agent: its programs went as its own batches (calico_nft_netlink_batches_t
 expect_eq "agent: the kernel refused none of them" "${refused:-x}" "0"
 kill "$agent_pid" && wait "$agent_pid"
 agent_pid=""
+
+# 4: the read-back (netlink dumps, policy/nft_nl_read.h) sees what the model
+# holds: a restart over the agent's own table, over one nft made from the
+# render, and over the v3 shape's interval sets sends nothing
+start_agent() {
+	ip netns exec "$own" env CALICO_RUN_DIR="$work/run" CALICO_LOG_DIR="$work" CALICO_STATE_DIR="$work" HOSTNAME=h1 \
+		"$build/calico-node" --log-level info >>"$work/agent.log" 2>&1 &
+	agent_pid=$!
+	for _ in $(seq 300); do
+		[ "$(ip netns exec "$own" curl -s -o /dev/null -w '%{http_code}' --max-time 1 http://127.0.0.1:9099/readiness)" = 200 ] &&
+			return 0
+		sleep 0.1
+	done
+	return 1
+}
+stop_agent() { kill "$agent_pid" && wait "$agent_pid"; agent_pid=""; }
+restart_sends_nothing() { # NAME
+	canon "$own" >"$work/before-restart"
+	start_agent || { fail "$1: agent ready"; return; }
+	expect_eq "$1: the restart's transaction is empty" "$(metric calico_nft_script_bytes_last)" "0"
+	stop_agent
+	canon "$own" >"$work/after-restart"
+	check "$1: the table is as it was" cmp -s "$work/before-restart" "$work/after-restart"
+}
+restart_sends_nothing "restart over the agent's own table"
+"$nodetool" render h1 >"$work/want.nft" && reset "$own" && ip netns exec "$own" nft -f "$work/want.nft"
+restart_sends_nothing "restart over the same table made by nft"
+export CALICO_DATASTORE="sqlite:$work/v3.db"
+start_agent && stop_agent
+if agent_matches_render; then
+	ok "v3 shape: the agent's table equals the render"
+else
+	fail "v3 shape: the agent's table equals the render"
+	diff "$work/want" "$work/have" | head -10 | cut -c1-300 | sed 's/^/#   /'
+fi
+restart_sends_nothing "v3 shape: restart over selector, net and port sets"
 
 ip netns del "$ref"
 ip netns del "$own"

@@ -55,12 +55,17 @@ static int cmd_render(struct ds *ds, const char *host)
 	char err[512], *script = NULL;
 	int rc;
 
+	static const char *const prefixes[] = NODE_CACHE_PREFIXES; /* what the agent reads: v1 and v3 */
 	node_cache_init(&c);
-	if ((rc = ds_list(ds, "/calico/v1/", &l)) < 0)
-		goto out;
-	for (size_t i = 0; i < l.n; i++)
-		if ((rc = node_cache_put(&c, l.items[i].key, l.items[i].value)) < 0)
+	for (size_t p = 0; p < sizeof(prefixes) / sizeof(prefixes[0]); p++) {
+		if ((rc = ds_list(ds, prefixes[p], &l)) < 0)
 			goto out;
+		for (size_t i = 0; i < l.n && rc >= 0; i++)
+			rc = node_cache_put(&c, l.items[i].key, l.items[i].value); /* 1: it changed the cache */
+		ds_kv_list_free(&l);
+		if (rc < 0)
+			goto out;
+	}
 	if (node_config_from_cache(&c, host, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "nodetool: %s (defaults used)\n", err);
 		node_config_defaults(&cfg);
