@@ -1,13 +1,20 @@
-/* Programming table inet calico through libnftables: every change is one
- * transaction holding only the difference from what the kernel has.
+/* Programming table inet calico: every change is one transaction holding
+ * only the difference from what the kernel has.
  *
  * The first program, and the first after a failure, reads the kernel's table
- * back (`list table inet calico` as JSON) and diffs against that, so a
+ * back (netlink dumps, policy/nft_nl_read.h) and diffs against that, so a
  * restarted agent fixes only what changed while it was away and drops no
  * established connection. Later programs send the engine's batch scripts
  * (agent/nft_engine.h), whose model then is what the kernel holds: no copy
  * of it is kept here, and no full diff is made in steady state. The periodic
- * check reads the kernel back again and fixes any difference. */
+ * check reads the kernel back again and fixes any difference.
+ *
+ * A script goes to the kernel as a netlink batch of our own
+ * (policy/nft_nl_batch.h) when the encoder knows every line's form, which is
+ * every form our compilers write today; otherwise, or if the kernel refuses
+ * our batch, through libnftables, which knows every form and words the
+ * kernel's refusal. Element-only batches of selector sets have their own
+ * shorter path (policy/nft_elem_batch.h). */
 #ifndef CALICO_NODE_NFT_APPLY_H
 #define CALICO_NODE_NFT_APPLY_H
 

@@ -88,6 +88,8 @@ static const char *read_elems(const char *type, const char *value, bool interval
 
 static void elements(void)
 {
+	CHECK_STR(read_elems("ipv4_addr", "", true, NULL, 0), "", "an empty interval set");
+	CHECK_STR(read_elems("ipv4_addr", "", false, NULL, 0), "", "an empty set");
 	struct raw plain[] = { V4(10, 0, 0, 2), V4(10, 0, 0, 1) };
 	CHECK_STR(read_elems("ipv4_addr", "", false, plain, 2), "10.0.0.1 10.0.0.2", "plain addresses");
 

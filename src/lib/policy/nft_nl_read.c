@@ -300,7 +300,8 @@ int nft_nl_elems_finish(struct nft_nl_elems *acc, struct nft_set *s)
 		acc->n = 0;
 		return rc;
 	}
-	qsort(acc->items, acc->n, sizeof(acc->items[0]), raw_cmp);
+	if (acc->n)
+		qsort(acc->items, acc->n, sizeof(acc->items[0]), raw_cmp);
 	const struct nft_nl_raw_elem *open = NULL;
 	for (size_t i = 0; i < acc->n && rc == 0; i++) {
 		const struct nft_nl_raw_elem *e = &acc->items[i];
