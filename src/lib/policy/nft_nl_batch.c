@@ -171,16 +171,23 @@ static int put_udata_u32(struct nftnl_set *s, const uint32_t *pairs, size_t n)
 static int line_add_set(struct batch *b, const char *p, bool map)
 {
 	struct set_kind k = { 0 };
-	char key[24] = "", value[16] = "";
+	char key[24] = "", value[16] = "", line[96];
 	int used = 0;
 	if (!word(&p, k.name))
 		return 0;
+	/* sscanf on the line alone: on the script it would measure all that
+	 * follows first, for every set (quadratic at thousands of sets) */
+	size_t n = strcspn(p, "\n");
+	if (n >= sizeof(line) || p[n] != '\n')
+		return 0;
+	memcpy(line, p, n);
+	line[n] = '\0';
 	if (map) {
-		if (sscanf(p, " { type %23s : %15[a-z]; }%n", key, value, &used) != 2 || p[used] != '\n')
+		if (sscanf(line, " { type %23s : %15[a-z]; }%n", key, value, &used) != 2 || line[used])
 			return 0;
-	} else if (sscanf(p, " { type %23[a-z0-9_]; }%n", key, &used) == 1 && p[used] == '\n') {
+	} else if (sscanf(line, " { type %23[a-z0-9_]; }%n", key, &used) == 1 && !line[used]) {
 		k.interval = false;
-	} else if (used = 0, sscanf(p, " { type %23[a-z0-9_]; flags interval; }%n", key, &used) == 1 && p[used] == '\n') {
+	} else if (used = 0, sscanf(line, " { type %23[a-z0-9_]; flags interval; }%n", key, &used) == 1 && !line[used]) {
 		k.interval = true;
 	} else {
 		return 0;
@@ -326,8 +333,8 @@ static int line_elements(struct batch *b, const char *p, bool add)
 		char text[160], *colon;
 		size_t n = (size_t)(close - p), comma;
 		/* an element ends at ", " (names and verdicts hold no comma) */
-		const char *sep = strstr(p, ", ");
-		comma = sep && sep < close ? (size_t)(sep - p) : n;
+		const char *sep = memmem(p, n, ", ", 2);
+		comma = sep ? (size_t)(sep - p) : n;
 		if (comma >= sizeof(text)) {
 			rc = 0;
 			break;
@@ -417,8 +424,8 @@ static int line_chain(struct batch *b, const char *p, uint16_t type)
 	if (!word(&p, name))
 		return 0;
 	if (type == NFT_MSG_NEWCHAIN && skip(&p, " { ")) {
-		const char *close = strstr(p, " }\n");
-		if (!close || close + 2 != strchr(p, '\n') || (size_t)(close - p) >= sizeof(spec))
+		const char *eol = strchr(p, '\n'), *close = eol ? memmem(p, (size_t)(eol - p) + 1, " }\n", 3) : NULL;
+		if (!close || close + 2 != eol || (size_t)(close - p) >= sizeof(spec))
 			return 0;
 		memcpy(spec, p, (size_t)(close - p));
 		spec[close - p] = '\0';
