@@ -159,7 +159,12 @@ static int read_kernel_once(struct nft_applier *a, char *buf, struct nft_model *
 	if (rc < 0 || (rc = dump(a, buf, NFT_MSG_GETCHAIN, NULL, on_chain, out)) < 0 ||
 	    (rc = nft_nl_read_chains_done(out)) < 0)
 		return rc;
-	return dump(a, buf, NFT_MSG_GETRULE, NULL, on_rule, out);
+	/* one dump per chain: a dump of the whole table's rules walks the table
+	 * from its first rule again for every 32 KB it answers (quadratic: 1.4 s
+	 * at 5,000 local endpoints) */
+	for (size_t i = 0; i < out->n_chains && rc == 0; i++)
+		rc = dump(a, buf, NFT_MSG_GETRULE, out->chains[i].name, on_rule, out);
+	return rc;
 }
 
 /* The table as the kernel has it, read by dumps; again when someone changed

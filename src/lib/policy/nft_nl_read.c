@@ -31,7 +31,7 @@ struct nft_nl_raw_elem {
 	bool has_verdict;
 };
 
-struct nlmsghdr *nft_nl_read_request(char *buf, uint16_t type, uint32_t seq, const char *set)
+struct nlmsghdr *nft_nl_read_request(char *buf, uint16_t type, uint32_t seq, const char *name)
 {
 	uint16_t flags = type == NFT_MSG_GETTABLE ? NLM_F_ACK : NLM_F_DUMP;
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, type, NFPROTO_INET, flags, seq);
@@ -44,13 +44,15 @@ struct nlmsghdr *nft_nl_read_request(char *buf, uint16_t type, uint32_t seq, con
 		break;
 	case NFT_MSG_GETSETELEM:
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NFT_TABLE);
-		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, name);
 		break;
 	case NFT_MSG_GETCHAIN:
 		mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, NFT_TABLE);
 		break;
 	case NFT_MSG_GETRULE:
 		mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, NFT_TABLE);
+		if (name)
+			mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, name);
 		break;
 	}
 	return nlh;

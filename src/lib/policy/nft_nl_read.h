@@ -26,9 +26,11 @@
 struct nlmsghdr;
 
 /* A request at buf (MNL_SOCKET_BUFFER_SIZE bytes): type is NFT_MSG_GETTABLE
- * (a single get), NFT_MSG_GETSET, NFT_MSG_GETCHAIN, NFT_MSG_GETRULE (dumps of
- * the table) or NFT_MSG_GETSETELEM (a dump of set's elements). Returns it. */
-struct nlmsghdr *nft_nl_read_request(char *buf, uint16_t type, uint32_t seq, const char *set);
+ * (a single get), NFT_MSG_GETSET, NFT_MSG_GETCHAIN (dumps of the table),
+ * NFT_MSG_GETSETELEM (a dump of the elements of set name) or NFT_MSG_GETRULE
+ * (a dump of the rules of chain name, or of the table's when name is NULL).
+ * Returns it. */
+struct nlmsghdr *nft_nl_read_request(char *buf, uint16_t type, uint32_t seq, const char *name);
 
 /* One set of the dump into m (anonymous sets, which belong to their rule,
  * are skipped). 0, -EINVAL for a message not understood, -ENOMEM. */
