@@ -534,6 +534,7 @@ static int rebuild_profile(struct nft_engine *e, uint32_t id)
 	const char *name = name_table_name(&e->cache->names, id);
 	bool want = p->used > 0 && (p->has_tags || p->has_rules);
 	struct build b;
+	struct rule_list rules_in = { 0 }, rules_out = { 0 }; /* the profile's, decoded for this rebuild */
 	uint64_t *ports = NULL;
 	size_t n_rules = 0;
 	char key[KEY_MAX], chain[NFT_NAME_MAX];
@@ -544,10 +545,9 @@ static int rebuild_profile(struct nft_engine *e, uint32_t id)
 	if (want) {
 		const struct nft_piece_hooks hooks = { has_profile, build_port_set, build_tag_use, &b, engine_flows(e) };
 		const struct node_kv *rules = key_profile_rules(key, name) ? node_cache_get(e->cache, key) : NULL;
-		const struct rule_list none = { 0 };
-		bool ok = rules && rules->valid;
-		if ((rc = nft_piece_profile(&b.tmp, name, ok ? &rules->in : &none, ok ? &rules->out : &none, &hooks,
-					    &n_rules)) < 0 ||
+		if (rules && rules->valid && (rc = node_cache_profile_rules(rules, &rules_in, &rules_out)) < 0)
+			goto out;
+		if ((rc = nft_piece_profile(&b.tmp, name, &rules_in, &rules_out, &hooks, &n_rules)) < 0 ||
 		    (b.tmp.n_sets && !(ports = calloc(b.tmp.n_sets, sizeof(*ports))))) {
 			rc = rc < 0 ? rc : -ENOMEM;
 			goto out;
@@ -595,6 +595,8 @@ static int rebuild_profile(struct nft_engine *e, uint32_t id)
 		e->rep.rules += n_rules;
 	}
 out:
+	rule_list_free(&rules_in);
+	rule_list_free(&rules_out);
 	free(ports);
 	build_free(&b);
 	return rc;

@@ -202,8 +202,6 @@ static void kv_clear_decoded(struct node_kv *kv)
 	free(kv->tags);
 	kv->tags = NULL;
 	kv->n_tags = 0;
-	rule_list_free(&kv->in);
-	rule_list_free(&kv->out);
 	memset(&kv->pool, 0, sizeof(kv->pool));
 	kv->as_num = 0;
 	kv->mesh_enabled = false;
@@ -233,6 +231,17 @@ void node_cache_free(struct node_cache *c)
 	free(c->eps);
 	name_table_free(&c->names);
 	node_cache_init(c);
+}
+
+int node_cache_profile_rules(const struct node_kv *kv, struct rule_list *in, struct rule_list *out)
+{
+	char err[MODEL_ERR_MAX];
+	int rc = rules_decode(kv->value, kv->name, in, out, err, sizeof(err));
+	if (rc < 0) {
+		rule_list_free(in);
+		rule_list_free(out);
+	}
+	return rc == -ENOMEM ? rc : rc < 0 ? -EINVAL : 0;
 }
 
 size_t node_cache_lower_bound(const struct node_cache *c, const char *key)
@@ -427,9 +436,14 @@ static int decode(struct node_kv *kv)
 	case NKV_PROFILE_TAGS:
 		rc = tags_decode(kv->value, &kv->tags, &kv->n_tags, err, sizeof(err));
 		break;
-	case NKV_PROFILE_RULES:
-		rc = rules_decode(kv->value, kv->name, &kv->in, &kv->out, err, sizeof(err));
+	case NKV_PROFILE_RULES: {
+		/* decoded to be checked only: node_cache_profile_rules decodes again on demand */
+		struct rule_list in = { 0 }, out = { 0 };
+		rc = rules_decode(kv->value, kv->name, &in, &out, err, sizeof(err));
+		rule_list_free(&in);
+		rule_list_free(&out);
 		break;
+	}
 	case NKV_POOL:
 		rc = pool_decode(kv->value, &kv->pool, err, sizeof(err));
 		break;

@@ -62,7 +62,6 @@ struct node_kv {
 	struct endpoint ep;             /* NKV_ENDPOINT (the rest of its ref: endpoint_key_parse on key) */
 	char **tags;                    /* NKV_PROFILE_TAGS */
 	size_t n_tags;
-	struct rule_list in, out;       /* NKV_PROFILE_RULES */
 	struct pool pool;               /* NKV_POOL */
 	uint32_t as_num;                /* NKV_BGP_AS */
 	bool mesh_enabled;              /* NKV_BGP_MESH */
@@ -132,6 +131,12 @@ bool node_cache_wanted(const char *key);
 /* 1 when the key was there, 0 when not. */
 int node_cache_del(struct node_cache *c, const char *key);
 const struct node_kv *node_cache_get(const struct node_cache *c, const char *key);
+/* A valid NKV_PROFILE_RULES key's rules, decoded from its value into in and
+ * out (the caller frees them with rule_list_free). The cache keeps only the
+ * value: decoded, a profile's rules take 688 bytes each (10 MB at 5,000
+ * profiles), and only a rebuild of that profile's chains reads them.
+ * 0 or -ENOMEM (the value decoded when it was put, so it decodes again). */
+int node_cache_profile_rules(const struct node_kv *kv, struct rule_list *in, struct rule_list *out);
 /* Index of the first key >= prefix (for prefix walks). */
 size_t node_cache_lower_bound(const struct node_cache *c, const char *key);
 

@@ -173,13 +173,8 @@ static int profile_copy(const struct node_kv *tags, const struct node_kv *rules,
 		if (strv_copy(tags->tags, tags->n_tags, &dst->tags) < 0)
 			return -ENOMEM;
 	}
-	if (rules) {
-		dst->inbound.n = rules->in.n;
-		dst->outbound.n = rules->out.n;
-		if (mem_copy(rules->in.items, rules->in.n, sizeof(struct rule), &dst->inbound.items) < 0 ||
-		    mem_copy(rules->out.items, rules->out.n, sizeof(struct rule), &dst->outbound.items) < 0)
-			return -ENOMEM;
-	}
+	if (rules)
+		return node_cache_profile_rules(rules, &dst->inbound, &dst->outbound);
 	return 0;
 }
 
