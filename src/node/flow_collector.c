@@ -357,8 +357,8 @@ void flow_collector_put_points(struct flow_collector *c, const struct flow_regis
 	pthread_mutex_lock(&c->lock);
 	if (replace) {
 		flow_registry_free(&c->reg);
-		for (size_t i = 0; i < src->cap; i++)
-			if (src->slots[i].name && flow_registry_put(&c->reg, &src->slots[i]) < 0)
+		for (size_t i = 0; i < src->n; i++)
+			if (flow_registry_put(&c->reg, &src->points[i]) < 0)
 				failed++;
 	}
 	for (size_t i = 0; i < n; i++) {

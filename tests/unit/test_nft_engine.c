@@ -390,8 +390,8 @@ static void set_config(struct nft_engine *e, const struct node_cache *c)
  * under the same id (the engine's may hold more: points of rules that went). */
 static bool registry_covers(const struct nft_flows *engine, const struct nft_flows *compile)
 {
-	for (size_t i = 0; i < compile->reg.cap; i++) {
-		const struct flow_point *p = &compile->reg.slots[i], *q;
+	for (size_t i = 0; i < compile->reg.n; i++) {
+		const struct flow_point *p = &compile->reg.points[i], *q;
 		if (!p->name)
 			continue;
 		if (!(q = flow_registry_get(&engine->reg, p->id)) || q->kind != p->kind || q->action != p->action ||

@@ -85,8 +85,8 @@ static bool denies_dropped(const char *script)
 static const struct flow_point *find(const struct nft_flows *f, enum flow_kind kind, enum flow_dir dir,
 				     const char *name, int rule)
 {
-	for (size_t i = 0; i < f->reg.cap; i++) {
-		const struct flow_point *p = &f->reg.slots[i];
+	for (size_t i = 0; i < f->reg.n; i++) {
+		const struct flow_point *p = &f->reg.points[i];
 		if (p->name && p->kind == kind && p->dir == dir && strcmp(p->name, name) == 0 && p->rule == rule)
 			return p;
 	}
@@ -156,8 +156,8 @@ int main(void)
 	nft_render_full(&m2, &s2);
 	CHECK_STR(s1, s2, "the same state: the same script");
 	bool same = f1.reg.n == f2.reg.n && f1.reg.n > 0;
-	for (size_t i = 0; same && i < f1.reg.cap; i++) {
-		const struct flow_point *a = &f1.reg.slots[i], *b;
+	for (size_t i = 0; same && i < f1.reg.n; i++) {
+		const struct flow_point *a = &f1.reg.points[i], *b;
 		if (a->name && (!(b = flow_registry_get(&f2.reg, a->id)) || b->kind != a->kind ||
 				strcmp(b->name, a->name) != 0 || b->rule != a->rule))
 			same = false;
@@ -171,10 +171,10 @@ int main(void)
 	CHECK(count(s1, "limit rate 50/second burst 100 packets log group 2") > 0, "drops are logged rate-limited");
 	CHECK(denies_dropped(s1), "each logged deny has its drop: the same match, then drop");
 	const struct flow_point *end = NULL;
-	for (size_t i = 0; i < f1.reg.cap && !end; i++)
-		if (f1.reg.slots[i].name && f1.reg.slots[i].kind == FLOW_KIND_END_OF_TIER &&
-		    f1.reg.slots[i].action == FLOW_DENY)
-			end = &f1.reg.slots[i];
+	for (size_t i = 0; i < f1.reg.n && !end; i++)
+		if (f1.reg.points[i].name && f1.reg.points[i].kind == FLOW_KIND_END_OF_TIER &&
+		    f1.reg.points[i].action == FLOW_DENY)
+			end = &f1.reg.points[i];
 	CHECK(end && end->name[0] && strcmp(end->trigger, end->name) == 0 && end->rule == -1,
 	      "a tier's end names the policy that triggered it (%s/%s)", end ? end->tier : "", end ? end->name : "");
 	CHECK(find(&f1, FLOW_KIND_FAIL_CLOSED, FLOW_INGRESS, "", -1) && find(&f1, FLOW_KIND_FAIL_CLOSED, FLOW_EGRESS, "", -1),

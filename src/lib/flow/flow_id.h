@@ -91,8 +91,10 @@ uint32_t flow_point_hash(const struct flow_point *p);
 
 /* id -> verdict point; open addressing, owns copies of the strings. */
 struct flow_registry {
-	struct flow_point *slots; /* name == NULL: empty */
-	size_t n, cap;
+	struct flow_point *points; /* the n points, dense, in the order they came */
+	size_t n, cap_points;
+	uint32_t *index;           /* open addressing on the id: 1 + the point's position, 0 empty */
+	size_t cap;                /* index slots, a power of two, at most 3/4 used */
 };
 
 void flow_registry_init(struct flow_registry *r);
