@@ -59,21 +59,8 @@ static bool parse_line(const char *p, const char *eol, struct line *l)
  * would wrap past the end of the address space: libnftables' business). */
 static bool interval(const struct cidr *c, uint8_t first[16], uint8_t after[16])
 {
-	size_t len = c->addr.family == 4 ? 4 : 16;
-	memcpy(first, c->addr.bytes, len);
-	memcpy(after, c->addr.bytes, len);
-	for (size_t i = 0; i < len; i++) {
-		int host_bits = (int)(i + 1) * 8 - c->prefix;
-		if (host_bits >= 8)
-			after[i] = 0xff;
-		else if (host_bits > 0)
-			after[i] |= (uint8_t)((1u << host_bits) - 1);
-	}
-	for (size_t i = len; i-- > 0;) {
-		if (++after[i] != 0)
-			return true;
-	}
-	return false;
+	memcpy(first, c->addr.bytes, c->addr.family == 4 ? 4 : 16);
+	return cidr_after_last(c, after);
 }
 
 static void put_key(struct nlmsghdr *nlh, const uint8_t *key, size_t len, bool end)

@@ -272,19 +272,9 @@ static bool elem_key(const struct set_kind *k, const char *text, uint8_t key[IFN
 	memcpy(key, c.addr.bytes, *len);
 	if (!k->interval)
 		return true;
-	/* the address after the net's last: the interval's end, as the kernel keeps it */
-	memcpy(end, c.addr.bytes, *len);
-	for (uint32_t i = 0; i < *len; i++) {
-		int host_bits = (int)(i + 1) * 8 - c.prefix;
-		if (host_bits >= 8)
-			end[i] = 0xff;
-		else if (host_bits > 0)
-			end[i] |= (uint8_t)((1u << host_bits) - 1);
-	}
-	for (uint32_t i = *len; i-- > 0;)
-		if (++end[i] != 0)
-			return true;
-	return false; /* wraps past the end of the address space */
+	/* the interval's end, as the kernel keeps it; a net to the end of the
+	 * address space has none here (libnftables' business) */
+	return cidr_after_last(&c, end);
 }
 
 static struct nftnl_set_elem *new_elem(const uint8_t *key, uint32_t len, uint32_t flags)

@@ -199,3 +199,20 @@ int cidr_from_key(const char *text, struct cidr *out)
 	*dash = '/';
 	return cidr_parse(buf, false, false, out);
 }
+
+bool cidr_after_last(const struct cidr *c, uint8_t after[16])
+{
+	size_t len = c->addr.family == 4 ? 4 : 16;
+	memcpy(after, c->addr.bytes, len);
+	for (size_t i = 0; i < len; i++) {
+		int host_bits = (int)(i + 1) * 8 - c->prefix;
+		if (host_bits >= 8)
+			after[i] = 0xff;
+		else if (host_bits > 0)
+			after[i] |= (uint8_t)((1u << host_bits) - 1);
+	}
+	for (size_t i = len; i-- > 0;)
+		if (++after[i] != 0)
+			return true;
+	return false;
+}

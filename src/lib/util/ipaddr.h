@@ -30,6 +30,11 @@ int cidr_parse(const char *text, bool allow_bare, bool allow_host_bits, struct c
 char *ip_format(const struct ip_addr *ip, char *buf);
 char *cidr_format(const struct cidr *c, char *buf);
 
+/* The address after the net's last (4 or 16 bytes, network order): where an
+ * interval of the net ends, as nf_tables keeps it. false when that would wrap
+ * past the end of the address space. */
+bool cidr_after_last(const struct cidr *c, uint8_t after[16]);
+
 bool cidr_contains(const struct cidr *outer, const struct ip_addr *ip);
 bool cidr_contains_cidr(const struct cidr *outer, const struct cidr *inner);
 bool cidr_overlaps(const struct cidr *a, const struct cidr *b);
