@@ -25,11 +25,6 @@ GR_CHECK_SECS=${GR_CHECK_SECS:-8}
 bail() { fail "$1"; mh_dump_logs; tap_done; exit 1; }
 through() { [ "$(mh_probe "$1" "$2")" = "1 1 1" ]; }
 blocked() { [ "$(mh_probe "$1" "$2")" = "0 0 0" ]; }
-# expect_probes NAME "<probes> <failures>" MIN: at least MIN probes, none failed
-expect_probes() {
-	local n=${2% *} f=${2#* }
-	if [ "$n" -ge "$3" ] && [ "$f" -eq 0 ]; then ok "$1 ($n probes)"; else fail "$1"; echo "#   $f of $n probes failed"; fi
-}
 alive() { [ -n "$1" ] && mh_alive "$1"; }
 pid_in() { head -n 1 "$(mh_dir "$1")/run/$2.pid" 2>/dev/null; }
 run() { OUT=$("$@" 2>"$LAB_TMP/err"); RC=$?; ERR=$(cat "$LAB_TMP/err"); }
@@ -66,9 +61,9 @@ sleep "$GR_CHECK_SECS"
 for h in h1 h2; do
 	check "$h keeps h3's block $B3 for the graceful-restart time" eval 'mh_bird_routes "$h" | grep -q "^$B3 via ${MH_IP[h3]} "'
 done
-expect_probes "h1 <-> h2 unaffected while h3 stops" "$(mh_probe_stop h1h2)" $((GR_CHECK_SECS * 2))
-expect_probes "... and the other way" "$(mh_probe_stop h2h1)" $((GR_CHECK_SECS * 2))
-expect_probes "a1 -> a3 on the stopped host keeps flowing for ${GR_CHECK_SECS} s" "$(mh_probe_stop toh3)" $((GR_CHECK_SECS * 2))
+mh_probe_expect h1h2 "h1 <-> h2 unaffected while h3 stops" $((GR_CHECK_SECS * 2))
+mh_probe_expect h2h1 "... and the other way" $((GR_CHECK_SECS * 2))
+mh_probe_expect toh3 "a1 -> a3 on the stopped host keeps flowing for ${GR_CHECK_SECS} s" $((GR_CHECK_SECS * 2))
 check "h3 starts again" eval 'mh_node_start h3 >/dev/null'
 check "... and a1 <-> a3 still pass" mh_wait 15 eval 'through a1 a3 && through a3 a1'
 
@@ -107,9 +102,9 @@ expect_eq "... no interface in the workload" "$(ip -n "$(lab_ns x1)" -o link sho
 expect_eq "... no address in the workload" "$(ip -n "$(lab_ns x1)" -o addr show | grep -cv ' lo ')" 0
 sleep 2
 for h in "${HOSTS[@]}"; do check "$h's calico-node rides it out" alive "$(pid_in "$h" calico-node)"; done
-expect_probes "a1 -> a3 flows without etcd" "$(mh_probe_stop p1)" 10
-expect_probes "a3 -> b2 (the rule added in 2) flows without etcd" "$(mh_probe_stop p2)" 10
-expect_probes "n1 -> a2 flows without etcd" "$(mh_probe_stop p3)" 10
+mh_probe_expect p1 "a1 -> a3 flows without etcd" 10
+mh_probe_expect p2 "a3 -> b2 (the rule added in 2) flows without etcd" 10
+mh_probe_expect p3 "n1 -> a2 flows without etcd" 10
 check "etcd returns" etcd_ns_resume MH_ETCD1 MH_ETCD2 MH_ETCD3
 resynced() { [ "$(resyncs "$1")" -gt "${RESYNCS[$1]}" ]; }
 for h in "${HOSTS[@]}"; do check "$h's agent resyncs" mh_wait 15 resynced "$h"; done

@@ -28,6 +28,10 @@
 #                                       all pairs in parallel; one TAP line per pair
 #   mh_probe_loop NAME FROM TO          background TCP probe FROM -> TO every 100 ms (500 ms timeout)
 #   mh_probe_stop NAME                  stops it; echoes "<probes> <failures>"
+#   mh_probe_expect NAME TEXT MIN       waits (30 s at most) until the loop has made MIN probes,
+#                                       stops it, and prints one TAP line: MIN or more, none failed.
+#                                       The window is counted in probes, not seconds, because a
+#                                       busy machine probes slower.
 #   mh_blocks H                         H's affine IPv4 blocks, one per line (from the datastore)
 #   mh_bird_routes H                    `ip route show proto bird` in H that go via a next hop
 #   mh_wait SECS CMD...                 until CMD succeeds (by the clock), polling every 50 ms
@@ -187,6 +191,17 @@ mh_probe_stop() {
   touch "$LAB_TMP/probe-$name.stop"
   [ -n "$pid" ] && wait "$pid" 2>/dev/null
   echo "$(wc -l <"$LAB_TMP/probe-$name.log") $(grep -cv '^0$' "$LAB_TMP/probe-$name.log")"
+}
+
+mh_probe_expect() {
+  local name=$1 text=$2 min=$3 log="$LAB_TMP/probe-$1.log" counts n f
+  mh_wait 30 eval '[ "$(wc -l <"$log")" -ge "$min" ]'
+  counts=$(mh_probe_stop "$name")
+  n=${counts% *} f=${counts#* }
+  if [ "$n" -ge "$min" ] && [ "$f" -eq 0 ]; then ok "$text ($n probes)"; else
+    fail "$text"
+    echo "#   $f of $n probes failed"
+  fi
 }
 
 mh_blocks() {
