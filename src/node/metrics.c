@@ -1,5 +1,6 @@
 /* Prometheus text for the agent's counters (metrics.h). */
 #include "metrics.h"
+#include "util/array.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -72,16 +73,10 @@ static void put(struct text *t, const char *fmt, ...)
 			t->len += (size_t)n;
 			return;
 		}
-		size_t ncap = t->cap ? t->cap * 2 : 4096;
-		while (ncap - t->len <= (size_t)n)
-			ncap *= 2;
-		char *p = realloc(t->buf, ncap);
-		if (!p) {
+		if (array_reserve((void **)&t->buf, &t->cap, t->len + (size_t)n + 1, 1) < 0) {
 			t->oom = true;
 			return;
 		}
-		t->buf = p;
-		t->cap = ncap;
 	}
 }
 

@@ -1,5 +1,6 @@
 /* Interned names (name_table.h). */
 #include "agent/name_table.h"
+#include "util/array.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -74,14 +75,8 @@ int name_table_intern(struct name_table *t, const char *name, uint32_t *id)
 	}
 	if ((t->n + 1) * 2 > t->n_slots && (rc = rehash(t)) < 0)
 		return rc;
-	if (t->n == t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 32;
-		char **p = realloc(t->names, ncap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		t->names = p;
-		t->cap = ncap;
-	}
+	if (array_reserve((void **)&t->names, &t->cap, t->n + 1, sizeof(*t->names)) < 0)
+		return -ENOMEM;
 	if (!(t->names[t->n] = strdup(name)))
 		return -ENOMEM;
 	t->slots[slot_of(t, name)] = (uint32_t)t->n + 1;

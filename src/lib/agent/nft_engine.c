@@ -11,6 +11,7 @@
 #include "agent/node_calc.h"
 #include "model/keys.h"
 #include "policy/nft_rule.h"
+#include "util/array.h"
 
 struct tag_use {
 	uint32_t tag;
@@ -63,25 +64,9 @@ static struct nft_engine_delta *delta(struct nft_engine *e)
 	return e->delta;
 }
 
-static int grow_to(void **items, size_t *n, size_t want, size_t size)
-{
-	if (want <= *n)
-		return 0;
-	size_t ncap = *n ? *n : 64;
-	while (ncap < want)
-		ncap *= 2;
-	char *p = realloc(*items, ncap * size);
-	if (!p)
-		return -ENOMEM;
-	memset(p + *n * size, 0, (ncap - *n) * size);
-	*items = p;
-	*n = ncap;
-	return 0;
-}
-
 static struct nft_engine_profile *profile(struct nft_engine *e, uint32_t id)
 {
-	if (grow_to((void **)&e->profiles, &e->n_profiles, (size_t)id + 1, sizeof(*e->profiles)) < 0) {
+	if (array_reserve((void **)&e->profiles, &e->n_profiles, (size_t)id + 1, sizeof(*e->profiles)) < 0) {
 		e->broken = true;
 		return NULL;
 	}
@@ -90,7 +75,7 @@ static struct nft_engine_profile *profile(struct nft_engine *e, uint32_t id)
 
 static struct nft_engine_tag *tag(struct nft_engine *e, uint32_t id)
 {
-	if (grow_to((void **)&e->tags, &e->n_tags, (size_t)id + 1, sizeof(*e->tags)) < 0) {
+	if (array_reserve((void **)&e->tags, &e->n_tags, (size_t)id + 1, sizeof(*e->tags)) < 0) {
 		e->broken = true;
 		return NULL;
 	}
@@ -99,7 +84,7 @@ static struct nft_engine_tag *tag(struct nft_engine *e, uint32_t id)
 
 static struct nft_engine_iface *iface(struct nft_engine *e, uint32_t id)
 {
-	if (grow_to((void **)&e->ifaces, &e->n_ifaces, (size_t)id + 1, sizeof(*e->ifaces)) < 0) {
+	if (array_reserve((void **)&e->ifaces, &e->n_ifaces, (size_t)id + 1, sizeof(*e->ifaces)) < 0) {
 		e->broken = true;
 		return NULL;
 	}
@@ -108,14 +93,8 @@ static struct nft_engine_iface *iface(struct nft_engine *e, uint32_t id)
 
 static int push_id(uint32_t **v, size_t *n, size_t *cap, uint32_t id)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 32;
-		uint32_t *p = realloc(*v, ncap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		*v = p;
-		*cap = ncap;
-	}
+	if (array_reserve((void **)v, cap, *n + 1, sizeof(**v)) < 0)
+		return -ENOMEM;
 	(*v)[(*n)++] = id;
 	return 0;
 }
@@ -418,14 +397,8 @@ static int build_tag_use(void *ctx, const char *tag_name, unsigned families)
 
 	if ((rc = name_table_intern(&b->e->cache->names, tag_name, &id)) < 0)
 		return rc;
-	if (b->n_uses == b->cap_uses) {
-		size_t ncap = b->cap_uses ? b->cap_uses * 2 : 8;
-		struct tag_use *p = realloc(b->uses, ncap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		b->uses = p;
-		b->cap_uses = ncap;
-	}
+	if (array_reserve((void **)&b->uses, &b->cap_uses, b->n_uses + 1, sizeof(*b->uses)) < 0)
+		return -ENOMEM;
 	b->uses[b->n_uses++] = (struct tag_use){ id, families };
 	return 0;
 }
@@ -690,7 +663,7 @@ static int rebuild_nat(struct nft_engine *e)
 		     i < c->n && strncmp(c->items[i].key, prefixes[p], strlen(prefixes[p])) == 0; i++) {
 			if (c->items[i].kind != NKV_POOL || !c->items[i].valid)
 				continue;
-			if ((rc = grow_to((void **)&pools, &cap, n + 1, sizeof(*pools))) < 0)
+			if ((rc = array_reserve((void **)&pools, &cap, n + 1, sizeof(*pools))) < 0)
 				goto out;
 			pools[n++] = c->items[i].pool;
 		}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "agent/name_table.h"
+#include "util/array.h"
 
 struct touched_set {
 	long old_index;        /* in before.sets; -1: the set did not exist before the batch */
@@ -102,14 +103,8 @@ static int touch_set(const struct nft_model *m, struct nft_engine_delta *d, cons
 		*out = &d->tsets[known];
 		return 0;
 	}
-	if (d->n_tsets == d->cap_tsets) {
-		size_t ncap = d->cap_tsets ? d->cap_tsets * 2 : 16;
-		struct touched_set *p = realloc(d->tsets, ncap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		d->tsets = p;
-		d->cap_tsets = ncap;
-	}
+	if (array_reserve((void **)&d->tsets, &d->cap_tsets, d->n_tsets + 1, sizeof(*d->tsets)) < 0)
+		return -ENOMEM;
 	if ((rc = name_table_intern(&d->sets, name, &id)) < 0)
 		return rc;
 	struct touched_set *t = &d->tsets[d->n_tsets++];

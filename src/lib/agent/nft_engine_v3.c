@@ -23,25 +23,9 @@
 
 /* ---------- small tools ---------- */
 
-int engine_v3_grow(void **items, size_t *cap, size_t want, size_t size)
-{
-	if (want <= *cap)
-		return 0;
-	size_t ncap = *cap ? *cap : 16;
-	while (ncap < want)
-		ncap *= 2;
-	char *p = realloc(*items, ncap * size);
-	if (!p)
-		return -ENOMEM;
-	memset(p + *cap * size, 0, (ncap - *cap) * size);
-	*items = p;
-	*cap = ncap;
-	return 0;
-}
-
 int engine_v3_push_u32(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
 {
-	if (*n == *cap && engine_v3_grow((void **)v, cap, *n + 1, sizeof(**v)) < 0)
+	if (*n == *cap && array_reserve((void **)v, cap, *n + 1, sizeof(**v)) < 0)
 		return -ENOMEM;
 	(*v)[(*n)++] = x;
 	return 0;
@@ -50,7 +34,7 @@ int engine_v3_push_u32(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
 static int push_str(char ***v, size_t *n, size_t *cap, const char *s)
 {
 	char *d;
-	if ((*n == *cap && engine_v3_grow((void **)v, cap, *n + 1, sizeof(**v)) < 0) || !(d = strdup(s)))
+	if ((*n == *cap && array_reserve((void **)v, cap, *n + 1, sizeof(**v)) < 0) || !(d = strdup(s)))
 		return -ENOMEM;
 	(*v)[(*n)++] = d;
 	return 0;
@@ -71,12 +55,12 @@ static void broken(struct nft_engine *e, int rc)
 
 static struct v3_pol *pol_at(struct engine_v3 *v, uint32_t id)
 {
-	return engine_v3_grow((void **)&v->pols, &v->n_pols, (size_t)id + 1, sizeof(*v->pols)) < 0 ? NULL : &v->pols[id];
+	return array_reserve((void **)&v->pols, &v->n_pols, (size_t)id + 1, sizeof(*v->pols)) < 0 ? NULL : &v->pols[id];
 }
 
 static struct v3_if *if_at(struct engine_v3 *v, uint32_t id)
 {
-	return engine_v3_grow((void **)&v->ifs, &v->n_ifs, (size_t)id + 1, sizeof(*v->ifs)) < 0 ? NULL : &v->ifs[id];
+	return array_reserve((void **)&v->ifs, &v->n_ifs, (size_t)id + 1, sizeof(*v->ifs)) < 0 ? NULL : &v->ifs[id];
 }
 
 /* The tier named, made (absent unless it is the default tier) when new. */
@@ -85,7 +69,7 @@ static int tier_id(struct engine_v3 *v, const char *name, uint32_t *id)
 	size_t before = v->tier_names.n;
 	int rc;
 	if ((rc = name_table_intern(&v->tier_names, name, id)) < 0 ||
-	    (rc = engine_v3_grow((void **)&v->tiers, &v->n_tiers, (size_t)*id + 1, sizeof(*v->tiers))) < 0)
+	    (rc = array_reserve((void **)&v->tiers, &v->n_tiers, (size_t)*id + 1, sizeof(*v->tiers))) < 0)
 		return rc;
 	if (v->tier_names.n != before) {
 		bool dflt = strcmp(name, DEFAULT_TIER) == 0;
@@ -228,7 +212,7 @@ void engine_v3_observe(struct nft_engine *e, const struct node_change *ch)
 	switch (ch->kind) {
 	case NKV_ENDPOINT: {
 		const struct node_ep *ep = ch->new_ep ? ch->new_ep : ch->old_ep;
-		if (ep && (v->n_eps < v->cap_eps || engine_v3_grow((void **)&v->eps, &v->cap_eps, v->n_eps + 1, sizeof(*v->eps)) == 0))
+		if (ep && (v->n_eps < v->cap_eps || array_reserve((void **)&v->eps, &v->cap_eps, v->n_eps + 1, sizeof(*v->eps)) == 0))
 			v->eps[v->n_eps++] = ep->key_hash;
 		else if (ep)
 			e->broken = true;
@@ -280,7 +264,7 @@ static const struct label_set *ns_labels(struct nft_engine *e, const char *ns)
 	struct engine_v3 *v = e->v3;
 	uint32_t id;
 	if (name_table_intern(&v->ns_names, ns, &id) < 0 ||
-	    engine_v3_grow((void **)&v->nss, &v->n_nss, (size_t)id + 1, sizeof(*v->nss)) < 0)
+	    array_reserve((void **)&v->nss, &v->n_nss, (size_t)id + 1, sizeof(*v->nss)) < 0)
 		return NULL;
 	struct v3_ns *n = &v->nss[id];
 	if (!n->fresh) {
@@ -697,7 +681,7 @@ static void push_ep(void *ctx, uint64_t h)
 {
 	struct nft_engine *e = ctx;
 	struct engine_v3 *v = e->v3;
-	if (v->n_eps == v->cap_eps && engine_v3_grow((void **)&v->eps, &v->cap_eps, v->n_eps + 1, sizeof(*v->eps)) < 0) {
+	if (v->n_eps == v->cap_eps && array_reserve((void **)&v->eps, &v->cap_eps, v->n_eps + 1, sizeof(*v->eps)) < 0) {
 		e->broken = true;
 		return;
 	}

@@ -78,7 +78,7 @@ static void collect_member(void *ctx, const struct cidr *member)
 	struct collect *c = ctx;
 	if (member->addr.family != c->family)
 		return;
-	if (c->n == c->cap && engine_v3_grow((void **)&c->nets, &c->cap, c->n + 1, sizeof(*c->nets)) < 0) {
+	if (c->n == c->cap && array_reserve((void **)&c->nets, &c->cap, c->n + 1, sizeof(*c->nets)) < 0) {
 		c->rc = -ENOMEM;
 		return;
 	}
@@ -203,7 +203,7 @@ static bool build_has(const struct chain_build *b, uint8_t kind, const char *nam
 
 static int build_push(struct chain_build *b, uint8_t kind, uint8_t family, uint32_t sel, const char *name)
 {
-	if (b->n_uses == b->cap_uses && engine_v3_grow((void **)&b->uses, &b->cap_uses, b->n_uses + 1, sizeof(*b->uses)) < 0)
+	if (b->n_uses == b->cap_uses && array_reserve((void **)&b->uses, &b->cap_uses, b->n_uses + 1, sizeof(*b->uses)) < 0)
 		return -ENOMEM;
 	struct v3_use *u = &b->uses[b->n_uses++];
 	u->kind = kind;
@@ -259,7 +259,7 @@ static int build_selector_set(void *ctx, const char *selector, const char *names
 	if (build_has(b, USE_SEL, name))
 		return 0;
 	if ((rc = name_table_intern(&v->sel_ids, name + 5, &slot)) < 0 ||
-	    (rc = engine_v3_grow((void **)&v->sels, &v->n_sels, (size_t)slot + 1, sizeof(*v->sels))) < 0)
+	    (rc = array_reserve((void **)&v->sels, &v->n_sels, (size_t)slot + 1, sizeof(*v->sels))) < 0)
 		return rc;
 	struct v3_sel *s = &v->sels[slot];
 	if (!s->sel) {

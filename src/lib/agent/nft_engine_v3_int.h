@@ -15,6 +15,7 @@
 #include "policy/nft_model.h"
 #include "resource/resource.h"
 #include "selector/selector.h"
+#include "util/array.h"
 
 struct eng_tier {
 	bool exists, has_order;
@@ -102,8 +103,6 @@ struct engine_v3 {
 		cap_dirty_sels;
 };
 
-/* Grows *items (of size bytes each) to hold want, zeroing the new part. 0 or -ENOMEM. */
-int engine_v3_grow(void **items, size_t *cap, size_t want, size_t size);
 int engine_v3_push_u32(uint32_t **v, size_t *n, size_t *cap, uint32_t x);
 
 /* nft_engine_v3_chain.c */

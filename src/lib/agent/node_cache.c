@@ -11,6 +11,7 @@
 #include "model/keys.h"
 #include "store/resource_store.h"
 #include "util/log.h"
+#include "util/array.h"
 
 void node_cache_init(struct node_cache *c)
 {
@@ -555,14 +556,8 @@ int node_cache_put(struct node_cache *c, const char *key, const char *value)
 	classify(&probe);
 	if (probe.kind == NKV_ENDPOINT && !is_local_host(c, probe.host))
 		return put_remote(c, key, value);
-	if (c->n == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : NODE_CACHE_MIN_CAP;
-		struct node_kv *p = realloc(c->items, ncap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		c->items = p;
-		c->cap = ncap;
-	}
+	if (array_reserve((void **)&c->items, &c->cap, c->n + 1, sizeof(*c->items)) < 0)
+		return -ENOMEM;
 	struct node_kv fresh = { 0 };
 	if (!(fresh.key = strdup(key)) || !(fresh.value = strdup(value))) {
 		kv_free(&fresh);

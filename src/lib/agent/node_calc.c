@@ -9,6 +9,7 @@
 
 #include "agent/agent_config.h"
 #include "model/keys.h"
+#include "util/array.h"
 
 /* ---------- config ---------- */
 
@@ -202,14 +203,8 @@ struct names {
 
 static int names_add(struct names *s, const char *name)
 {
-	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 16;
-		const char **p = realloc(s->v, ncap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		s->v = p;
-		s->cap = ncap;
-	}
+	if (array_reserve((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v)) < 0)
+		return -ENOMEM;
 	s->v[s->n++] = name;
 	return 0;
 }
@@ -288,14 +283,8 @@ out:
 
 static int tag_add_member(struct dp_tag *t, const struct ip_addr *ip, size_t *cap)
 {
-	if (t->n_members == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 4;
-		struct ip_addr *p = realloc(t->members, ncap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		t->members = p;
-		*cap = ncap;
-	}
+	if (array_reserve((void **)&t->members, cap, t->n_members + 1, sizeof(*t->members)) < 0)
+		return -ENOMEM;
 	t->members[t->n_members++] = *ip;
 	return 0;
 }

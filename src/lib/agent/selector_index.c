@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/sha256.h"
+#include "util/array.h"
 
 #define NS_NAME_LABEL "projectcalico.org/name"
 
@@ -557,14 +558,8 @@ int sel_index_put(struct sel_index *ix, const char *key, const char *namespace_,
 		free(old_nets);
 		return 0;
 	}
-	if (ix->n_members == ix->cap_members) {
-		size_t ncap = ix->cap_members ? ix->cap_members * 2 : 64;
-		struct member *grown = realloc(ix->members, ncap * sizeof(*grown));
-		if (!grown)
-			goto fail;
-		ix->members = grown;
-		ix->cap_members = ncap;
-	}
+	if (array_reserve((void **)&ix->members, &ix->cap_members, ix->n_members + 1, sizeof(*ix->members)) < 0)
+		goto fail;
 	if (strmap_put(&ix->member_by_key, key, ix->n_members) < 0)
 		goto fail;
 	fresh.key = strmap_key(&ix->member_by_key, key);

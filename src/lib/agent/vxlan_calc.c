@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "model/keys.h"
+#include "util/array.h"
 
 void vxlan_mac(const struct ip_addr *ip4, uint8_t mac[6])
 {
@@ -73,14 +74,8 @@ struct builder {
 static int add_route(struct builder *b, const struct cidr *dst, const struct ip_addr *via)
 {
 	struct vxlan_desired *d = b->d;
-	if (d->n_routes == b->cap_routes) {
-		size_t cap = b->cap_routes ? b->cap_routes * 2 : 16;
-		struct vxlan_route *r = realloc(d->routes, cap * sizeof(*r));
-		if (!r)
-			return -ENOMEM;
-		d->routes = r;
-		b->cap_routes = cap;
-	}
+	if (array_reserve((void **)&d->routes, &b->cap_routes, d->n_routes + 1, sizeof(*d->routes)) < 0)
+		return -ENOMEM;
 	d->routes[d->n_routes++] = (struct vxlan_route){ *dst, *via };
 	return 0;
 }
@@ -88,14 +83,8 @@ static int add_route(struct builder *b, const struct cidr *dst, const struct ip_
 static int add_peer(struct builder *b, const struct ip_addr *ip)
 {
 	struct vxlan_desired *d = b->d;
-	if (d->n_peers == b->cap_peers) {
-		size_t cap = b->cap_peers ? b->cap_peers * 2 : 8;
-		struct vxlan_peer *p = realloc(d->peers, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		d->peers = p;
-		b->cap_peers = cap;
-	}
+	if (array_reserve((void **)&d->peers, &b->cap_peers, d->n_peers + 1, sizeof(*d->peers)) < 0)
+		return -ENOMEM;
 	d->peers[d->n_peers].ip = *ip;
 	vxlan_mac(ip, d->peers[d->n_peers].mac);
 	d->n_peers++;

@@ -17,6 +17,7 @@
 
 #include "datastore/ds_etcd.h"
 #include "datastore/etcd_json.h"
+#include "util/array.h"
 
 #define BACKOFF_MIN_MS 50
 #define BACKOFF_MAX_MS 1000
@@ -134,14 +135,8 @@ static int enqueue(struct etcd_watch *w, struct ds_event *ev)
 			memmove(w->q, w->q + w->q_head, w->q_len * sizeof(*w->q));
 			w->q_head = 0;
 		}
-		if (w->q_len == w->q_cap) {
-			size_t cap = w->q_cap ? w->q_cap * 2 : 16;
-			struct ds_event *q = realloc(w->q, cap * sizeof(*q));
-			if (!q)
-				return -ENOMEM;
-			w->q = q;
-			w->q_cap = cap;
-		}
+		if (array_reserve((void **)&w->q, &w->q_cap, w->q_len + 1, sizeof(*w->q)) < 0)
+			return -ENOMEM;
 	}
 	w->q[w->q_head + w->q_len++] = *ev;
 	memset(ev, 0, sizeof(*ev));

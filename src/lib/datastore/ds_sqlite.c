@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "datastore/ds_sqlite.h"
+#include "util/array.h"
 
 #define BUSY_TIMEOUT_MS 30000
 /* History kept for watches, and how often writers check it (cheaply: one
@@ -490,15 +491,9 @@ static int list_body(struct sq *s, void *p)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct ds_kv_list *l = a->out;
-		if (l->n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct ds_kv *items = realloc(l->items, ncap * sizeof(*items));
-			if (!items) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			l->items = items;
-			cap = ncap;
+		if (array_reserve((void **)&l->items, &cap, l->n + 1, sizeof(*l->items)) < 0) {
+			rc = SQLITE_NOMEM;
+			break;
 		}
 		if ((rc = row_to_kv(st, &l->items[l->n])) != SQLITE_OK)
 			break;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "datastore/ds_sqlite.h"
+#include "util/array.h"
 
 #define TICK_MS 250
 /* Revisions read per query, so a far-behind watcher holds bounded memory. */
@@ -115,15 +116,9 @@ static int scan_body(struct sq *s, void *p)
 	if (w->succ)
 		sqlite3_bind_text(st, 4, w->succ, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (w->n == w->cap) {
-			size_t ncap = w->cap ? w->cap * 2 : 16;
-			struct ds_event *nb = realloc(w->buf, ncap * sizeof(*nb));
-			if (!nb) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			w->buf = nb;
-			w->cap = ncap;
+		if (array_reserve((void **)&w->buf, &w->cap, w->n + 1, sizeof(*w->buf)) < 0) {
+			rc = SQLITE_NOMEM;
+			break;
 		}
 		struct ds_event *ev = &w->buf[w->n];
 		ev->mod_rev = sqlite3_column_int64(st, 0);

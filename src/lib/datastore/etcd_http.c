@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "datastore/etcd_json.h"
+#include "util/array.h"
 
 #define DEFAULT_TIMEOUT_MS 5000
 
@@ -17,16 +18,8 @@ size_t membuf_write(char *data, size_t size, size_t nmemb, void *arg)
 	struct membuf *b = arg;
 	size_t n = size * nmemb;
 
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p)
-			return 0; /* curl reports a write error */
-		b->p = p;
-		b->cap = cap;
-	}
+	if (array_reserve((void **)&b->p, &b->cap, b->len + n + 1, 1) < 0)
+		return 0; /* curl reports a write error */
 	memcpy(b->p + b->len, data, n);
 	b->len += n;
 	b->p[b->len] = '\0';

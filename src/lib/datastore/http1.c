@@ -1,4 +1,5 @@
 #include "datastore/http1.h"
+#include "util/array.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -144,16 +145,8 @@ static int parse_head(const char *buf, size_t end, struct head *h)
 
 static int append(struct http1_response *r, size_t *cap, const char *data, size_t n)
 {
-	if (r->body_len + n + 1 > *cap) {
-		size_t ncap = *cap ? *cap : 256;
-		while (ncap < r->body_len + n + 1)
-			ncap *= 2;
-		char *p = realloc(r->body, ncap);
-		if (!p)
-			return -ENOMEM;
-		r->body = p;
-		*cap = ncap;
-	}
+	if (array_reserve((void **)&r->body, cap, r->body_len + n + 1, 1) < 0)
+		return -ENOMEM;
 	memcpy(r->body + r->body_len, data, n);
 	r->body_len += n;
 	r->body[r->body_len] = '\0';

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "util/json_strict.h"
+#include "util/array.h"
 
 enum { ORIG_PK, ORIG_BY, REPLY_PK, REPLY_BY };
 
@@ -259,15 +260,9 @@ static struct flow_record *rec_get(struct rec_set *s, const struct flow_record *
 			return &s->v[s->index[i]];
 	if (s->n >= max)
 		return NULL;
-	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 16;
-		struct flow_record *nv = realloc(s->v, ncap * sizeof(*nv));
-		if (!nv) {
-			*oom = true;
-			return NULL;
-		}
-		s->v = nv;
-		s->cap = ncap;
+	if (array_reserve((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v)) < 0) {
+		*oom = true;
+		return NULL;
 	}
 	struct flow_record *n = &s->v[s->n];
 	*n = *r;

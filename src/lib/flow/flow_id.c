@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/json_strict.h"
+#include "util/array.h"
 
 static const char *const action_names[] = { "allow", "deny", "pass" };
 static const char *const dir_names[] = { "ingress", "egress" };
@@ -185,14 +186,8 @@ static bool same_point(const struct flow_point *a, const struct flow_point *b)
  * 50,000 points, held twice, by the engine and the flow collector). */
 static int grow(struct flow_registry *r)
 {
-	if (r->n == r->cap_points) {
-		size_t ncap = r->cap_points ? r->cap_points * 2 : 64;
-		struct flow_point *p = realloc(r->points, ncap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		r->points = p;
-		r->cap_points = ncap;
-	}
+	if (array_reserve((void **)&r->points, &r->cap_points, r->n + 1, sizeof(*r->points)) < 0)
+		return -ENOMEM;
 	if ((r->n + 1) * 4 > r->cap * 3) {
 		size_t ncap = r->cap ? r->cap * 2 : 128;
 		uint32_t *ix = calloc(ncap, sizeof(*ix));

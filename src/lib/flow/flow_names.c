@@ -4,6 +4,7 @@
  * not tens of thousands) and is searched only for addresses that are no
  * endpoint. */
 #include "flow/flow_names.h"
+#include "util/array.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -175,14 +176,8 @@ int flow_names_put_net(struct flow_names *n, uint64_t owner, const struct cidr *
 {
 	struct name_rec *r;
 
-	if (n->n_nets == n->cap_nets) {
-		size_t ncap = n->cap_nets ? n->cap_nets * 2 : 16;
-		struct net_ent *v = realloc(n->nets, ncap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		n->nets = v;
-		n->cap_nets = ncap;
-	}
+	if (array_reserve((void **)&n->nets, &n->cap_nets, n->n_nets + 1, sizeof(*n->nets)) < 0)
+		return -ENOMEM;
 	if (!(r = rec_new(what)))
 		return -ENOMEM;
 	n->nets[n->n_nets++] = (struct net_ent){ *net, owner, r };

@@ -17,6 +17,7 @@
 #include "util/log.h"
 #include "util/nodename.h"
 #include "store/pool_store.h"
+#include "util/array.h"
 
 #define AFFINITY_MARKER "{}"
 /* Conflicts in one step after which an allocator claims a block of its own. */
@@ -295,14 +296,8 @@ struct assign_ctx {
 static int note_taken(struct assign_ctx *x, const struct ipam_block *b, const int *ords, size_t k,
 		      struct ip_addr *out)
 {
-	if (x->n_taken + k > x->cap_taken) {
-		size_t cap = (x->n_taken + k) * 2;
-		struct ip_addr *grown = realloc(x->taken, cap * sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		x->taken = grown;
-		x->cap_taken = cap;
-	}
+	if (array_reserve((void **)&x->taken, &x->cap_taken, x->n_taken + k, sizeof(*x->taken)) < 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < k; i++) {
 		ipam_block_addr(b, ords[i], &x->taken[x->n_taken]);
 		if (out)

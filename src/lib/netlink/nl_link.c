@@ -1,5 +1,6 @@
 /* Links: veth pairs across namespaces, lookup, listing, MTU, state, names. */
 #include "netlink/nl_internal.h"
+#include "util/array.h"
 
 #include <errno.h>
 #include <linux/if_link.h>
@@ -201,14 +202,8 @@ static int collect_link(const struct nlmsghdr *nlh, void *data)
 		return 0; /* a link we cannot read is not one of ours */
 	if (strncmp(link.name, c->prefix, c->prefix_len) != 0)
 		return 0;
-	if (c->list->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		struct nl_link *items = realloc(c->list->items, cap * sizeof(*items));
-		if (!items)
-			return -ENOMEM;
-		c->list->items = items;
-		c->cap = cap;
-	}
+	if (array_reserve((void **)&c->list->items, &c->cap, c->list->n + 1, sizeof(*c->list->items)) < 0)
+		return -ENOMEM;
 	c->list->items[c->list->n++] = link;
 	return 0;
 }

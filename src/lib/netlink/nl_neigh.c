@@ -1,6 +1,7 @@
 /* Permanent neighbour entries and bridge fdb entries: what a VXLAN device
  * needs to reach a remote VTEP without learning (flannel style). */
 #include "netlink/nl_internal.h"
+#include "util/array.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -104,14 +105,8 @@ static int collect_neigh(const struct nlmsghdr *nlh, void *data)
 		memcpy(n.mac, mnl_attr_get_payload(tb[NDA_LLADDR]), 6);
 		n.has_mac = true;
 	}
-	if (f->list->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 16;
-		struct nl_neigh *items = realloc(f->list->items, cap * sizeof(*items));
-		if (!items)
-			return -ENOMEM;
-		f->list->items = items;
-		f->cap = cap;
-	}
+	if (array_reserve((void **)&f->list->items, &f->cap, f->list->n + 1, sizeof(*f->list->items)) < 0)
+		return -ENOMEM;
 	f->list->items[f->list->n++] = n;
 	return 0;
 }

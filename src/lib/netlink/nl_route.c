@@ -1,6 +1,7 @@
 /* Routes: the host's /32s to workloads, the workload's 169.254.1.1 gateway,
  * blackholes for aggregates, onlink routes via a gateway; listing by protocol. */
 #include "netlink/nl_internal.h"
+#include "util/array.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -146,14 +147,8 @@ static int collect_route(const struct nlmsghdr *nlh, void *data)
 	r.proto = rtm->rtm_protocol;
 	r.table = table == RT_TABLE_MAIN ? 0 : table;
 
-	if (f->list->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 16;
-		struct nl_route *items = realloc(f->list->items, cap * sizeof(*items));
-		if (!items)
-			return -ENOMEM;
-		f->list->items = items;
-		f->cap = cap;
-	}
+	if (array_reserve((void **)&f->list->items, &f->cap, f->list->n + 1, sizeof(*f->list->items)) < 0)
+		return -ENOMEM;
 	f->list->items[f->list->n++] = r;
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* The desired dataplane state: lifetime and small helpers. */
 #include "policy/dp_state.h"
+#include "util/array.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -86,14 +87,8 @@ const char *dp_labels_namespace(const struct label_set *ls)
 int dp_state_add_member(struct dp_state *s, size_t *cap, const char *namespace_, struct label_set *labels,
 			const struct cidr *nets, size_t n, bool addresses)
 {
-	if (s->n_members == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct dp_v3_member *p = realloc(s->members, ncap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		s->members = p;
-		*cap = ncap;
-	}
+	if (array_reserve((void **)&s->members, cap, s->n_members + 1, sizeof(*s->members)) < 0)
+		return -ENOMEM;
 	struct dp_v3_member *m = &s->members[s->n_members];
 	memset(m, 0, sizeof(*m));
 	if ((namespace_ && !(m->namespace_ = strdup(namespace_))) || (n && !(m->nets = calloc(n, sizeof(*m->nets))))) {
@@ -115,14 +110,8 @@ int dp_state_add_member(struct dp_state *s, size_t *cap, const char *namespace_,
 int dp_state_add_namespace(struct dp_state *s, size_t *cap, const char *name, struct label_set *labels)
 {
 	int rc;
-	if (s->n_namespaces == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-		struct dp_v3_namespace *p = realloc(s->namespaces, ncap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		s->namespaces = p;
-		*cap = ncap;
-	}
+	if (array_reserve((void **)&s->namespaces, cap, s->n_namespaces + 1, sizeof(*s->namespaces)) < 0)
+		return -ENOMEM;
 	if ((rc = label_set_put(labels, DP_NS_NAME_LABEL, name)) < 0)
 		return rc;
 	struct dp_v3_namespace *ns = &s->namespaces[s->n_namespaces];

@@ -9,6 +9,7 @@
 #include "policy/nft_rule.h"
 #include "policy/nft_v3.h"
 #include "model/overlay.h"
+#include "util/array.h"
 
 #define ALLOW_VERDICT "meta mark set meta mark | " NFT_ALLOW_MARK " return"
 #define CLEAR_MARK    "meta mark set meta mark & " NFT_ALLOW_MARK_MASK
@@ -92,14 +93,8 @@ static int note_tag(void *ctx, const char *tag, unsigned families)
 	struct compiler *c = ctx;
 	if (!tag[0] || !families)
 		return 0;
-	if (c->n_uses == c->cap_uses) {
-		size_t ncap = c->cap_uses ? c->cap_uses * 2 : 64;
-		struct tag_use *p = realloc(c->uses, ncap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		c->uses = p;
-		c->cap_uses = ncap;
-	}
+	if (array_reserve((void **)&c->uses, &c->cap_uses, c->n_uses + 1, sizeof(*c->uses)) < 0)
+		return -ENOMEM;
 	c->uses[c->n_uses++] = (struct tag_use){ tag, families };
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include "policy/nft_compile.h"
 #include "policy/nft_v3.h"
 #include "selector/selector.h"
+#include "util/array.h"
 
 #define DEFAULT_TIER "default"
 #define DEFAULT_TIER_ORDER 1000000.0
@@ -242,14 +243,8 @@ static int net_set(void *ctx, const char *name, int family, const struct cidr *n
 	for (size_t i = 0; i < c->n_nets; i++)
 		if (strcmp(c->nets[i], name) == 0)
 			return 0; /* named by content: the same nets */
-	if (c->n_nets == c->cap_nets) {
-		size_t ncap = c->cap_nets ? c->cap_nets * 2 : 8;
-		char **p = realloc(c->nets, ncap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		c->nets = p;
-		c->cap_nets = ncap;
-	}
+	if (array_reserve((void **)&c->nets, &c->cap_nets, c->n_nets + 1, sizeof(*c->nets)) < 0)
+		return -ENOMEM;
 	if (!(c->nets[c->n_nets] = strdup(name)))
 		return -ENOMEM;
 	c->n_nets++;
@@ -278,14 +273,8 @@ static int selector_set(void *ctx, const char *selector, const char *namespace_s
 			selector_free(ns_sel);
 			return 0;
 		}
-	if (c->n_sels == c->cap_sels) {
-		size_t ncap = c->cap_sels ? c->cap_sels * 2 : 8;
-		struct sel_use *p = realloc(c->sels, ncap * sizeof(*p));
-		if (!p)
-			goto nomem;
-		c->sels = p;
-		c->cap_sels = ncap;
-	}
+	if (array_reserve((void **)&c->sels, &c->cap_sels, c->n_sels + 1, sizeof(*c->sels)) < 0)
+		goto nomem;
 	struct sel_use *u = &c->sels[c->n_sels];
 	memset(u, 0, sizeof(*u));
 	if (!ns_sel && scope_namespace && !(u->scope = strdup(scope_namespace)))
@@ -331,15 +320,9 @@ static int fill_selector_sets(struct v3c *c)
 			for (size_t a = 0; a < m->n_nets; a++) {
 				if (m->nets[a].addr.family != u->family)
 					continue;
-				if (n == cap) {
-					size_t ncap = cap ? cap * 2 : 16;
-					struct cidr *p = realloc(nets, ncap * sizeof(*p));
-					if (!p) {
-						free(nets);
-						return -ENOMEM;
-					}
-					nets = p;
-					cap = ncap;
+				if (array_reserve((void **)&nets, &cap, n + 1, sizeof(*nets)) < 0) {
+					free(nets);
+					return -ENOMEM;
 				}
 				nets[n++] = m->nets[a];
 			}

@@ -1,5 +1,6 @@
 /* Verdict points: ids and log statements (nft_flow.h). */
 #include "policy/nft_flow.h"
+#include "util/array.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -26,14 +27,8 @@ void nft_flows_take_fresh(struct nft_flows *f)
 
 static int note_fresh(struct nft_flows *f, uint32_t id)
 {
-	if (f->n_fresh == f->cap_fresh) {
-		size_t ncap = f->cap_fresh ? f->cap_fresh * 2 : 64;
-		uint32_t *p = realloc(f->fresh, ncap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		f->fresh = p;
-		f->cap_fresh = ncap;
-	}
+	if (array_reserve((void **)&f->fresh, &f->cap_fresh, f->n_fresh + 1, sizeof(*f->fresh)) < 0)
+		return -ENOMEM;
 	f->fresh[f->n_fresh++] = id;
 	return 0;
 }

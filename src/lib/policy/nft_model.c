@@ -1,24 +1,12 @@
 /* Building, sorting and freeing the compiled nftables model. */
 #include "policy/nft_model.h"
+#include "util/array.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int grow(void **items, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return 0;
-	size_t ncap = *cap ? *cap * 2 : 8;
-	void *p = realloc(*items, ncap * size);
-	if (!p)
-		return -ENOMEM;
-	*items = p;
-	*cap = ncap;
-	return 0;
-}
 
 static bool copy_name(char dst[NFT_NAME_MAX], const char *src)
 {
@@ -69,7 +57,7 @@ void nft_model_free(struct nft_model *m)
 struct nft_set *nft_model_add_set(struct nft_model *m, const char *name, const char *key_type,
 				  const char *value_type, bool interval)
 {
-	if (grow((void **)&m->sets, &m->cap_sets, m->n_sets, sizeof(*m->sets)) < 0)
+	if (array_reserve((void **)&m->sets, &m->cap_sets, m->n_sets + 1, sizeof(*m->sets)) < 0)
 		return NULL;
 	struct nft_set *s = &m->sets[m->n_sets];
 	memset(s, 0, sizeof(*s));
@@ -85,7 +73,7 @@ struct nft_set *nft_model_add_set(struct nft_model *m, const char *name, const c
 
 int nft_set_add_elem(struct nft_set *s, const char *key, const char *value)
 {
-	if (grow((void **)&s->elems, &s->cap_elems, s->n_elems, sizeof(*s->elems)) < 0)
+	if (array_reserve((void **)&s->elems, &s->cap_elems, s->n_elems + 1, sizeof(*s->elems)) < 0)
 		return -ENOMEM;
 	struct nft_elem *e = &s->elems[s->n_elems];
 	e->key = strdup(key);
@@ -101,7 +89,7 @@ int nft_set_add_elem(struct nft_set *s, const char *key, const char *value)
 
 struct nft_chain *nft_model_add_chain(struct nft_model *m, const char *name, const char *base_spec)
 {
-	if (grow((void **)&m->chains, &m->cap_chains, m->n_chains, sizeof(*m->chains)) < 0)
+	if (array_reserve((void **)&m->chains, &m->cap_chains, m->n_chains + 1, sizeof(*m->chains)) < 0)
 		return NULL;
 	struct nft_chain *c = &m->chains[m->n_chains];
 	memset(c, 0, sizeof(*c));
@@ -127,7 +115,7 @@ int nft_chain_add_rule(struct nft_chain *c, const char *fmt, ...)
 		free(text);
 		return -EINVAL;
 	}
-	if (grow((void **)&c->rules, &c->cap_rules, c->n_rules, sizeof(*c->rules)) < 0) {
+	if (array_reserve((void **)&c->rules, &c->cap_rules, c->n_rules + 1, sizeof(*c->rules)) < 0) {
 		free(text);
 		return -ENOMEM;
 	}
@@ -286,7 +274,7 @@ size_t nft_model_chain_pos(const struct nft_model *m, const char *name, bool *fo
 
 int nft_model_insert_set(struct nft_model *m, size_t pos, struct nft_set *src)
 {
-	if (grow((void **)&m->sets, &m->cap_sets, m->n_sets, sizeof(*m->sets)) < 0)
+	if (array_reserve((void **)&m->sets, &m->cap_sets, m->n_sets + 1, sizeof(*m->sets)) < 0)
 		return -ENOMEM;
 	memmove(&m->sets[pos + 1], &m->sets[pos], (m->n_sets - pos) * sizeof(*m->sets));
 	m->sets[pos] = *src;
@@ -297,7 +285,7 @@ int nft_model_insert_set(struct nft_model *m, size_t pos, struct nft_set *src)
 
 int nft_model_insert_chain(struct nft_model *m, size_t pos, struct nft_chain *src)
 {
-	if (grow((void **)&m->chains, &m->cap_chains, m->n_chains, sizeof(*m->chains)) < 0)
+	if (array_reserve((void **)&m->chains, &m->cap_chains, m->n_chains + 1, sizeof(*m->chains)) < 0)
 		return -ENOMEM;
 	memmove(&m->chains[pos + 1], &m->chains[pos], (m->n_chains - pos) * sizeof(*m->chains));
 	src->hash = nft_chain_hash(src->base_spec, src->rules, src->n_rules);

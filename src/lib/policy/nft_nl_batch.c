@@ -20,6 +20,7 @@
 #include "policy/nft_compile.h"
 #include "policy/nft_nl_rule.h"
 #include "util/ipaddr.h"
+#include "util/array.h"
 
 #define TBL     NFT_FAMILY " " NFT_TABLE
 #define IFNAMSZ 16
@@ -55,17 +56,7 @@ struct batch {
 static int reserve(struct batch *b, size_t n)
 {
 	size_t need = b->used + 16 * n + 8192;
-	if (need <= b->cap)
-		return 0;
-	size_t cap = b->cap ? b->cap : 1 << 16;
-	while (cap < need)
-		cap *= 2;
-	char *p = realloc(b->buf, cap);
-	if (!p)
-		return -ENOMEM;
-	b->buf = p;
-	b->cap = cap;
-	return 0;
+	return array_reserve((void **)&b->buf, &b->cap, need, 1);
 }
 
 static struct nlmsghdr *msg(struct batch *b, uint16_t type, uint16_t flags)
@@ -141,14 +132,8 @@ static const struct set_kind *find_kind(struct batch *b, const char *name, struc
 
 static int declare(struct batch *b, const struct set_kind *k)
 {
-	if (b->n_declared == b->cap_declared) {
-		size_t cap = b->cap_declared ? 2 * b->cap_declared : 64;
-		struct set_kind *p = realloc(b->declared, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		b->declared = p;
-		b->cap_declared = cap;
-	}
+	if (array_reserve((void **)&b->declared, &b->cap_declared, b->n_declared + 1, sizeof(*b->declared)) < 0)
+		return -ENOMEM;
 	b->declared[b->n_declared++] = *k;
 	return 0;
 }

@@ -19,6 +19,7 @@
 
 #include "policy/nft_compile.h"
 #include "util/ipaddr.h"
+#include "util/array.h"
 
 #define KEY_MAX 16
 
@@ -141,19 +142,6 @@ static int data_verdict(const struct nlattr *nest, struct nft_nl_raw_elem *e)
 	return -EINVAL;
 }
 
-static int grow(struct nft_nl_elems *acc)
-{
-	if (acc->n < acc->cap)
-		return 0;
-	size_t cap = acc->cap ? 2 * acc->cap : 64;
-	struct nft_nl_raw_elem *p = realloc(acc->items, cap * sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	acc->items = p;
-	acc->cap = cap;
-	return 0;
-}
-
 int nft_nl_read_elems(struct nft_nl_elems *acc, const struct nlmsghdr *h)
 {
 	const struct nlattr *a, *list = NULL, *item, *x;
@@ -166,7 +154,7 @@ int nft_nl_read_elems(struct nft_nl_elems *acc, const struct nlmsghdr *h)
 		return 0;
 	mnl_attr_for_each_nested(item, list)
 	{
-		if (grow(acc) < 0)
+		if (array_reserve((void **)&acc->items, &acc->cap, acc->n + 1, sizeof(*acc->items)) < 0)
 			return -ENOMEM;
 		struct nft_nl_raw_elem *e = &acc->items[acc->n];
 		memset(e, 0, sizeof(*e));

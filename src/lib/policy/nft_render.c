@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "policy/nft_model.h"
+#include "util/array.h"
 
 #define ELEMS_PER_COMMAND 512 /* keeps each line of a large set's script short */
 
@@ -41,16 +42,10 @@ static void emit(struct script *s, const char *fmt, ...)
 			s->len += (size_t)n;
 			return;
 		}
-		size_t ncap = s->cap ? s->cap * 2 : 4096;
-		while (ncap - s->len <= (size_t)n)
-			ncap *= 2;
-		char *p = realloc(s->buf, ncap);
-		if (!p) {
+		if (array_reserve((void **)&s->buf, &s->cap, s->len + (size_t)n + 1, 1) < 0) {
 			s->oom = true;
 			return;
 		}
-		s->buf = p;
-		s->cap = ncap;
 	}
 }
 
@@ -61,16 +56,10 @@ static void emit_str(struct script *s, const char *text)
 	if (s->oom)
 		return;
 	if (s->cap - s->len <= n) {
-		size_t ncap = s->cap ? s->cap * 2 : 4096;
-		while (ncap - s->len <= n)
-			ncap *= 2;
-		char *p = realloc(s->buf, ncap);
-		if (!p) {
+		if (array_reserve((void **)&s->buf, &s->cap, s->len + n + 1, 1) < 0) {
 			s->oom = true;
 			return;
 		}
-		s->buf = p;
-		s->cap = ncap;
 	}
 	memcpy(s->buf + s->len, text, n + 1);
 	s->len += n;

@@ -11,6 +11,7 @@
 #include <yaml.h>
 
 #include "util/json_strict.h"
+#include "util/array.h"
 
 /* Nesting deeper than this is refused: no resource needs it, and a bound
  * keeps a hostile file from costing more than its length. */
@@ -365,15 +366,9 @@ struct out_buf {
 static int write_handler(void *data, unsigned char *buffer, size_t size)
 {
 	struct out_buf *b = data;
-	if (b->n + size + 1 > b->cap) {
-		size_t ncap = (b->n + size + 1) * 2;
-		char *p = realloc(b->p, ncap);
-		if (!p) {
-			b->oom = true;
-			return 0;
-		}
-		b->p = p;
-		b->cap = ncap;
+	if (array_reserve((void **)&b->p, &b->cap, b->n + size + 1, 1) < 0) {
+		b->oom = true;
+		return 0;
 	}
 	memcpy(b->p + b->n, buffer, size);
 	b->n += size;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "selector/selector_ast.h"
+#include "util/array.h"
 
 void sel_node_free(struct sel_node *n)
 {
@@ -45,15 +46,9 @@ struct sel_node *sel_node_new(enum sel_op op)
 int sel_group_add(struct sel_node *g, struct sel_node *kid, size_t *cap)
 {
 	size_t more = kid->op == g->op ? kid->n_kids : 1;
-	if (g->n_kids + more > *cap) {
-		size_t ncap = (g->n_kids + more) * 2;
-		struct sel_node **k = realloc(g->kids, ncap * sizeof(*k));
-		if (!k) {
-			sel_node_free(kid);
-			return -ENOMEM;
-		}
-		g->kids = k;
-		*cap = ncap;
+	if (array_reserve((void **)&g->kids, cap, g->n_kids + more, sizeof(*g->kids)) < 0) {
+		sel_node_free(kid);
+		return -ENOMEM;
 	}
 	if (kid->op == g->op) {
 		memcpy(g->kids + g->n_kids, kid->kids, kid->n_kids * sizeof(*kid->kids));

@@ -9,6 +9,7 @@
 
 #include "selector/selector_ast.h"
 #include "selector/selector_lex.h"
+#include "util/array.h"
 
 #define SEL_STRINGIFY_(x) #x
 #define SEL_STRINGIFY(x) SEL_STRINGIFY_(x)
@@ -57,14 +58,8 @@ static int parse_set(struct parser *p, struct sel_node *n)
 	if ((rc = advance(p)) < 0)
 		return rc;
 	while (p->cur.kind == TOK_STRING) {
-		if (n->n_set == cap) {
-			size_t ncap = cap ? cap * 2 : 4;
-			struct sel_str *s = realloc(n->set, ncap * sizeof(*s));
-			if (!s)
-				return -ENOMEM;
-			n->set = s;
-			cap = ncap;
-		}
+		if (array_reserve((void **)&n->set, &cap, n->n_set + 1, sizeof(*n->set)) < 0)
+			return -ENOMEM;
 		if ((rc = sel_str_copy(&n->set[n->n_set], p->cur.text, p->cur.len)) < 0)
 			return rc;
 		n->n_set++;

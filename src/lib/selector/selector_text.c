@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "selector/selector_ast.h"
+#include "util/array.h"
 
 struct text {
 	char *s;
@@ -17,15 +18,9 @@ static void put_n(struct text *t, const char *s, size_t n)
 {
 	if (t->rc)
 		return;
-	if (t->n + n + 1 > t->cap) {
-		size_t ncap = (t->n + n + 1) * 2;
-		char *p = realloc(t->s, ncap);
-		if (!p) {
-			t->rc = -ENOMEM;
-			return;
-		}
-		t->s = p;
-		t->cap = ncap;
+	if (array_reserve((void **)&t->s, &t->cap, t->n + n + 1, 1) < 0) {
+		t->rc = -ENOMEM;
+		return;
 	}
 	memcpy(t->s + t->n, s, n);
 	t->n += n;
@@ -118,15 +113,9 @@ static void collect_keys(struct keys *ks, const struct sel_node *n)
 		collect_keys(ks, n->kids[i]);
 	if (!n->key.s || ks->rc)
 		return;
-	if (ks->n == ks->cap) {
-		size_t ncap = ks->cap ? ks->cap * 2 : 4;
-		const char **k = realloc(ks->k, ncap * sizeof(*k));
-		if (!k) {
-			ks->rc = -ENOMEM;
-			return;
-		}
-		ks->k = k;
-		ks->cap = ncap;
+	if (array_reserve((void **)&ks->k, &ks->cap, ks->n + 1, sizeof(*ks->k)) < 0) {
+		ks->rc = -ENOMEM;
+		return;
 	}
 	ks->k[ks->n++] = n->key.s;
 }
