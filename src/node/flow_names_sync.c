@@ -70,7 +70,8 @@ static int endpoint_change(struct flow_names *names, const struct node_change *c
 
 static bool is_netset(const struct node_kv *kv)
 {
-	return kv && kv->valid && (kv->res.kind == V3_GLOBAL_NETWORK_SET || kv->res.kind == V3_NETWORK_SET);
+	const struct v3_resource *r = node_kv_v3(kv);
+	return r && (r->kind == V3_GLOBAL_NETWORK_SET || r->kind == V3_NETWORK_SET);
 }
 
 static int netset_change(struct flow_names *names, const struct node_change *ch)
@@ -83,7 +84,7 @@ static int netset_change(struct flow_names *names, const struct node_change *ch)
 		flow_names_del_nets(names, owner);
 	if (!is_netset(ch->new_kv))
 		return 0;
-	r = &ch->new_kv->res;
+	r = ch->new_kv->res;
 	char *labels = map_labels(&r->meta.labels);
 	const struct flow_name_of what = { FLOW_EP_NS, false, r->meta.name, r->meta.namespace_, labels };
 	for (size_t i = 0; rc == 0 && i < r->spec.netset.n_nets; i++)

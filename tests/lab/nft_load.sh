@@ -88,12 +88,8 @@ for ((i = 1; i < ${#walk[@]}; i++)); do
 	in_ns nft delete table inet calico
 	"$tool" render "$golden/$b/state.json" >"$work/full" && in_ns nft -f "$work/full"
 	kernel_canon >"$work/after-full"
-	if cmp -s "$work/after-diff" "$work/after-full"; then
-		ok "$a -> $b: full + diff ($(wc -l <"$work/diff") lines) equals the full render"
-	else
-		fail "$a -> $b: full + diff equals the full render"
-		diff "$work/after-full" "$work/after-diff" | head -10 | sed 's/^/#   /'
-	fi
+	expect_same_file "$a -> $b: full + diff ($(wc -l <"$work/diff") lines) equals the full render" \
+		"$work/after-diff" "$work/after-full"
 done
 
 # 4: the restart path: read the kernel back, fix only the difference
@@ -109,7 +105,7 @@ for pair in "two-endpoints-two-profiles rule-kinds" "rule-kinds missing-profile"
 	reset_table
 	"$tool" render "$golden/$2/state.json" >"$work/full" && in_ns nft -f "$work/full"
 	kernel_canon >"$work/after-full"
-	check "restart $1 -> $2: read-back + sync equals the full render" cmp -s "$work/after-sync" "$work/after-full"
+	expect_same_file "restart $1 -> $2: read-back + sync equals the full render" "$work/after-sync" "$work/after-full"
 	kernel_json >"$work/k.json"
 	"$tool" sync "$work/k.json" "$golden/$2/state.json" >"$work/sync"
 	expect_eq "restart $1 -> $2: a second sync has nothing to do" "$(cat "$work/sync")" ""

@@ -117,12 +117,8 @@ for ((i = 1; i < ${#walk[@]}; i++)); do
 	reset "$ref"
 	ip netns exec "$ref" nft -f "$work/full"
 	canon "$ref" >"$work/after-full"
-	if cmp -s "$work/after-diff" "$work/after-full"; then
-		ok "$a -> $b: full + diff ($(wc -l <"$work/diff") lines) as our batches equals the full render"
-	else
-		fail "$a -> $b: full + diff as our batches equals the full render"
-		diff "$work/after-full" "$work/after-diff" | head -10 | sed 's/^/#   /'
-	fi
+	expect_same_file "$a -> $b: full + diff ($(wc -l <"$work/diff") lines) as our batches equals the full render" \
+		"$work/after-diff" "$work/after-full"
 done
 
 # 2: the restart path: the kernel read back, only the difference sent
@@ -138,7 +134,8 @@ for pair in "two-endpoints-two-profiles rule-kinds" "keyword-names no-endpoints"
 	reset "$ref"
 	ip netns exec "$ref" nft -f "$work/full"
 	canon "$ref" >"$work/after-full"
-	check "restart $1 -> $2: read-back + sync as our batch equals the full render" cmp -s "$work/after-sync" "$work/after-full"
+	expect_same_file "restart $1 -> $2: read-back + sync as our batch equals the full render" \
+		"$work/after-sync" "$work/after-full"
 done
 
 # 3: what the encoder does not know is not sent; what the kernel refuses changes nothing

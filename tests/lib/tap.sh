@@ -9,6 +9,11 @@ check() { local name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi;
 expect_eq() {
   if [ "$2" = "$3" ]; then ok "$1"; else fail "$1"; printf '#   got:  %s\n#   want: %s\n' "$2" "$3"; fi
 }
+# expect_same_file "name" GOT WANT: the two files are byte for byte the same;
+# if not, the first lines of their difference (WANT's side first)
+expect_same_file() {
+  if cmp -s "$2" "$3"; then ok "$1"; else fail "$1"; diff "$3" "$2" | head -10 | sed 's/^/#   /'; fi
+}
 # pass_through NAME CMD...: runs a C suite and re-emits its TAP lines under our
 # numbering; a non-zero exit without a failed check is one failure. The
 # suite's stderr is shown (indented) whenever it exits non-zero.

@@ -56,6 +56,12 @@ int main(void)
 	      "block affinity");
 	kv = put(&c, "/calico/ipam/v2/host/h1/ipv4/block/nonsense", "{}");
 	CHECK(kv && kv->kind == NKV_AFFINITY && !kv->valid, "affinity with a bad block is invalid");
+	CHECK(kv && kv->host == node_cache_get(&c, "/calico/bgp/v1/host/h1/as_num")->host && !kv->res,
+	      "a host named by many keys is held once; a key that is no v3 resource holds none");
+	kv = put(&c, "/calico/ipam/v2/host/h1/ipv4/block/10.65.1.0-26", "{\"changed\":1}");
+	CHECK(kv && strcmp(kv->host, "h1") == 0 && kv->valid, "a new value keeps its key's host");
+	kv = put(&c, "/calico/bgp/v1/host/h2/peer_v6/fd00::1", "{\"ip\":\"fd00::2\",\"as_num\":64513}");
+	CHECK(kv && strcmp(kv->host, "h2") == 0 && kv->valid, "... on every kind of key");
 	node_cache_free(&c);
 
 	/* Calico's v3 resources the dataplane enforces, and a profile's labels */
@@ -65,18 +71,19 @@ int main(void)
 	kv = put(&c, "/calico/resources/v3/projectcalico.org/tiers/t1",
 		 "{\"kind\":\"Tier\",\"apiVersion\":\"projectcalico.org/v3\",\"metadata\":{\"name\":\"t1\"},"
 		 "\"spec\":{\"order\":10}}");
-	CHECK(kv && kv->kind == NKV_V3 && kv->valid && kv->res.kind == V3_TIER && kv->res.spec.tier.order == 10,
+	CHECK(kv && kv->kind == NKV_V3 && kv->valid && kv->res->kind == V3_TIER && kv->res->spec.tier.order == 10,
 	      "a tier decodes");
 	kv = put(&c, "/calico/resources/v3/projectcalico.org/networkpolicies/ns1/p1",
 		 "{\"kind\":\"NetworkPolicy\",\"apiVersion\":\"projectcalico.org/v3\",\"metadata\":{\"name\":\"p1\","
 		 "\"namespace\":\"ns1\"},\"spec\":{\"selector\":\"app == 'a'\",\"ingress\":[{\"action\":\"Allow\"}]}}");
-	CHECK(kv && kv->kind == NKV_V3 && kv->valid && kv->res.kind == V3_NETWORK_POLICY &&
-		      kv->res.spec.policy.ingress.n == 1,
+	CHECK(kv && kv->kind == NKV_V3 && kv->valid && kv->res->kind == V3_NETWORK_POLICY &&
+		      kv->res->spec.policy.ingress.n == 1,
 	      "a network policy decodes");
 	kv = put(&c, "/calico/resources/v3/projectcalico.org/networkpolicies/ns2/p1",
 		 "{\"kind\":\"NetworkPolicy\",\"apiVersion\":\"projectcalico.org/v3\",\"metadata\":{\"name\":\"p1\","
 		 "\"namespace\":\"ns1\"},\"spec\":{}}");
-	CHECK(kv && kv->kind == NKV_V3 && !kv->valid, "a policy under another namespace's key is ignored");
+	CHECK(kv && kv->kind == NKV_V3 && !kv->valid && !kv->res && !node_kv_v3(kv),
+	      "a policy under another namespace's key is ignored (and not kept)");
 	kv = put(&c, "/calico/resources/v3/projectcalico.org/globalnetworkpolicies/g1",
 		 "{\"kind\":\"GlobalNetworkPolicy\",\"apiVersion\":\"projectcalico.org/v3\",\"metadata\":{\"name\":\"g1\"},"
 		 "\"spec\":{\"ingress\":[{\"action\":\"allow\"}]}}");
@@ -84,7 +91,7 @@ int main(void)
 	kv = put(&c, "/calico/resources/v3/projectcalico.org/globalnetworksets/s1",
 		 "{\"kind\":\"GlobalNetworkSet\",\"apiVersion\":\"projectcalico.org/v3\",\"metadata\":{\"name\":\"s1\","
 		 "\"labels\":{\"k\":\"v\"}},\"spec\":{\"nets\":[\"10.9.0.0/16\"]}}");
-	CHECK(kv && kv->kind == NKV_V3 && kv->valid && kv->res.spec.netset.n_nets == 1, "a global network set decodes");
+	CHECK(kv && kv->kind == NKV_V3 && kv->valid && kv->res->spec.netset.n_nets == 1, "a global network set decodes");
 	kv = put(&c, "/calico/resources/v3/projectcalico.org/ippools/p", "{}");
 	CHECK(kv && kv->kind == NKV_OTHER, "other v3 kinds are kept unused");
 	kv = put(&c, "/calico/v1/policy/profile/kns.ns1/labels", "{\"team\":\"a\"}");

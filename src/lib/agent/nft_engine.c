@@ -323,7 +323,8 @@ static void profile_rules(struct nft_engine *e, const struct node_change *ch)
 
 static void v3_policy_count(struct nft_engine *e, const struct node_kv *kv, int delta_n)
 {
-	if (kv && kv->valid && (kv->res.kind == V3_GLOBAL_NETWORK_POLICY || kv->res.kind == V3_NETWORK_POLICY))
+	const struct v3_resource *r = node_kv_v3(kv);
+	if (r && (r->kind == V3_GLOBAL_NETWORK_POLICY || r->kind == V3_NETWORK_POLICY))
 		e->v3_policies = (size_t)((long)e->v3_policies + delta_n);
 }
 

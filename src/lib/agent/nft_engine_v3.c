@@ -316,17 +316,15 @@ static int put_endpoint(struct nft_engine *e, uint64_t h)
 static int put_netset(struct nft_engine *e, const char *key)
 {
 	struct engine_v3 *v = e->v3;
-	const struct node_kv *kv = node_cache_get(e->cache, key);
+	const struct v3_resource *r = node_kv_v3(node_cache_get(e->cache, key));
 	struct label_set ls = LABEL_SET_INIT;
 	int rc = 0;
 
 	v->work.members++;
-	if (!kv || !kv->valid || kv->kind != NKV_V3 ||
-	    (kv->res.kind != V3_GLOBAL_NETWORK_SET && kv->res.kind != V3_NETWORK_SET)) {
+	if (!r || (r->kind != V3_GLOBAL_NETWORK_SET && r->kind != V3_NETWORK_SET)) {
 		rc = sel_index_del(v->ix, key);
 		return rc == -ENOENT ? 0 : rc;
 	}
-	const struct v3_resource *r = &kv->res;
 	for (size_t k = 0; k < r->meta.labels.n && rc == 0; k++)
 		rc = label_set_put(&ls, r->meta.labels.keys[k], r->meta.labels.values[k]);
 	if (rc == 0)
@@ -379,9 +377,8 @@ static int pol_reload(struct nft_engine *e, const char *key)
 
 	if ((rc = name_table_intern(&v->pol_keys, key, &pid)) < 0 || !(p = pol_at(v, pid)))
 		return -ENOMEM;
-	if (kv && kv->valid && kv->kind == NKV_V3 &&
-	    (kv->res.kind == V3_GLOBAL_NETWORK_POLICY || kv->res.kind == V3_NETWORK_POLICY)) {
-		const struct v3_resource *r = &kv->res;
+	const struct v3_resource *r = node_kv_v3(kv);
+	if (r && (r->kind == V3_GLOBAL_NETWORK_POLICY || r->kind == V3_NETWORK_POLICY)) {
 		const struct v3_policy *pol = &r->spec.policy;
 		if ((rc = tier_id(v, v3_policy_tier(pol), &tier)) < 0)
 			return rc;
@@ -431,8 +428,8 @@ static int tier_reload(struct nft_engine *e, const char *key)
 {
 	struct engine_v3 *v = e->v3;
 	const char *name = strrchr(key, '/') + 1;
-	const struct node_kv *kv = node_cache_get(e->cache, key);
-	bool valid = kv && kv->valid && kv->kind == NKV_V3 && kv->res.kind == V3_TIER;
+	const struct v3_resource *r = node_kv_v3(node_cache_get(e->cache, key));
+	bool valid = r && r->kind == V3_TIER;
 	bool dflt = strcmp(name, DEFAULT_TIER) == 0;
 	uint32_t tid;
 	int rc;
@@ -441,9 +438,9 @@ static int tier_reload(struct nft_engine *e, const char *key)
 		return rc;
 	struct eng_tier now = {
 		valid || dflt,
-		valid ? kv->res.spec.tier.has_order || dflt : dflt,
-		valid && kv->res.spec.tier.has_order ? kv->res.spec.tier.order : DEFAULT_TIER_ORDER,
-		valid ? kv->res.spec.tier.default_action : V3_DEFAULT_DENY,
+		valid ? r->spec.tier.has_order || dflt : dflt,
+		valid && r->spec.tier.has_order ? r->spec.tier.order : DEFAULT_TIER_ORDER,
+		valid ? r->spec.tier.default_action : V3_DEFAULT_DENY,
 	};
 	v->tiers[tid] = now;
 	for (uint32_t i = 0; i < v->n_pols; i++)

@@ -307,10 +307,10 @@ static int uses_apply(struct nft_engine *e, struct nft_model *tmp, const struct 
 
 static const struct v3_rules *pol_rules(struct nft_engine *e, uint32_t pid, int d)
 {
-	const struct node_kv *kv = node_cache_get(e->cache, name_table_name(&e->v3->pol_keys, pid));
-	if (!kv || !kv->valid || kv->kind != NKV_V3)
+	const struct v3_resource *r = node_kv_v3(node_cache_get(e->cache, name_table_name(&e->v3->pol_keys, pid)));
+	if (!r)
 		return NULL;
-	return d == NFT_V3_INGRESS ? &kv->res.spec.policy.ingress : &kv->res.spec.policy.egress;
+	return d == NFT_V3_INGRESS ? &r->spec.policy.ingress : &r->spec.policy.egress;
 }
 
 /* The policy's chain in direction d as its resource says now; the sets it

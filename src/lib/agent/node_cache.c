@@ -195,6 +195,22 @@ static bool is_local_host(const struct node_cache *c, const char *host)
 	return !c->host[0] || strcmp(c->host, host) == 0;
 }
 
+/* *out: host interned in the cache's names (the table keeps each name at one
+ * address for the cache's life), or "" for none. 0 or -ENOMEM. */
+static int intern_host(struct node_cache *c, const char *host, const char **out)
+{
+	uint32_t id;
+	int rc;
+
+	*out = "";
+	if (!host[0])
+		return 0;
+	if ((rc = name_table_intern(&c->names, host, &id)) < 0)
+		return rc;
+	*out = name_table_name(&c->names, id);
+	return 0;
+}
+
 static void kv_clear_decoded(struct node_kv *kv)
 {
 	endpoint_free(&kv->ep);
@@ -210,7 +226,11 @@ static void kv_clear_decoded(struct node_kv *kv)
 	memset(&kv->ip, 0, sizeof(kv->ip));
 	memset(&kv->block, 0, sizeof(kv->block));
 	v3_map_free(&kv->labels);
-	v3_resource_free(&kv->res);
+	if (kv->res) {
+		v3_resource_free(kv->res);
+		free(kv->res);
+		kv->res = NULL;
+	}
 	kv->valid = false;
 }
 
@@ -290,16 +310,16 @@ bool node_cache_wanted(const char *key)
 	return false;
 }
 
-/* What follows /calico/bgp/v1/global/ or /calico/bgp/v1/host/<h>/. */
-static void classify_bgp(struct node_kv *kv, const char *leaf)
+/* What follows /calico/bgp/v1/global/ or /calico/bgp/v1/host/<host>/ ("" = global). */
+static void classify_bgp(struct node_kv *kv, const char *host, const char *leaf)
 {
 	if (strcmp(leaf, "as_num") == 0)
 		kv->kind = NKV_BGP_AS;
 	else if ((starts(leaf, "peer_v4/") || starts(leaf, "peer_v6/")) && leaf[8] && !strchr(leaf + 8, '/'))
 		kv->kind = NKV_BGP_PEER;
-	else if (kv->host[0] && (strcmp(leaf, "ip_addr_v4") == 0 || strcmp(leaf, "ip_addr_v6") == 0))
+	else if (host[0] && (strcmp(leaf, "ip_addr_v4") == 0 || strcmp(leaf, "ip_addr_v6") == 0))
 		kv->kind = NKV_BGP_HOST_IP;
-	else if (!kv->host[0] && strcmp(leaf, "node_mesh") == 0)
+	else if (!host[0] && strcmp(leaf, "node_mesh") == 0)
 		kv->kind = NKV_BGP_MESH;
 }
 
@@ -333,21 +353,30 @@ static int decode_v3(struct node_kv *kv, char *err, size_t errlen)
 		snprintf(err, errlen, "not JSON: %s", jerr.text);
 		return -EINVAL;
 	}
-	rc = v3_decode(tree, &kv->res, err, errlen);
+	if (!(kv->res = calloc(1, sizeof(*kv->res)))) {
+		json_decref(tree);
+		return -ENOMEM;
+	}
+	rc = v3_decode(tree, kv->res, err, errlen);
 	json_decref(tree);
-	if (rc < 0)
+	if (rc < 0) {
+		free(kv->res);
+		kv->res = NULL;
 		return rc;
-	const struct v3_kind_info *ki = v3_kind_info(kv->res.kind);
-	const char *ns = kv->res.meta.namespace_;
+	}
+	const struct v3_kind_info *ki = v3_kind_info(kv->res->kind);
+	const char *ns = kv->res->meta.namespace_;
 	size_t nl = ns ? strlen(ns) : 0;
 	bool same = strncmp(rest, ki->plural, strlen(ki->plural)) == 0 && rest[strlen(ki->plural)] == '/' &&
 		    (ki->namespaced ? ns && strncmp(name, ns, nl) == 0 && name[nl] == '/' &&
-					      strcmp(name + nl + 1, kv->res.meta.name) == 0
-				    : strcmp(name, kv->res.meta.name) == 0);
+					      strcmp(name + nl + 1, kv->res->meta.name) == 0
+				    : strcmp(name, kv->res->meta.name) == 0);
 	if (!same) {
 		snprintf(err, errlen, "a %s named \"%.64s\" does not belong under this key", ki->name,
-			 kv->res.meta.name);
-		v3_resource_free(&kv->res);
+			 kv->res->meta.name);
+		v3_resource_free(kv->res);
+		free(kv->res);
+		kv->res = NULL;
 		return -EINVAL;
 	}
 	return 0;
@@ -380,22 +409,24 @@ static int decode_labels(struct node_kv *kv, char *err, size_t errlen)
 	return rc;
 }
 
-/* Sets kind and the names a key carries. */
-static void classify(struct node_kv *kv)
+/* Sets kind and name, and host[KEY_HOST_MAX] to the host the key names ("" for none). */
+#define KEY_HOST_MAX 256
+static void classify(struct node_kv *kv, char *host)
 {
 	const char *k = kv->key, *rest;
 
 	kv->kind = NKV_OTHER;
+	host[0] = '\0';
 	if (starts(k, "/calico/bgp/v1/global/")) {
-		classify_bgp(kv, k + strlen("/calico/bgp/v1/global/"));
+		classify_bgp(kv, host, k + strlen("/calico/bgp/v1/global/"));
 	} else if (starts(k, KEY_BGP_HOST_PREFIX)) {
-		rest = segment(k + strlen(KEY_BGP_HOST_PREFIX), kv->host, sizeof(kv->host));
+		rest = segment(k + strlen(KEY_BGP_HOST_PREFIX), host, KEY_HOST_MAX);
 		if (rest && *rest == '/')
-			classify_bgp(kv, rest + 1);
+			classify_bgp(kv, host, rest + 1);
 		else
-			kv->host[0] = '\0';
+			host[0] = '\0';
 	} else if (starts(k, "/calico/ipam/v2/host/")) {
-		rest = segment(k + strlen("/calico/ipam/v2/host/"), kv->host, sizeof(kv->host));
+		rest = segment(k + strlen("/calico/ipam/v2/host/"), host, KEY_HOST_MAX);
 		if (rest && (starts(rest, "/ipv4/block/") || starts(rest, "/ipv6/block/")) && rest[12] &&
 		    !strchr(rest + 12, '/'))
 			kv->kind = NKV_AFFINITY;
@@ -416,7 +447,7 @@ static void classify(struct node_kv *kv)
 		kv->kind = NKV_POOL;
 	} else if (starts(k, KEY_HOST_PREFIX)) {
 		struct endpoint_ref ref;
-		rest = segment(k + strlen(KEY_HOST_PREFIX), kv->host, sizeof(kv->host));
+		rest = segment(k + strlen(KEY_HOST_PREFIX), host, KEY_HOST_MAX);
 		if (rest && starts(rest, "/config/") &&
 		    (rest = segment(rest + 8, kv->name, sizeof(kv->name))) && !*rest)
 			kv->kind = NKV_HOST_CONFIG;
@@ -534,10 +565,11 @@ int node_cache_put(struct node_cache *c, const char *key, const char *value)
 		kv = &c->items[i];
 		if (strcmp(kv->value, value) == 0)
 			return 0;
-		struct node_kv fresh = { .key = kv->key };
+		struct node_kv fresh = { .key = kv->key, .host = kv->host };
+		char host[KEY_HOST_MAX];
 		if (!(fresh.value = strdup(value)))
 			return -ENOMEM;
-		classify(&fresh);
+		classify(&fresh, host); /* the same key: the same host */
 		if (decode(&fresh) < 0 || local_ep(c, &fresh, &r) < 0 ||
 		    (r && eps_put(c, r->key_hash, r, &old) < 0)) {
 			free(r);
@@ -552,18 +584,18 @@ int node_cache_put(struct node_cache *c, const char *key, const char *value)
 		*kv = fresh;
 		return 1;
 	}
-	struct node_kv probe = { .key = (char *)key };
-	classify(&probe);
-	if (probe.kind == NKV_ENDPOINT && !is_local_host(c, probe.host))
+	struct node_kv fresh = { .key = (char *)key };
+	char host[KEY_HOST_MAX];
+	classify(&fresh, host);
+	if (fresh.kind == NKV_ENDPOINT && !is_local_host(c, host))
 		return put_remote(c, key, value);
-	if (array_reserve((void **)&c->items, &c->cap, c->n + 1, sizeof(*c->items)) < 0)
+	if (array_reserve((void **)&c->items, &c->cap, c->n + 1, sizeof(*c->items)) < 0 ||
+	    intern_host(c, host, &fresh.host) < 0)
 		return -ENOMEM;
-	struct node_kv fresh = { 0 };
 	if (!(fresh.key = strdup(key)) || !(fresh.value = strdup(value))) {
 		kv_free(&fresh);
 		return -ENOMEM;
 	}
-	classify(&fresh);
 	if (decode(&fresh) < 0 || (rc = local_ep(c, &fresh, &r)) < 0 || (r && eps_put(c, r->key_hash, r, &old) < 0)) {
 		free(r);
 		kv_free(&fresh);
@@ -577,13 +609,12 @@ int node_cache_put(struct node_cache *c, const char *key, const char *value)
 	return 1;
 }
 
-/* An item is about 0.8 kB (1.7 kB when it held an endpoint's parsed key),
- * so a burst of endpoints leaves megabytes of capacity behind; a soak of
- * 1,000 endpoints per round saw the live heap step up by 1.5 MB (1,024 more
- * slots) the round a few more IPAM affinities
- * pushed the peak past 1,024 items. Halving once the cache is a quarter
- * full gives it back while an add/remove flapping at the boundary does not
- * reallocate each time. */
+/* A burst of endpoints leaves capacity behind: a soak of 1,000 endpoints
+ * per round saw the live heap step up by 1.5 MB (1,024 more slots, when an
+ * item was 1.7 kB; it is 344 bytes now) the round a few more IPAM
+ * affinities pushed the peak past 1,024 items. Halving once the cache is a
+ * quarter full gives it back while an add/remove flapping at the boundary
+ * does not reallocate each time. */
 static void shrink(struct node_cache *c)
 {
 	if (c->cap <= NODE_CACHE_MIN_CAP || c->n >= c->cap / 4)

@@ -58,7 +58,8 @@ struct node_kv {
 	enum node_kv_kind kind;
 	bool valid; /* the value decoded; an invalid one is ignored (and logged once) */
 	char name[CALICO_NAME_MAX + 1]; /* profile name, or config name (truncated names never match) */
-	char host[256];                 /* NKV_ENDPOINT, NKV_HOST_CONFIG, NKV_BGP_*, NKV_AFFINITY ("" = global) */
+	const char *host;               /* NKV_ENDPOINT, NKV_HOST_CONFIG, NKV_BGP_*, NKV_AFFINITY ("" = global):
+					 * interned in the cache's names, as hosts are few */
 	struct endpoint ep;             /* NKV_ENDPOINT (the rest of its ref: endpoint_key_parse on key) */
 	char **tags;                    /* NKV_PROFILE_TAGS */
 	size_t n_tags;
@@ -69,7 +70,8 @@ struct node_kv {
 	struct ip_addr ip;              /* NKV_BGP_HOST_IP */
 	struct cidr block;              /* NKV_AFFINITY */
 	struct v3_map labels;           /* NKV_PROFILE_LABELS */
-	struct v3_resource res;         /* NKV_V3: its kind and metadata name/namespace match the key */
+	struct v3_resource *res;        /* NKV_V3 (NULL otherwise): its kind and metadata name/namespace match
+					 * the key; apart, as it is the largest part and few keys have one */
 };
 
 /* One endpoint as tag membership and rule selectors see it, in one
@@ -86,6 +88,12 @@ struct node_ep {
 	struct ip_addr *addrs;         /* IPv4 nets' addresses, then IPv6 ones */
 	const char *labels;            /* n_labels times "key\0value\0", in the record's order */
 };
+
+/* The resource of a valid NKV_V3 entry; NULL for any other entry, or none. */
+static inline const struct v3_resource *node_kv_v3(const struct node_kv *kv)
+{
+	return kv && kv->kind == NKV_V3 && kv->valid ? kv->res : NULL;
+}
 
 struct node_change {
 	enum node_kv_kind kind;

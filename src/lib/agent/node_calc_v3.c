@@ -56,10 +56,9 @@ static int resources(const struct node_cache *c, struct dp_state *st, size_t *ca
 	if (!(st->tiers = calloc(n, sizeof(*st->tiers))) || !(st->policies = calloc(n, sizeof(*st->policies))))
 		return -ENOMEM;
 	for (size_t i = first; i < c->n && strncmp(c->items[i].key, V3_KEY_PREFIX, strlen(V3_KEY_PREFIX)) == 0; i++) {
-		const struct node_kv *kv = &c->items[i];
-		if (kv->kind != NKV_V3 || !kv->valid)
+		const struct v3_resource *r = node_kv_v3(&c->items[i]);
+		if (!r)
 			continue;
-		const struct v3_resource *r = &kv->res;
 		if (r->kind == V3_TIER) {
 			st->tiers[st->n_tiers++] = r;
 		} else if (r->kind == V3_GLOBAL_NETWORK_POLICY || r->kind == V3_NETWORK_POLICY) {
