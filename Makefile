@@ -4,7 +4,7 @@ BUILD      ?= build
 BUILD_SAN  ?= build-san
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build build-san build-fuzz check unit bench fuzz soak install install-built deb deb-built clean demo demo-down
+.PHONY: all deps build build-products build-san build-fuzz check unit bench fuzz soak install install-built deb deb-built clean demo demo-down
 
 all: build
 
@@ -19,9 +19,17 @@ build-san: deps
 	@cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DCALICO_SANITIZE=ON >/dev/null
 	@cmake --build $(BUILD_SAN) -j $(JOBS)
 
-# All tests, on the sanitizer build; prints `N passed, N failed` last. The
-# optimised build is compiled too, so warnings that only -O2 sees fail here.
-check: build build-san
+# What a package ships (make install, make deb).
+PRODUCT_TARGETS = calicoctl calico-node calico-cni calico-ipam calico_mesos calico-libnetwork calico-stars
+build-products: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target $(PRODUCT_TARGETS)
+
+# All tests, on the sanitizer build; prints `N passed, N failed` last. What
+# ships is compiled optimised too, so warnings that only -O2 sees in it fail
+# here (the tests, tools and benchmarks are compiled by the sanitizer build;
+# `make build` compiles them optimised too, in about 20 s more).
+check: build-products build-san
 	@tests/run-all.sh $(BUILD_SAN)
 
 # The long loops of issue 8 on the sanitizer build: tests/lab/faults.sh with
