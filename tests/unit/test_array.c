@@ -55,6 +55,16 @@ int main(void)
 	CHECK(v[1000000 - 1] == 0 && v[9999] == 29998, "... zero at the end, values kept");
 	free(v);
 
+	/* appending ids */
+	uint32_t *ids = NULL;
+	size_t n_ids = 0, cap_ids = 0;
+	bool pushed = true;
+	for (uint32_t i = 0; i < 100; i++)
+		pushed = pushed && array_push_u32(&ids, &n_ids, &cap_ids, i * 7) == 0;
+	CHECK(pushed && n_ids == 100 && cap_ids == 128 && ids[0] == 0 && ids[99] == 693,
+	      "array_push_u32: 100 ids appended in order, capacity 128");
+	free(ids);
+
 	/* size overflow: refused, the array as it was */
 	struct wide *w = NULL;
 	size_t wcap = 0;

@@ -91,21 +91,13 @@ static struct nft_engine_iface *iface(struct nft_engine *e, uint32_t id)
 	return &e->ifaces[id];
 }
 
-static int push_id(uint32_t **v, size_t *n, size_t *cap, uint32_t id)
-{
-	if (array_reserve((void **)v, cap, *n + 1, sizeof(**v)) < 0)
-		return -ENOMEM;
-	(*v)[(*n)++] = id;
-	return 0;
-}
-
 static void mark_profile(struct nft_engine *e, uint32_t id)
 {
 	struct nft_engine_profile *p = profile(e, id);
 	if (!p || p->dirty)
 		return;
 	p->dirty = true;
-	fail(e, push_id(&e->dirty_profiles, &e->n_dirty_profiles, &e->cap_dirty_profiles, id));
+	fail(e, array_push_u32(&e->dirty_profiles, &e->n_dirty_profiles, &e->cap_dirty_profiles, id));
 }
 
 static void mark_iface(struct nft_engine *e, uint32_t id)
@@ -114,7 +106,7 @@ static void mark_iface(struct nft_engine *e, uint32_t id)
 	if (!f || f->dirty)
 		return;
 	f->dirty = true;
-	fail(e, push_id(&e->dirty_ifaces, &e->n_dirty_ifaces, &e->cap_dirty_ifaces, id));
+	fail(e, array_push_u32(&e->dirty_ifaces, &e->n_dirty_ifaces, &e->cap_dirty_ifaces, id));
 }
 
 /* ---------- tag members ---------- */

@@ -23,18 +23,10 @@
 
 /* ---------- small tools ---------- */
 
-int engine_v3_push_u32(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
-{
-	if (*n == *cap && array_reserve((void **)v, cap, *n + 1, sizeof(**v)) < 0)
-		return -ENOMEM;
-	(*v)[(*n)++] = x;
-	return 0;
-}
-
 static int push_str(char ***v, size_t *n, size_t *cap, const char *s)
 {
 	char *d;
-	if ((*n == *cap && array_reserve((void **)v, cap, *n + 1, sizeof(**v)) < 0) || !(d = strdup(s)))
+	if (array_reserve((void **)v, cap, *n + 1, sizeof(**v)) < 0 || !(d = strdup(s)))
 		return -ENOMEM;
 	(*v)[(*n)++] = d;
 	return 0;
@@ -178,7 +170,7 @@ static void queue_if(struct nft_engine *e, uint32_t id, bool eval)
 	f->render = true;
 	if (!f->queued) {
 		f->queued = true;
-		broken(e, engine_v3_push_u32(&v->dirty_ifs, &v->n_dirty_ifs, &v->cap_dirty_ifs, id));
+		broken(e, array_push_u32(&v->dirty_ifs, &v->n_dirty_ifs, &v->cap_dirty_ifs, id));
 	}
 }
 
@@ -188,7 +180,7 @@ static void queue_chain(struct nft_engine *e, uint32_t pid)
 	struct v3_pol *p = &v->pols[pid];
 	if (!p->chain_queued) {
 		p->chain_queued = true;
-		broken(e, engine_v3_push_u32(&v->chain_pols, &v->n_chain_pols, &v->cap_chain_pols, pid));
+		broken(e, array_push_u32(&v->chain_pols, &v->n_chain_pols, &v->cap_chain_pols, pid));
 	}
 }
 
@@ -198,7 +190,7 @@ static void queue_pol(struct nft_engine *e, uint32_t pid)
 	struct v3_pol *p = &v->pols[pid];
 	if (!p->queued) {
 		p->queued = true;
-		broken(e, engine_v3_push_u32(&v->dirty_pols, &v->n_dirty_pols, &v->cap_dirty_pols, pid));
+		broken(e, array_push_u32(&v->dirty_pols, &v->n_dirty_pols, &v->cap_dirty_pols, pid));
 	}
 }
 
@@ -212,7 +204,7 @@ void engine_v3_observe(struct nft_engine *e, const struct node_change *ch)
 	switch (ch->kind) {
 	case NKV_ENDPOINT: {
 		const struct node_ep *ep = ch->new_ep ? ch->new_ep : ch->old_ep;
-		if (ep && (v->n_eps < v->cap_eps || array_reserve((void **)&v->eps, &v->cap_eps, v->n_eps + 1, sizeof(*v->eps)) == 0))
+		if (ep && array_reserve((void **)&v->eps, &v->cap_eps, v->n_eps + 1, sizeof(*v->eps)) == 0)
 			v->eps[v->n_eps++] = ep->key_hash;
 		else if (ep)
 			e->broken = true;
@@ -520,7 +512,7 @@ static int if_eval(struct nft_engine *e, uint32_t id)
 		for (int d = 0; d < 2; d++) {
 			if (!applies(e, &v->pols[pid], d, f))
 				continue;
-			if ((rc = engine_v3_push_u32(&f->pols[d], &f->n[d], &f->cap[d], pid)) < 0)
+			if ((rc = array_push_u32(&f->pols[d], &f->n[d], &f->cap[d], pid)) < 0)
 				return rc;
 			users_add(e, pid, d, 1);
 		}
@@ -643,7 +635,7 @@ static void pol_eval(struct nft_engine *e, uint32_t pid)
 				continue;
 			}
 			if (now) {
-				if (engine_v3_push_u32(&f->pols[d], &f->n[d], &f->cap[d], pid) < 0) {
+				if (array_push_u32(&f->pols[d], &f->n[d], &f->cap[d], pid) < 0) {
 					e->broken = true;
 					return;
 				}
@@ -678,7 +670,7 @@ static void push_ep(void *ctx, uint64_t h)
 {
 	struct nft_engine *e = ctx;
 	struct engine_v3 *v = e->v3;
-	if (v->n_eps == v->cap_eps && array_reserve((void **)&v->eps, &v->cap_eps, v->n_eps + 1, sizeof(*v->eps)) < 0) {
+	if (array_reserve((void **)&v->eps, &v->cap_eps, v->n_eps + 1, sizeof(*v->eps)) < 0) {
 		e->broken = true;
 		return;
 	}

@@ -31,7 +31,7 @@ static void queue_recompute(struct engine_v3 *v, uint32_t slot, int f)
 	s->recompute[f] = true;
 	if (!s->queued) {
 		s->queued = true;
-		if (engine_v3_push_u32(&v->dirty_sels, &v->n_dirty_sels, &v->cap_dirty_sels, slot) < 0)
+		if (array_push_u32(&v->dirty_sels, &v->n_dirty_sels, &v->cap_dirty_sels, slot) < 0)
 			v->cb_rc = -ENOMEM;
 	}
 }
@@ -78,7 +78,7 @@ static void collect_member(void *ctx, const struct cidr *member)
 	struct collect *c = ctx;
 	if (member->addr.family != c->family)
 		return;
-	if (c->n == c->cap && array_reserve((void **)&c->nets, &c->cap, c->n + 1, sizeof(*c->nets)) < 0) {
+	if (array_reserve((void **)&c->nets, &c->cap, c->n + 1, sizeof(*c->nets)) < 0) {
 		c->rc = -ENOMEM;
 		return;
 	}
@@ -203,7 +203,7 @@ static bool build_has(const struct chain_build *b, uint8_t kind, const char *nam
 
 static int build_push(struct chain_build *b, uint8_t kind, uint8_t family, uint32_t sel, const char *name)
 {
-	if (b->n_uses == b->cap_uses && array_reserve((void **)&b->uses, &b->cap_uses, b->n_uses + 1, sizeof(*b->uses)) < 0)
+	if (array_reserve((void **)&b->uses, &b->cap_uses, b->n_uses + 1, sizeof(*b->uses)) < 0)
 		return -ENOMEM;
 	struct v3_use *u = &b->uses[b->n_uses++];
 	u->kind = kind;

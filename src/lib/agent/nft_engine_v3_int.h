@@ -103,8 +103,6 @@ struct engine_v3 {
 		cap_dirty_sels;
 };
 
-int engine_v3_push_u32(uint32_t **v, size_t *n, size_t *cap, uint32_t x);
-
 /* nft_engine_v3_chain.c */
 /* The selector index's member callback (ctx: the engine_v3). */
 void engine_v3_on_member(void *ctx, const char *id, const struct cidr *net, bool added);

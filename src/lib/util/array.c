@@ -25,3 +25,11 @@ int array_reserve(void **items, size_t *cap, size_t want, size_t size)
 	*cap = ncap;
 	return 0;
 }
+
+int array_push_u32(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
+{
+	if (array_reserve((void **)v, cap, *n + 1, sizeof(**v)) < 0)
+		return -ENOMEM;
+	(*v)[(*n)++] = x;
+	return 0;
+}
